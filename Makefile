@@ -1,0 +1,31 @@
+# The two commands a new user needs: `make train` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: train test lint bench clean
+
+$(VENV)/.installed-run: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[tools]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+train: $(VENV)/.installed-run
+	$(PY) examples/simple_net.py
+
+test: $(VENV)/.installed-test
+	$(PY) -m ruff check numtorch tests examples benchmarks
+	$(PY) -m pytest -n 2 tests
+
+bench: $(VENV)/.installed-test
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

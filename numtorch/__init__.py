@@ -1,0 +1,71 @@
+"""numtorch: PyTorch's training stack, written from scratch on NumPy.
+
+``import numtorch as torch`` gives the same names as PyTorch's top-level
+namespace: tensors and their dtypes, creation functions, every op, autograd's
+grad modes, random numbers, and the ``nn``, ``optim`` and ``utils.data`` packages.
+"""
+
+__version__ = "0.1.0"
+
+from ._dtype import (dtype, float32, float, float64, double, float16, half, int64, long, int32, int,
+                     int16, short, int8, uint8, bool, get_default_dtype, set_default_dtype, promote_types)
+from ._size import Size, device
+from ._tensor import Tensor
+from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
+                                 is_inference_mode_enabled)
+from ._ops import methods as _methods
+
+_methods.attach()
+globals().update(_methods.FUNCTIONS)
+from ._ops.reduction import return_types as _return_types_dict
+from ._ops._core import result_type as _result_type
+from ._tensor_str import set_printoptions, get_printoptions
+
+
+def result_type(tensor1, tensor2) -> dtype:
+    """The dtype PyTorch's promotion gives an op on these two operands."""
+    return _result_type(tensor1, tensor2)
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """Whether ``from_`` converts to ``to`` without going down a category (float -> int, int -> bool)."""
+    return from_._cat <= to._cat
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input) -> bool:
+    return input.is_floating_point()
+
+
+def is_nonzero(input) -> bool:
+    return bool(input)
+
+
+def numel(input) -> int:
+    return input.numel()
+
+
+def compile(model=None, **kwargs):  # noqa: A001 - PyTorch's name
+    """Accepted for compatibility: returns the model (or a decorator) unchanged."""
+    if model is None:
+        return lambda m: m
+    return model
+
+
+def set_num_threads(n: int) -> None:
+    """Accepted for compatibility; NumPy's BLAS decides its own threading."""
+
+
+def get_num_threads() -> int:
+    import os
+    return os.cpu_count() or 1
+
+
+from . import autograd, cuda
+from .random import *
+from . import random
+from . import nn, optim, utils
+from .serialization import save, load

@@ -1,0 +1,95 @@
+"""What every op shares: recording a graph node, and PyTorch's type promotion.
+
+``record(out, name, vjp, inputs, saved)`` wraps an op's output array and, when
+grad mode is on and some input requires grad, attaches a graph node holding the
+op's vjp.  ``vjp(grad, needs)`` returns one gradient array (or None) per input;
+``needs[i]`` says whether input ``i`` wants one, so unneeded work is skipped.
+The engine reduces every gradient to its input's shape (broadcasting is undone
+in that one place), so no vjp sums over broadcast axes by hand.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _wrap
+from ..autograd.graph import node_class
+from ..autograd.grad_mode import _state as _grad
+
+__all__ = ["record", "result_type", "promote", "to_tensor", "scalar_dtype", "NOSAVE"]
+
+NOSAVE = None  # ``saved=NOSAVE``: the vjp reads no data, the node survives backward
+
+
+def record(out: np.ndarray, name: str, vjp, inputs: tuple, saved=(), save_out: bool = False) -> Tensor:
+    """Wrap ``out``; attach a ``name`` node with ``vjp`` if grad mode is on and an input needs grad."""
+    t = _wrap(out)
+    if _grad[0]:
+        needs = tuple([i._requires_grad for i in inputs])
+        if True in needs:
+            t._requires_grad = True
+            if saved is None:
+                sv = None
+            else:
+                sv = tuple([(s._vc, s._vc[0], s) for s in saved])
+                if save_out:
+                    sv += ((t._vc, 0, t),)
+            t.grad_fn = node_class(name)(vjp, inputs, needs, sv)
+    return t
+
+
+def scalar_dtype(x) -> _dtype.dtype:
+    """The dtype PyTorch gives a Python scalar: bool, int64, or the default float dtype."""
+    if isinstance(x, (bool, np.bool_)):
+        return _dtype.bool
+    if isinstance(x, (numbers.Integral,)):
+        return _dtype.int64
+    if isinstance(x, numbers.Real):
+        return _dtype.get_default_dtype()
+    if isinstance(x, numbers.Complex):
+        raise TypeError("numtorch does not support complex numbers")
+    raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
+
+
+def result_type(*operands) -> _dtype.dtype:
+    """PyTorch's promotion: dimensioned tensors > 0-dim tensors > Python scalars, by category."""
+    dims = zero = sc = None
+    for o in operands:
+        if isinstance(o, Tensor):
+            d = _dtype._FROM_NP[o._data.dtype]
+            if o._data.ndim:
+                dims = d if dims is None else _dtype.promote_types(dims, d)
+            else:
+                zero = d if zero is None else _dtype.promote_types(zero, d)
+        elif o is not None:
+            d = scalar_dtype(o)
+            sc = d if sc is None else (d if d._cat > sc._cat else sc)
+    res = dims
+    if zero is not None and (res is None or zero._cat > res._cat):
+        res = zero if res is None else zero
+    if sc is not None and (res is None or sc._cat > res._cat):
+        res = sc
+    return res
+
+
+def to_tensor(x, dt: _dtype.dtype) -> Tensor:
+    """A Tensor of dtype ``dt``: a scalar becomes a constant; a tensor is cast (differentiably)."""
+    if isinstance(x, Tensor):
+        if x._data.dtype == dt.np:
+            return x
+        from .elementwise import cast
+        return cast(x, dt)
+    return _wrap(np.array(x, dtype=dt.np))
+
+
+def promote(a, b):
+    """Both operands as Tensors of their common dtype, and that dtype."""
+    if type(a) is Tensor and type(b) is Tensor and a._data.dtype == b._data.dtype:
+        return a, b, _dtype._FROM_NP[a._data.dtype]
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError("expected at least one Tensor operand")
+    dt = result_type(a, b)
+    return to_tensor(a, dt), to_tensor(b, dt), dt

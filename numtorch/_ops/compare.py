@@ -1,0 +1,108 @@
+"""Comparisons and logic: results are bool (or index) tensors, outside the graph."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _wrap
+from ._core import promote, to_tensor
+
+__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "isclose", "allclose", "equal", "isnan", "isinf",
+           "isfinite", "logical_and", "logical_or", "logical_not", "logical_xor", "bitwise_and",
+           "bitwise_or", "bitwise_xor", "bitwise_not", "isposinf", "isneginf", "signbit"]
+
+
+def _cmp(fn):
+    def op(input, other, *, out=None) -> Tensor:
+        a, b, _ = promote(input, other)
+        return _wrap(np.asarray(fn(a._data, b._data)))
+    return op
+
+
+eq = _cmp(np.equal)
+ne = _cmp(np.not_equal)
+lt = _cmp(np.less)
+le = _cmp(np.less_equal)
+gt = _cmp(np.greater)
+ge = _cmp(np.greater_equal)
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
+    return _wrap(np.asarray(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+
+def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input, other) -> bool:
+    return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
+
+
+def isnan(input) -> Tensor:
+    return _wrap(np.asarray(np.isnan(input._data)) if input._data.dtype.kind == "f"
+                 else np.zeros(input._data.shape, bool))
+
+
+def isinf(input) -> Tensor:
+    return _wrap(np.asarray(np.isinf(input._data)) if input._data.dtype.kind == "f"
+                 else np.zeros(input._data.shape, bool))
+
+
+def isposinf(input) -> Tensor:
+    return _wrap(np.asarray(np.isposinf(input._data)))
+
+
+def isneginf(input) -> Tensor:
+    return _wrap(np.asarray(np.isneginf(input._data)))
+
+
+def isfinite(input) -> Tensor:
+    return _wrap(np.asarray(np.isfinite(input._data)))
+
+
+def signbit(input) -> Tensor:
+    return _wrap(np.asarray(np.signbit(input._data)))
+
+
+def _logical(fn):
+    def op(input, other, *, out=None) -> Tensor:
+        b = other._data if isinstance(other, Tensor) else other
+        return _wrap(np.asarray(fn(input._data, b)))
+    return op
+
+
+logical_and = _logical(np.logical_and)
+logical_or = _logical(np.logical_or)
+logical_xor = _logical(np.logical_xor)
+
+
+def logical_not(input, *, out=None) -> Tensor:
+    return _wrap(np.asarray(np.logical_not(input._data)))
+
+
+def _bitwise(fn, sym):
+    def op(input, other, *, out=None) -> Tensor:
+        a, b, dt = promote(input, other)
+        if dt.is_floating_point:
+            raise TypeError(f"unsupported operand type(s) for {sym}: 'Tensor' and 'Tensor'")
+        return _wrap(np.asarray(fn(a._data, b._data)))
+    return op
+
+
+bitwise_and = _bitwise(np.bitwise_and, "&")
+bitwise_or = _bitwise(np.bitwise_or, "|")
+bitwise_xor = _bitwise(np.bitwise_xor, "^")
+
+
+def bitwise_not(input, *, out=None) -> Tensor:
+    if input._data.dtype.kind == "f":
+        raise TypeError("bitwise_not_cpu not implemented for 'Float'")
+    return _wrap(np.asarray(np.invert(input._data)))
+
+
+del _dtype, to_tensor

@@ -1,0 +1,265 @@
+"""Making tensors: tensor, as_tensor, from_numpy, zeros/ones/full/empty, eye, arange, linspace, *_like.
+
+dtype inference follows PyTorch: Python floats become the default float dtype
+(float32), Python ints int64, bools bool; NumPy arrays keep their dtype.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _dtype
+from .._size import Size, check_device
+from .._tensor import Tensor, _wrap
+from .movement import _shape_args
+
+
+def _np_dtype(dtype):
+    return None if dtype is None else _dtype.as_np(dtype)
+
+
+def _check_dtype(dtype):
+    if dtype is not None and not isinstance(dtype, _dtype.dtype):
+        raise TypeError(f"dtype must be a numtorch dtype (e.g. torch.float32), not {type(dtype).__name__}")
+
+
+def _finish(a: np.ndarray, requires_grad: bool, device=None) -> Tensor:
+    check_device(device)
+    t = _wrap(a)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _has_array_leaves(data) -> bool:
+    """Does a nested Python sequence hold tensors or NumPy values (which keep their own dtype)?"""
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return isinstance(data, (Tensor, np.ndarray, np.generic))
+
+
+def _infer_array(data) -> np.ndarray:
+    if isinstance(data, Tensor):
+        return data._data.copy()
+    if isinstance(data, np.ndarray):
+        if data.dtype not in _dtype._FROM_NP:
+            _dtype.from_np(data.dtype)
+        return data.copy()
+    if isinstance(data, (bool, np.bool_)):
+        return np.array(data, np.bool_)
+    if isinstance(data, np.generic):
+        return np.array(data)
+    if isinstance(data, numbers.Integral):
+        return np.array(data, np.int64)
+    if isinstance(data, numbers.Real):
+        return np.array(data, _dtype.get_default_dtype().np)
+    if isinstance(data, (list, tuple)):
+        try:
+            a = np.array(data)
+        except ValueError:
+            _ragged(data)
+            raise
+        if a.dtype == object:
+            _ragged(data)
+            raise TypeError(f"Could not infer dtype of {type(data[0]).__name__}")
+        if a.dtype.kind == "f" and not _has_array_leaves(data):
+            a = a.astype(_dtype.get_default_dtype().np)
+        elif a.dtype.kind in "iu" and not _has_array_leaves(data):
+            a = a.astype(np.int64)
+        elif a.dtype.kind in "US":
+            raise TypeError("new(): invalid data type 'str'")
+        if a.dtype not in _dtype._FROM_NP:
+            a = a.astype(_dtype.get_default_dtype().np)
+        return a
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    if hasattr(data, "__array__"):
+        return np.array(data)
+    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _ragged(data, dim=0):
+    """Raise PyTorch's ValueError for a ragged nested list."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return
+    first = data[0]
+    if isinstance(first, (list, tuple)):
+        n = len(first)
+        for item in data[1:]:
+            if not isinstance(item, (list, tuple)):
+                raise TypeError(f"not a sequence")
+            if len(item) != n:
+                raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got {len(item)})")
+        for item in data:
+            _ragged(item, dim + 1)
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (a number, nested sequence, ndarray or tensor)."""
+    _check_dtype(dtype)
+    a = _infer_array(data)
+    if dtype is not None and a.dtype != dtype.np:
+        a = a.astype(dtype.np)
+    return _finish(a, requires_grad, device)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor``, but shares memory with a tensor or ndarray of the right dtype."""
+    _check_dtype(dtype)
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.dtype is dtype else data.to(dtype)
+    if isinstance(data, np.ndarray) and data.dtype in _dtype._FROM_NP:
+        if dtype is None or dtype.np == data.dtype:
+            return _finish(data, False, device)
+        return _finish(data.astype(dtype.np), False, device)
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``ndarray`` (changes show through both ways)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    if any(s < 0 for s in ndarray.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                         "strides are not currently supported. (You can probably work around this by making a "
+                         "copy of your array  with array.copy().) ")
+    _dtype.from_np(ndarray.dtype)
+    if not ndarray.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
+                         "between byte orders is currently not supported.")
+    return _wrap(ndarray)
+
+
+def _filled(size, fill, dtype, requires_grad, device, default_np) -> Tensor:
+    _check_dtype(dtype)
+    shape = _shape_args(size)
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+    dt = _np_dtype(dtype) or default_np
+    a = np.empty(shape, dt) if fill is None else np.full(shape, fill, dt)
+    return _finish(a, requires_grad, device)
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled(size, 0, dtype, requires_grad, device, _dtype.get_default_dtype().np)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled(size, 1, dtype, requires_grad, device, _dtype.get_default_dtype().np)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
+          pin_memory: bool = False, memory_format=None) -> Tensor:
+    return _filled(size, 0, dtype, requires_grad, device, _dtype.get_default_dtype().np)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if dtype is None:
+        from ._core import scalar_dtype
+        dtype = scalar_dtype(fill_value)
+    return _filled((size,) if not isinstance(size, (tuple, list, Size)) else size, fill_value, dtype,
+                   requires_grad, device, None)
+
+
+def _like(input, fill, dtype, requires_grad, device):
+    dt = dtype or input.dtype
+    a = np.empty(input._data.shape, dt.np) if fill is None else np.full(input._data.shape, fill, dt.np)
+    return _finish(a, requires_grad, device)
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+               memory_format=None) -> Tensor:
+    return _like(input, 0, dtype, requires_grad, device)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+              memory_format=None) -> Tensor:
+    return _like(input, 1, dtype, requires_grad, device)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+               memory_format=None) -> Tensor:
+    return _like(input, 0, dtype, requires_grad, device)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+              memory_format=None) -> Tensor:
+    return _like(input, fill_value, dtype, requires_grad, device)
+
+
+def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
+        requires_grad: bool = False) -> Tensor:
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
+    _check_dtype(dtype)
+    return _finish(np.eye(n, m, dtype=_np_dtype(dtype) or _dtype.get_default_dtype().np), requires_grad, device)
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (step > 0 and start > end) or (step < 0 and start < end):
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    _check_dtype(dtype)
+    if dtype is None:
+        all_int = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vals)
+        dtype = _dtype.int64 if all_int else _dtype.get_default_dtype()
+    n = int(np.ceil((end - start) / step))
+    a = (start + np.arange(max(n, 0), dtype=np.float64) * step) if dtype.is_floating_point or not all(
+        isinstance(v, (int, np.integer)) for v in vals) else start + np.arange(max(n, 0), dtype=np.int64) * step
+    return _finish(a.astype(dtype.np), requires_grad, device)
+
+
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A001
+    if end is None:
+        start, end = 0, start
+    n = int(np.floor((end - start) / step)) + 1
+    dt = dtype or _dtype.get_default_dtype()
+    return _finish((start + np.arange(n, dtype=np.float64) * step).astype(dt.np), requires_grad, device)
+
+
+def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    _check_dtype(dtype)
+    dt = dtype or _dtype.get_default_dtype()
+    start = start.item() if isinstance(start, Tensor) else start
+    end = end.item() if isinstance(end, Tensor) else end
+    if steps == 1:
+        a = np.array([start], np.float64)
+    else:
+        i = np.arange(steps, dtype=np.float64)
+        step = (end - start) / (steps - 1) if steps > 1 else 0.0
+        half = steps // 2
+        a = np.where(i < half, start + i * step, end - (steps - 1 - i) * step)
+    if not dt.is_floating_point:
+        a = np.trunc(a)
+    return _finish(a.astype(dt.np), requires_grad, device)
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    lin = linspace(start, end, steps, dtype=_dtype.float64)._data
+    dt = dtype or _dtype.get_default_dtype()
+    return _finish(np.power(base, lin).astype(dt.np), requires_grad, device)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dt = dtype or _dtype.get_default_dtype()
+    return _finish(np.array(s, dt.np), requires_grad, device)

@@ -1,0 +1,417 @@
+"""Elementwise primitives: forward on arrays and vector-Jacobian product side by side.
+
+Each entry computes ``out`` from the input arrays and returns ``record(out, name,
+vjp, inputs, saved)``; ``vjp(g, needs)`` gives one gradient per input.  Inputs are
+first promoted to PyTorch's result dtype (``promote``); integer inputs to
+floating-only functions (``exp``, ``sqrt``...) become the default float dtype.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _wrap
+from ._core import NOSAVE, promote, record, result_type, to_tensor
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_2_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _t(x) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    raise TypeError(f"expected Tensor as element 0 in argument 0, but got {type(x).__name__}")
+
+
+def _floating(x: Tensor) -> Tensor:
+    """Integer and bool inputs of a floating-only function become the default float dtype."""
+    if x._data.dtype.kind == "f":
+        return x
+    return cast(x, _dtype.get_default_dtype())
+
+
+# ---- casting -----------------------------------------------------------------------------
+
+def cast(x: Tensor, dt: _dtype.dtype) -> Tensor:
+    """``x`` as dtype ``dt`` (a copy); differentiable between floating dtypes."""
+    out = x._data.astype(dt.np)
+    if dt.is_floating_point:
+        return record(out, "ToCopyBackward0", lambda g, n: (g,), (x,), NOSAVE)
+    return _wrap(out)
+
+
+# ---- binary arithmetic -------------------------------------------------------------------
+
+def add(input, other, *, alpha=1, out=None) -> Tensor:
+    a, b, dt = promote(input, other)
+    if alpha != 1:
+        if dt is _dtype.bool or (dt._cat == 1 and not isinstance(alpha, (int, np.integer))):
+            raise RuntimeError(f"For integral input tensors, argument alpha must not be a floating point number.")
+        bd = b._data * alpha
+        o = a._data + bd.astype(dt.np, copy=False)
+        return record(o, "AddBackward0", lambda g, n: (g, g * alpha if n[1] else None), (a, b), NOSAVE)
+    if dt is _dtype.bool:
+        return _wrap(a._data | b._data)
+    return record(a._data + b._data, "AddBackward0", lambda g, n: (g, g), (a, b), NOSAVE)
+
+
+def sub(input, other, *, alpha=1, out=None) -> Tensor:
+    a, b, dt = promote(input, other)
+    if dt is _dtype.bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if alpha != 1:
+        o = a._data - (b._data * alpha).astype(dt.np, copy=False)
+        return record(o, "SubBackward0", lambda g, n: (g, -g * alpha if n[1] else None), (a, b), NOSAVE)
+    return record(a._data - b._data, "SubBackward0", lambda g, n: (g, -g if n[1] else None), (a, b), NOSAVE)
+
+
+def rsub(input, other, *, alpha=1) -> Tensor:
+    return sub(other, input, alpha=alpha)
+
+
+def mul(input, other, *, out=None) -> Tensor:
+    a, b, dt = promote(input, other)
+    ad, bd = a._data, b._data
+    if dt is _dtype.bool:
+        return _wrap(ad & bd)
+    return record(ad * bd, "MulBackward0",
+                  lambda g, n: (g * bd if n[0] else None, g * ad if n[1] else None), (a, b), (a, b))
+
+
+def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
+    if rounding_mode is None:
+        dt = result_type(input, other)
+        if not dt.is_floating_point:
+            dt = _dtype.get_default_dtype()
+        a, b = to_tensor(input, dt), to_tensor(other, dt)
+        ad, bd = a._data, b._data
+        with np.errstate(divide="ignore", invalid="ignore"):
+            o = ad / bd
+        return record(o, "DivBackward0",
+                      lambda g, n: (g / bd if n[0] else None, -g * ad / (bd * bd) if n[1] else None),
+                      (a, b), (a, b))
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
+    a, b, dt = promote(input, other)
+    ad, bd = a._data, b._data
+    if dt._cat < 2:
+        if np.any(bd == 0):
+            raise RuntimeError("ZeroDivisionError")
+        o = np.floor_divide(ad, bd) if rounding_mode == "floor" else _trunc_div_int(ad, bd)
+        return _wrap(np.asarray(o, dtype=dt.np))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        o = np.floor(ad / bd) if rounding_mode == "floor" else np.trunc(ad / bd)
+    return record(o.astype(dt.np, copy=False), "DivBackward1",
+                  lambda g, n: (np.zeros_like(g), np.zeros_like(g)), (a, b), NOSAVE)
+
+
+def _trunc_div_int(a, b):
+    q = np.floor_divide(a, b)
+    fix = (q < 0) & (q * b != a)
+    return q + fix
+
+
+def floor_divide(input, other, *, out=None) -> Tensor:
+    return div(input, other, rounding_mode="floor")
+
+
+def remainder(input, other, *, out=None) -> Tensor:
+    a, b, dt = promote(input, other)
+    ad, bd = a._data, b._data
+    if dt._cat < 2:
+        if np.any(bd == 0):
+            raise RuntimeError("ZeroDivisionError")
+        return _wrap(np.remainder(ad, bd).astype(dt.np, copy=False))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        o = np.remainder(ad, bd)
+    return record(o, "RemainderBackward0",
+                  lambda g, n: (g, -g * np.floor(ad / bd) if n[1] else None), (a, b), (a, b))
+
+
+def fmod(input, other, *, out=None) -> Tensor:
+    a, b, dt = promote(input, other)
+    ad, bd = a._data, b._data
+    with np.errstate(divide="ignore", invalid="ignore"):
+        o = np.fmod(ad, bd)
+    if dt._cat < 2:
+        return _wrap(o.astype(dt.np, copy=False))
+    return record(o, "FmodBackward0",
+                  lambda g, n: (g, -g * np.trunc(ad / bd) if n[1] else None), (a, b), (a, b))
+
+
+def pow(input, exponent, *, out=None) -> Tensor:  # noqa: A001 - PyTorch's name
+    if not isinstance(input, Tensor) and isinstance(exponent, Tensor):
+        dt = result_type(input, exponent)
+        b = to_tensor(exponent, dt)
+        base = float(input) if dt.is_floating_point else input
+        bd = b._data
+        o = np.power(np.asarray(base, dt.np), bd)
+        return record(o, "PowBackward1",
+                      lambda g, n: (g * o * math.log(base) if base > 0 else g * o * np.log(np.asarray(base, dt.np)),),
+                      (b,), (b,))
+    if not isinstance(exponent, Tensor):
+        x = _t(input)
+        dt = result_type(x, exponent)
+        x = to_tensor(x, dt)
+        xd = x._data
+        if dt._cat < 2 and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if exponent == 2:
+            o = xd * xd
+        elif exponent == 1:
+            o = xd.copy()
+        elif exponent == 0.5:
+            o = np.sqrt(xd)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                o = np.power(xd, np.asarray(exponent, dtype=dt.np) if dt._cat == 2 else exponent)
+        if dt._cat < 2:
+            return _wrap(np.asarray(o, dt.np))
+        if exponent == 0:
+            return record(o, "PowBackward0", lambda g, n: (np.zeros_like(g),), (x,), NOSAVE)
+
+        def vjp(g, n, e=exponent):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return (g * (e * np.power(xd, np.asarray(e - 1, dtype=xd.dtype))),)
+        return record(o, "PowBackward0", vjp, (x,), (x,))
+    a, b, dt = promote(input, exponent)
+    ad, bd = a._data, b._data
+    if dt._cat < 2:
+        if np.any(bd < 0):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return _wrap(np.power(ad, bd).astype(dt.np, copy=False))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        o = np.power(ad, bd)
+
+    def vjp2(g, n):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = g * bd * np.power(ad, bd - 1) if n[0] else None
+            gb = None
+            if n[1]:
+                gb = g * o * np.log(ad)
+                gb = np.where((ad == 0) & (bd >= 0), 0, gb)
+        return ga, gb
+    return record(o, "PowBackward1", vjp2, (a, b), (a, b), save_out=True)
+
+
+def rpow(input, other) -> Tensor:
+    return pow(other, input)
+
+
+def maximum(input, other, *, out=None) -> Tensor:
+    return _minmax(input, other, np.maximum, "MaximumBackward0", np.greater)
+
+
+def minimum(input, other, *, out=None) -> Tensor:
+    return _minmax(input, other, np.minimum, "MinimumBackward0", np.less)
+
+
+def _minmax(input, other, fn, name, better):
+    if not isinstance(other, Tensor) or not isinstance(input, Tensor):
+        raise TypeError(f"{name[:7].lower()}(): argument 'other' (position 2) must be Tensor, "
+                        f"not {type(other).__name__}")
+    a, b, dt = promote(input, other)
+    ad, bd = a._data, b._data
+    o = fn(ad, bd)
+
+    def vjp(g, n):
+        eq = ad == bd
+        half = g * 0.5
+        ga = np.where(eq, half, np.where(better(ad, bd), g, 0)) if n[0] else None
+        gb = np.where(eq, half, np.where(better(bd, ad), g, 0)) if n[1] else None
+        return ga, gb
+    return record(o, name, vjp, (a, b), (a, b))
+
+
+def fmax(input, other, *, out=None) -> Tensor:
+    return maximum(input, other)
+
+
+def fmin(input, other, *, out=None) -> Tensor:
+    return minimum(input, other)
+
+
+# ---- unary math --------------------------------------------------------------------------
+# name: (forward, vjp(g, x, out), what the vjp reads: "x", "out" or None, node name)
+
+def _sigmoid(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _erf(x):
+    try:  # SciPy's vectorised erf when it is installed; the exact scalar one otherwise
+        from scipy.special import erf as sp_erf
+        return sp_erf(x).astype(x.dtype, copy=False)
+    except ImportError:
+        from math import erf
+        return np.vectorize(erf, otypes=[x.dtype])(x) if x.size else x.copy()
+
+
+def _zero_grad(g, x, o):
+    return np.zeros_like(g)
+
+
+UNARY_FLOAT = {
+    "exp": (np.exp, lambda g, x, o: g * o, "out", "ExpBackward0"),
+    "log": (np.log, lambda g, x, o: g / x, "x", "LogBackward0"),
+    "log1p": (np.log1p, lambda g, x, o: g / (x + 1), "x", "Log1PBackward0"),
+    "log2": (np.log2, lambda g, x, o: g / (x * _LN2), "x", "Log2Backward0"),
+    "log10": (np.log10, lambda g, x, o: g / (x * _LN10), "x", "Log10Backward0"),
+    "expm1": (np.expm1, lambda g, x, o: g * (o + 1), "out", "Expm1Backward0"),
+    "sqrt": (np.sqrt, lambda g, x, o: g / (2 * o), "out", "SqrtBackward0"),
+    "rsqrt": (lambda x: 1 / np.sqrt(x), lambda g, x, o: -0.5 * g * o * o * o, "out", "RsqrtBackward0"),
+    "sin": (np.sin, lambda g, x, o: g * np.cos(x), "x", "SinBackward0"),
+    "cos": (np.cos, lambda g, x, o: -g * np.sin(x), "x", "CosBackward0"),
+    "tan": (np.tan, lambda g, x, o: g * (1 + o * o), "out", "TanBackward0"),
+    "tanh": (np.tanh, lambda g, x, o: g * (1 - o * o), "out", "TanhBackward0"),
+    "sigmoid": (_sigmoid, lambda g, x, o: g * o * (1 - o), "out", "SigmoidBackward0"),
+    "erf": (_erf, lambda g, x, o: g * (_2_SQRT_PI * np.exp(-x * x)), "x", "ErfBackward0"),
+    "reciprocal": (lambda x: 1 / x, lambda g, x, o: -g * o * o, "out", "ReciprocalBackward0"),
+    "asin": (np.arcsin, lambda g, x, o: g / np.sqrt(1 - x * x), "x", "AsinBackward0"),
+    "acos": (np.arccos, lambda g, x, o: -g / np.sqrt(1 - x * x), "x", "AcosBackward0"),
+    "atan": (np.arctan, lambda g, x, o: g / (1 + x * x), "x", "AtanBackward0"),
+    "sinh": (np.sinh, lambda g, x, o: g * np.cosh(x), "x", "SinhBackward0"),
+    "cosh": (np.cosh, lambda g, x, o: g * np.sinh(x), "x", "CoshBackward0"),
+}
+
+# integer inputs keep their dtype; the gradient is zero (rounding) or elementwise
+UNARY_KEEP = {
+    "neg": (np.negative, lambda g, x, o: -g, None, "NegBackward0"),
+    "abs": (np.abs, lambda g, x, o: g * np.sign(x), "x", "AbsBackward0"),
+    "sign": (np.sign, _zero_grad, None, "SignBackward0"),
+    "relu": (lambda x: np.maximum(x, 0), lambda g, x, o: g * (o > 0), "out", "ReluBackward0"),
+    "floor": (np.floor, _zero_grad, None, "FloorBackward0"),
+    "ceil": (np.ceil, _zero_grad, None, "CeilBackward0"),
+    "trunc": (np.trunc, _zero_grad, None, "TruncBackward0"),
+    "frac": (lambda x: x - np.trunc(x), lambda g, x, o: g, None, "FracBackward0"),
+}
+
+
+def _make_unary(name, spec, floating):
+    fwd, vjp_fn, reads, node = spec
+
+    def op(input, *, out=None) -> Tensor:
+        x = _t(input)
+        if floating:
+            x = _floating(x)
+        elif name == "neg" and x._data.dtype == np.bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                               "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        xd = x._data
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            o = np.asarray(fwd(xd))
+        if o.dtype != xd.dtype:
+            o = o.astype(xd.dtype)
+        if xd.dtype.kind != "f":
+            return _wrap(o)
+        if reads == "out":
+            return record(o, node, lambda g, n: (vjp_fn(g, None, o),), (x,), (), save_out=True)
+        if reads == "x":
+            return record(o, node, lambda g, n: (vjp_fn(g, xd, None),), (x,), (x,))
+        return record(o, node, lambda g, n: (vjp_fn(g, None, None),), (x,), NOSAVE)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}`` (with gradient)."
+    return op
+
+
+for _name, _spec in UNARY_FLOAT.items():
+    globals()[_name] = _make_unary(_name, _spec, True)
+for _name, _spec in UNARY_KEEP.items():
+    globals()[_name] = _make_unary(_name, _spec, False)
+
+
+def round(input, *, decimals: int = 0, out=None) -> Tensor:  # noqa: A001
+    x = _t(input)
+    o = np.round(x._data, decimals)
+    if x._data.dtype.kind != "f":
+        return _wrap(o)
+    return record(o, "RoundBackward0" if decimals == 0 else "RoundBackward1",
+                  lambda g, n: (np.zeros_like(g),), (x,), NOSAVE)
+
+
+def square(input, *, out=None) -> Tensor:
+    return pow(input, 2)
+
+
+def clamp(input, min=None, max=None, *, out=None) -> Tensor:  # noqa: A002
+    x = _t(input)
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return _clamp_tensor(x, min, max)
+    dt = result_type(x, *(v for v in (min, max) if v is not None))
+    x = to_tensor(x, dt)
+    xd = x._data
+    lo = None if min is None else np.asarray(min, dt.np)
+    hi = None if max is None else np.asarray(max, dt.np)
+    if lo is not None and hi is not None:
+        o = np.minimum(np.maximum(xd, lo), hi)
+        mask = lambda: (xd >= lo) & (xd <= hi)
+    elif lo is not None:
+        o = np.maximum(xd, lo)
+        mask = lambda: xd >= lo
+    else:
+        o = np.minimum(xd, hi)
+        mask = lambda: xd <= hi
+    if dt._cat < 2:
+        return _wrap(o)
+    name = "ClampBackward1" if lo is not None and hi is not None else (
+        "ClampMinBackward0" if lo is not None else "ClampMaxBackward0")
+    return record(o, name, lambda g, n: (g * mask(),), (x,), (x,))
+
+
+def _clamp_tensor(x, min, max):  # noqa: A002
+    if min is not None:
+        x = maximum(x, min if isinstance(min, Tensor) else to_tensor(min, x.dtype))
+    if max is not None:
+        x = minimum(x, max if isinstance(max, Tensor) else to_tensor(max, x.dtype))
+    return x
+
+
+def clamp_min(input, min) -> Tensor:  # noqa: A002
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max) -> Tensor:  # noqa: A002
+    return clamp(input, max=max)
+
+
+clip = clamp
+
+
+# ---- composed (no gradient code of their own) ---------------------------------------------
+
+def lerp(input, end, weight, *, out=None) -> Tensor:
+    """``input + weight * (end - input)``."""
+    return add(input, mul(weight, sub(end, input)))
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
+    """``input + value * tensor1 * tensor2``."""
+    p = mul(tensor1, tensor2)
+    return add(input, p if value == 1 else mul(p, value))
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
+    """``input + value * tensor1 / tensor2``."""
+    if not (_t(tensor1)._data.dtype.kind == "f" or _t(tensor2)._data.dtype.kind == "f"):
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release "
+                           "addcdiv will perform a true division of tensor1 and tensor2. The historic "
+                           "addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / "
+                           "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+                           "tensor2) for float inputs. The future addcdiv behavior is just the latter "
+                           "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
+    q = div(tensor1, tensor2)
+    return add(input, q if value == 1 else mul(q, value))
+
+
+def positive(input) -> Tensor:
+    return _t(input)

@@ -1,0 +1,231 @@
+"""Linear algebra: matmul (every rank combination), mm, bmm, mv, dot, outer, addmm, einsum.
+
+``matmul`` is the primitive; its vjp treats 1-D operands as a row (left) or a
+column (right) and lets the engine sum broadcast batch dimensions away.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._core import promote, record
+
+
+def _shape_str(s) -> str:
+    return "x".join(str(v) for v in s)
+
+
+def _check_matmul(ad: np.ndarray, bd: np.ndarray) -> None:
+    if ad.ndim == 0 or bd.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {ad.ndim}D and {bd.ndim}D")
+    k1 = ad.shape[-1]
+    k2 = bd.shape[0] if bd.ndim == 1 else bd.shape[-2]
+    if k1 == k2:
+        return
+    if ad.ndim == 1 and bd.ndim == 1:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{k1}] and src [{k2}] to have the same "
+                           f"number of elements, but got {k1} and {k2} elements respectively")
+    if bd.ndim == 1 and ad.ndim == 2:
+        raise RuntimeError(f"size mismatch, got input ({ad.shape[0]}), mat ({_shape_str(ad.shape)}), vec ({k2})")
+    if ad.ndim <= 2 and bd.ndim <= 2:
+        a2 = ad.shape if ad.ndim == 2 else (1,) + ad.shape
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a2)} and {_shape_str(bd.shape)})")
+    raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                       f"[{bd.shape[0] if bd.ndim > 2 else 1}, {k1}] but got: "
+                       f"[{bd.shape[0] if bd.ndim > 2 else 1}, {k2}].")
+
+
+def matmul(input, other, *, out=None) -> Tensor:
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError("matmul(): argument 'other' (position 2) must be Tensor, not "
+                        + type(other if isinstance(input, Tensor) else input).__name__)
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype} != {other.dtype}")
+    a, b, _ = promote(input, other)
+    ad, bd = a._data, b._data
+    _check_matmul(ad, bd)
+    try:
+        o = np.matmul(ad, bd)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a must match the size of tensor b at non-singleton dimension: "
+                           f"shapes {list(ad.shape)} and {list(bd.shape)}") from None
+    o = np.asarray(o)
+    a1, b1 = ad.ndim == 1, bd.ndim == 1
+
+    def vjp(g, n):
+        a2 = ad[None, :] if a1 else ad
+        b2 = bd[:, None] if b1 else bd
+        g2 = g
+        if a1:
+            g2 = np.expand_dims(g2, -2)
+        if b1:
+            g2 = np.expand_dims(g2, -1)
+        ga = gb = None
+        if n[0]:
+            ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
+            if a1:
+                ga = ga[..., 0, :]
+        if n[1]:
+            gb = np.matmul(np.swapaxes(a2, -1, -2), g2)
+            if b1:
+                gb = gb[..., 0]
+        return ga, gb
+    name = "MmBackward0" if ad.ndim == 2 and bd.ndim == 2 else (
+        "DotBackward0" if a1 and b1 else "MvBackward0" if ad.ndim == 2 and b1 else
+        "BmmBackward0" if ad.ndim == 3 and bd.ndim == 3 else "UnsafeViewBackward0")
+    return record(o, name, vjp, (a, b), (a, b))
+
+
+def mm(input, mat2, *, out=None) -> Tensor:
+    if input._data.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2._data.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    return matmul(input, mat2)
+
+
+def bmm(input, mat2, *, out=None) -> Tensor:
+    if input._data.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2._data.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if input._data.shape[0] != mat2._data.shape[0] or input._data.shape[2] != mat2._data.shape[1]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{input._data.shape[0]}, {input._data.shape[2]}] but got: "
+                           f"[{mat2._data.shape[0]}, {mat2._data.shape[1]}].")
+    return matmul(input, mat2)
+
+
+def mv(input, vec, *, out=None) -> Tensor:
+    if input._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
+    return matmul(input, vec)
+
+
+def dot(input, tensor, *, out=None) -> Tensor:
+    if input._data.ndim != 1 or tensor._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors")
+    if input._data.dtype != tensor._data.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{input.dtype.name.capitalize()} and {tensor.dtype.name.capitalize()}")
+    return matmul(input, tensor)
+
+
+def inner(input, other) -> Tensor:
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        from .elementwise import mul
+        return mul(input, other)
+    from .movement import transpose
+    return matmul(input, transpose(other, -1, -2)) if other._data.ndim > 1 else matmul(input, other)
+
+
+def outer(input, vec2) -> Tensor:
+    from .elementwise import mul
+    from .movement import reshape
+    return mul(reshape(input, (-1, 1)), reshape(vec2, (1, -1)))
+
+
+ger = outer
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)``."""
+    from .elementwise import add, mul
+    p = mm(mat1, mat2)
+    if alpha != 1:
+        p = mul(p, alpha)
+    if beta == 0:
+        return p
+    return add(mul(input, beta) if beta != 1 else input, p)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1) -> Tensor:
+    from .elementwise import add, mul
+    p = mv(mat, vec)
+    if alpha != 1:
+        p = mul(p, alpha)
+    return add(mul(input, beta) if beta != 1 else input, p)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+    from .elementwise import add, mul
+    p = bmm(batch1, batch2)
+    if alpha != 1:
+        p = mul(p, alpha)
+    return add(mul(input, beta) if beta != 1 else input, p)
+
+
+def _parse_einsum(eq: str, ndims):
+    eq = eq.replace(" ", "")
+    if "->" in eq:
+        lhs, out = eq.split("->")
+    else:
+        lhs, out = eq, None
+    ins = lhs.split(",")
+    if len(ins) != len(ndims):
+        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+                           if len(ndims) > len(ins) else
+                           "einsum(): fewer operands were provided than specified in the equation")
+    letters = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in eq]
+    ell = None
+    for s, nd in zip(ins, ndims):
+        if "..." in s:
+            k = nd - (len(s) - 3)
+            ell = max(ell or 0, k)
+    ell_letters = "".join(letters[:ell or 0])
+    exp_ins = []
+    for s, nd in zip(ins, ndims):
+        if "..." in s:
+            k = nd - (len(s) - 3)
+            s = s.replace("...", ell_letters[len(ell_letters) - k:])
+        if len(s) != nd:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) does not match the "
+                               f"number of dimensions ({nd}) for operand {len(exp_ins)} and no ellipsis was given")
+        exp_ins.append(s)
+    if out is None:
+        counts = {}
+        for s in exp_ins:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell_letters + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell_letters))
+    else:
+        out = out.replace("...", ell_letters)
+    return exp_ins, out
+
+
+def einsum(equation: str, *operands) -> Tensor:
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ins, out = _parse_einsum(equation, [o._data.ndim for o in operands])
+    arrays = [o._data for o in operands]
+    from ._core import result_type, to_tensor
+    dt = result_type(*operands)
+    operands = tuple(to_tensor(o, dt) for o in operands)
+    arrays = [o._data for o in operands]
+    o = np.asarray(np.einsum(",".join(ins) + "->" + out, *arrays, optimize=len(arrays) > 2))
+    sizes = {}
+    for s, a in zip(ins, arrays):
+        for c, n in zip(s, a.shape):
+            sizes[c] = max(sizes.get(c, 1), n)
+
+    def vjp(g, n):
+        grads = []
+        for i, s in enumerate(ins):
+            if not n[i]:
+                grads.append(None)
+                continue
+            others = [(ins[j], arrays[j]) for j in range(len(arrays)) if j != i]
+            avail = set(out) | set("".join(x for x, _ in others))
+            uniq = "".join(dict.fromkeys(c for c in s if c in avail))
+            r = np.einsum(",".join([out] + [x for x, _ in others]) + "->" + uniq, g, *[a for _, a in others],
+                          optimize=len(others) > 1)
+            # letters found only in this operand were summed away: broadcast them back
+            letters = "".join(dict.fromkeys(s))
+            if letters != s:
+                raise RuntimeError("einsum(): the gradient of an operand with a repeated subscript "
+                                   f"('{s}') is not supported by numtorch")
+            r = r.reshape([sizes[c] if c in uniq else 1 for c in letters])
+            grads.append(np.broadcast_to(r, tuple(sizes[c] for c in letters)))
+        return tuple(grads)
+    return record(o, "EinsumBackward0", vjp, operands, operands)

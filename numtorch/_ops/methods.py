@@ -1,0 +1,303 @@
+"""Attach the ops to Tensor and to the ``numtorch`` namespace, from explicit lists of names.
+
+- ``FUNCTIONS``: every op a module of ``_ops`` defines, exported as ``numtorch.<name>``
+  (with PyTorch's ``out=`` handling added where the op takes ``out``).
+- ``METHODS``: the ops that are also ``Tensor.<name>``.
+- ``INPLACE``: the ops that also get an in-place ``Tensor.<name>_``.
+- ``DUNDERS``: Python operators.
+
+NOTE [ in-place ops and autograd ]
+An in-place op runs the out-of-place op and writes the result into the tensor's
+array, bumping its version.  When the graph is being recorded it runs the op on a
+snapshot of the old value (so the node's vjp reads the old data, as PyTorch's
+saved ``original_self``), then rebases the tensor onto the new node.  A leaf that
+requires grad refuses in-place changes while grad mode is on.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import _state as _grad
+from . import compare, creation, elementwise, indexing, linalg, movement, nn, reduction
+from ._core import to_tensor
+
+_MODULES = (elementwise, compare, reduction, movement, indexing, linalg, nn, creation)
+
+_TYPE_WORD = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+              "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}
+
+
+def _public(mod):
+    names = getattr(mod, "__all__", None)
+    if names is None:
+        names = [n for n, v in vars(mod).items() if not n.startswith("_") and callable(v)
+                 and getattr(v, "__module__", None) == mod.__name__ and not isinstance(v, type)]
+    return {n: getattr(mod, n) for n in names}
+
+
+FUNCTIONS: dict = {}
+for _m in _MODULES:
+    FUNCTIONS.update(_public(_m))
+FUNCTIONS.update({
+    "abs": elementwise.abs, "absolute": elementwise.abs, "negative": elementwise.neg,
+    "subtract": elementwise.sub, "multiply": elementwise.mul, "divide": elementwise.div,
+    "true_divide": elementwise.div, "fix": elementwise.trunc, "clip": elementwise.clamp,
+    "concat": movement.cat, "concatenate": movement.cat, "swapaxes": movement.transpose,
+    "swapdims": movement.transpose, "moveaxis": movement.movedim, "ger": linalg.outer,
+    "greater": compare.gt, "greater_equal": compare.ge, "less": compare.lt, "less_equal": compare.le,
+    "not_equal": compare.ne, "asarray": creation.as_tensor,
+})
+for _n in ("record", "result_type", "promote", "to_tensor", "scalar_dtype", "dims", "cast"):
+    FUNCTIONS.pop(_n, None)
+
+
+def _with_out(fn):
+    """Add PyTorch's ``out=``: compute, then write into ``out`` (resized if its shape differs)."""
+    @functools.wraps(fn)
+    def wrapper(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        if _grad[0] and (any(isinstance(a, Tensor) and a._requires_grad for a in args) or
+                         any(isinstance(a, Tensor) and a._requires_grad for a in kwargs.values())
+                         or out._requires_grad):
+            raise RuntimeError(f"{fn.__name__}(): functions with out=... arguments don't support automatic "
+                               "differentiation, but one of the arguments requires grad.")
+        res = fn(*args, **kwargs)
+        if isinstance(res, tuple):
+            if not isinstance(out, (tuple, list)) or len(out) != len(res):
+                raise TypeError(f"{fn.__name__}(): argument 'out' must be tuple of Tensors")
+            for o, r in zip(out, res):
+                _write_out(o, r)
+            return type(res)(*out) if hasattr(res, "_fields") else tuple(out)
+        _write_out(out, res)
+        return out
+    return wrapper
+
+
+def _write_out(out: Tensor, res: Tensor) -> None:
+    if res.dtype._cat > out.dtype._cat:
+        raise RuntimeError(f"result type {_TYPE_WORD[res.dtype.name]} can't be cast to the desired output type "
+                           f"{_TYPE_WORD[out.dtype.name]}")
+    if out._data.shape != res._data.shape:
+        out._data = res._data.astype(out._data.dtype)
+    else:
+        np.copyto(out._data, res._data, casting="unsafe")
+    out._bump()
+
+
+for _n, _f in list(FUNCTIONS.items()):
+    try:
+        if "out" in inspect.signature(_f).parameters:
+            FUNCTIONS[_n] = _with_out(_f)
+    except (TypeError, ValueError):
+        pass
+
+
+# ---- in-place -----------------------------------------------------------------------------
+
+def _snapshot(t: Tensor) -> Tensor:
+    s = _wrap(t._data.copy())
+    s._requires_grad = t._requires_grad
+    s.grad_fn = t.grad_fn
+    return s
+
+
+def _commit(self: Tensor, res: Tensor) -> Tensor:
+    if res._data.dtype != self._data.dtype and res.dtype._cat > self.dtype._cat:
+        raise RuntimeError(f"result type {_TYPE_WORD[res.dtype.name]} can't be cast to the desired output type "
+                           f"{_TYPE_WORD[self.dtype.name]}")
+    if res._data.shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                           f"{list(res._data.shape)}")
+    try:
+        np.copyto(self._data, res._data, casting="unsafe")
+    except ValueError:
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location. Please clone() the tensor before performing the operation."
+                           ) from None
+    if res.grad_fn is not None:
+        self.grad_fn = res.grad_fn
+        self._requires_grad = True
+        res.grad_fn = None
+    self._vc[0] += 1
+    return self
+
+
+def _tracks(self, args, kwargs) -> bool:
+    if not _grad[0]:
+        return False
+    if self._requires_grad:
+        return True
+    return any(isinstance(a, Tensor) and a._requires_grad for a in args) or \
+        any(isinstance(a, Tensor) and a._requires_grad for a in kwargs.values())
+
+
+def _leaf_check(self) -> None:
+    if self.grad_fn is None and self._requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def make_inplace(fn, name):
+    def method(self, *args, **kwargs):
+        if _tracks(self, args, kwargs):
+            _leaf_check(self)
+            res = fn(_snapshot(self), *args, **kwargs)
+        else:
+            res = fn(self, *args, **kwargs)
+        return _commit(self, res)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In-place version of :meth:`{fn.__name__}`."
+    return method
+
+
+def _fill(self, value):
+    v = value._data if isinstance(value, Tensor) else value
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value._data.ndim} dimensions.")
+    res = _wrap(np.full(self._data.shape, v, self._data.dtype))
+    if isinstance(value, Tensor) and value._requires_grad and _grad[0]:
+        from ._core import record
+        res = record(res._data, "FillBackward1", lambda g, n: (np.asarray(g.sum()),), (value,), None)
+    return res
+
+
+def _zero(self):
+    return _wrap(np.zeros(self._data.shape, self._data.dtype))
+
+
+def _copy(self, src, non_blocking: bool = False):
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
+    s = movement.expand(src, self._data.shape) if src._data.shape != self._data.shape else src
+    if s._data.dtype != self._data.dtype:
+        s = to_tensor(s, self.dtype) if self.dtype.is_floating_point else _wrap(s._data.astype(self._data.dtype))
+    return movement.clone(s)
+
+
+def _no_promote(fn):
+    """In-place ops keep the tensor's dtype: allow integer results into a float tensor, etc."""
+    return fn
+
+
+INPLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "sign", "exp", "log", "log1p", "log2", "log10",
+           "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "erf", "reciprocal",
+           "floor", "ceil", "round", "trunc", "frac", "clamp", "clamp_min", "clamp_max", "clip", "lerp",
+           "addcmul", "addcdiv", "remainder", "fmod", "floor_divide", "square", "masked_fill", "index_add",
+           "scatter", "scatter_add", "index_put", "tril", "triu", "maximum", "minimum", "subtract",
+           "multiply", "divide", "true_divide", "negative", "absolute", "fix", "asin", "acos", "atan",
+           "sinh", "cosh", "logical_not", "logical_and", "logical_or", "logical_xor"]
+
+METHOD_EXCLUDE = {"tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "eye",
+                  "arange", "range", "linspace", "logspace", "scalar_tensor", "cat", "concat", "concatenate",
+                  "stack", "hstack", "vstack", "zeros_like", "ones_like", "empty_like", "full_like",
+                  "broadcast_tensors", "broadcast_shapes", "einsum", "where", "linear", "rpow", "rsub",
+                  "isclose", "searchsorted"}
+
+
+def attach() -> None:
+    """Give Tensor its methods, in-place variants and operators (called once at import)."""
+    raw = {}
+    for m in _MODULES:
+        raw.update(_public(m))
+    raw.update({"abs": elementwise.abs, "absolute": elementwise.abs, "negative": elementwise.neg,
+                "subtract": elementwise.sub, "multiply": elementwise.mul, "divide": elementwise.div,
+                "true_divide": elementwise.div, "fix": elementwise.trunc, "clip": elementwise.clamp,
+                "swapaxes": movement.transpose, "swapdims": movement.transpose, "moveaxis": movement.movedim,
+                "ger": linalg.outer, "greater": compare.gt, "greater_equal": compare.ge, "less": compare.lt,
+                "less_equal": compare.le, "not_equal": compare.ne})
+    for n, f in raw.items():
+        if n in METHOD_EXCLUDE or n in ("record", "result_type", "promote", "to_tensor", "scalar_dtype",
+                                        "dims", "cast"):
+            continue
+        if not hasattr(Tensor, n):
+            setattr(Tensor, n, f)
+    Tensor.isclose = compare.isclose
+    Tensor.where = lambda self, condition, other: indexing.where(condition, self, other)
+    for n in INPLACE:
+        setattr(Tensor, n + "_", make_inplace(raw[n], n + "_"))
+    Tensor.fill_ = make_inplace(_fill, "fill_")
+    Tensor.zero_ = make_inplace(_zero, "zero_")
+    Tensor.copy_ = make_inplace(_copy, "copy_")
+    Tensor.T = property(lambda self: movement.permute(self, tuple(range(self._data.ndim))[::-1]))
+    Tensor.mT = property(lambda self: movement.transpose(self, -2, -1))
+    Tensor.__setitem__ = _setitem
+    Tensor.__getitem__ = indexing.getitem
+
+    def binop(fn):
+        def f(self, other):
+            if not isinstance(other, (Tensor, int, float, bool, np.number, np.bool_)):
+                return NotImplemented
+            return fn(self, other)
+        return f
+
+    def rbinop(fn):
+        def f(self, other):
+            if not isinstance(other, (int, float, bool, np.number, np.bool_)):
+                return NotImplemented
+            return fn(other, self)
+        return f
+
+    E, C = elementwise, compare
+    table = {"add": E.add, "sub": E.sub, "mul": E.mul, "truediv": E.div, "floordiv": E.floor_divide,
+             "mod": E.remainder, "pow": E.pow, "and": C.bitwise_and, "or": C.bitwise_or, "xor": C.bitwise_xor}
+    for k, fn in table.items():
+        setattr(Tensor, f"__{k}__", binop(fn))
+        setattr(Tensor, f"__r{k}__", rbinop(fn))
+    for k, n in (("add", "add_"), ("sub", "sub_"), ("mul", "mul_"), ("truediv", "div_"),
+                 ("floordiv", "floor_divide_"), ("mod", "remainder_"), ("pow", "pow_"),
+                 ("and", "logical_and_"), ("or", "logical_or_"), ("xor", "logical_xor_")):
+        setattr(Tensor, f"__i{k}__", getattr(Tensor, n))
+    for k, fn in (("eq", C.eq), ("ne", C.ne), ("lt", C.lt), ("le", C.le), ("gt", C.gt), ("ge", C.ge)):
+        setattr(Tensor, f"__{k}__", binop(fn))
+    Tensor.__matmul__ = lambda self, other: linalg.matmul(self, other) if isinstance(other, Tensor) \
+        else NotImplemented
+    Tensor.__rmatmul__ = lambda self, other: NotImplemented
+    Tensor.__neg__ = elementwise.neg
+    Tensor.__abs__ = elementwise.abs
+    Tensor.__pos__ = lambda self: self
+    Tensor.__invert__ = _invert
+    Tensor.__hash__ = lambda self: id(self)
+
+
+def _invert(self):
+    if self._data.dtype == np.bool_:
+        return compare.logical_not(self)
+    if self._data.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return compare.bitwise_not(self)
+
+
+def _setitem(self, index, value):
+    if isinstance(value, (list, tuple)):
+        value = creation.tensor(value, dtype=self.dtype)
+    args = (value,) if isinstance(value, Tensor) else ()
+    if _tracks(self, args, {}):
+        _leaf_check(self)
+        res = indexing.index_put(_snapshot(self), index, value)
+    else:
+        idx, _ = indexing._convert_index(index)
+        v = value._data if isinstance(value, Tensor) else value
+        try:
+            self._data[idx] = v
+        except ValueError as e:
+            if not self._data.flags.writeable:
+                raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
+                                   "refers to a single memory location. Please clone() the tensor before "
+                                   "performing the operation.") from None
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast "
+                               f"to indexing result of shape {list(self._data[idx].shape)}") from e
+        except IndexError as e:
+            raise IndexError(str(e).replace("axis", "dimension")) from None
+        self._vc[0] += 1
+        return
+    _commit(self, res)
+
+
+del _dtype

@@ -1,0 +1,464 @@
+"""Shape and movement: reshape/view, transpose/permute, expand, cat/stack, flip, roll, tril...
+
+Views share the input's data and version cell (as PyTorch views share storage).
+The vjp of a view maps the gradient back to the input's layout; ``expand``'s vjp is
+the identity, since the engine sums gradients back over broadcast axes.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from .._size import Size
+from .._tensor import Tensor, _wrap, _wrap_dim
+from ._core import NOSAVE, record
+
+
+def _shape_args(args) -> tuple:
+    """``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(Size)`` all mean shape (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list, Size)):
+        args = args[0]
+    out = []
+    for a in args:
+        if isinstance(a, Tensor):
+            a = a.item()
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"expected a sequence of integers or a single integer, got '{type(a).__name__}'")
+        out.append(int(a))
+    return tuple(out)
+
+
+def _view_of(o: np.ndarray, x: Tensor, name: str, vjp) -> Tensor:
+    t = record(o, name, vjp, (x,), NOSAVE)
+    if np.shares_memory(o, x._data) if o.size and x._data.size else False:
+        t._vc = x._vc
+        t._base = x if x._base is None else x._base
+    return t
+
+
+def _infer(shape: tuple, numel: int) -> tuple:
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = shape[:neg[0]] + (numel // known,) + shape[neg[0] + 1:]
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def reshape(input, *shape) -> Tensor:
+    x = input
+    xd = x._data
+    shape = _infer(_shape_args(shape), xd.size)
+    o = xd.reshape(shape)
+    in_shape = xd.shape
+    return _view_of(o, x, "ViewBackward0" if o.base is not None else "ReshapeAliasBackward0",
+                    lambda g, n: (g.reshape(in_shape),))
+
+
+def view(input, *shape) -> Tensor:
+    x = input
+    xd = x._data
+    if len(shape) == 1 and hasattr(shape[0], "np") and hasattr(shape[0], "is_floating_point"):
+        raise RuntimeError("view(dtype) is not supported by numtorch")
+    shape = _infer(_shape_args(shape), xd.size)
+    o = xd.view()
+    try:
+        o.shape = shape
+    except AttributeError:
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                           "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+    in_shape = xd.shape
+    return _view_of(o, x, "ViewBackward0", lambda g, n: (g.reshape(in_shape),))
+
+
+def view_as(input, other) -> Tensor:
+    return view(input, other._data.shape)
+
+
+def reshape_as(input, other) -> Tensor:
+    return reshape(input, other._data.shape)
+
+
+def flatten(input, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    xd = input._data
+    if xd.ndim == 0:
+        return reshape(input, (1,))
+    s = _wrap_dim(start_dim, xd.ndim)
+    e = _wrap_dim(end_dim, xd.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    n = 1
+    for d in xd.shape[s:e + 1]:
+        n *= d
+    return reshape(input, xd.shape[:s] + (n,) + xd.shape[e + 1:])
+
+
+def unflatten(input, dim: int, sizes) -> Tensor:
+    xd = input._data
+    d = _wrap_dim(dim, xd.ndim)
+    sizes = tuple(sizes)
+    if sizes.count(-1) == 0:
+        n = 1
+        for s in sizes:
+            n *= s
+        if n != xd.shape[d]:
+            raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of "
+                               f"dim {dim} ({xd.shape[d]}) in the input tensor")
+    sizes = _infer(sizes, xd.shape[d])
+    return reshape(input, xd.shape[:d] + sizes + xd.shape[d + 1:])
+
+
+def squeeze(input, dim=None) -> Tensor:
+    xd = input._data
+    if dim is None:
+        shape = tuple(s for s in xd.shape if s != 1)
+    else:
+        ds = dim if isinstance(dim, (tuple, list)) else (dim,)
+        ds = {_wrap_dim(d, xd.ndim) for d in ds}
+        shape = tuple(s for i, s in enumerate(xd.shape) if not (i in ds and s == 1))
+    if shape == xd.shape:
+        return _view_of(xd.view(), input, "SqueezeBackward0", lambda g, n: (g,))
+    in_shape = xd.shape
+    return _view_of(xd.reshape(shape), input, "SqueezeBackward0" if dim is None else "SqueezeBackward1",
+                    lambda g, n: (g.reshape(in_shape),))
+
+
+def unsqueeze(input, dim: int) -> Tensor:
+    xd = input._data
+    d = _wrap_dim(dim, xd.ndim + 1)
+    in_shape = xd.shape
+    return _view_of(np.expand_dims(xd, d), input, "UnsqueezeBackward0", lambda g, n: (g.reshape(in_shape),))
+
+
+def permute(input, *dims) -> Tensor:
+    xd = input._data
+    dims = _shape_args(dims)
+    if len(dims) != xd.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+                           f"length of the desired ordering of dimensions i.e. input.dim() = {xd.ndim} is not "
+                           f"equal to len(dims) = {len(dims)}")
+    dims = tuple(_wrap_dim(d, xd.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    inv = tuple(np.argsort(dims))
+    return _view_of(xd.transpose(dims), input, "PermuteBackward0", lambda g, n: (g.transpose(inv),))
+
+
+def transpose(input, dim0: int, dim1: int) -> Tensor:
+    xd = input._data
+    a, b = _wrap_dim(dim0, xd.ndim), _wrap_dim(dim1, xd.ndim)
+    if xd.ndim < 2:
+        return _view_of(xd.view(), input, "TransposeBackward0", lambda g, n: (g,))
+    return _view_of(np.swapaxes(xd, a, b), input, "TransposeBackward0", lambda g, n: (np.swapaxes(g, a, b),))
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input) -> Tensor:
+    nd = input._data.ndim
+    if nd > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
+    return transpose(input, 0, 1) if nd == 2 else _view_of(input._data.view(), input, "TBackward0",
+                                                             lambda g, n: (g,))
+
+
+def movedim(input, source, destination) -> Tensor:
+    xd = input._data
+    src = source if isinstance(source, (tuple, list)) else (source,)
+    dst = destination if isinstance(destination, (tuple, list)) else (destination,)
+    order = list(np.moveaxis(np.arange(xd.ndim).reshape(xd.shape and (1,) * xd.ndim), src, dst).shape) \
+        if False else None
+    perm = [d for d in range(xd.ndim) if d not in [_wrap_dim(s, xd.ndim) for s in src]]
+    for dd, ss in sorted(zip([_wrap_dim(d, xd.ndim) for d in dst], [_wrap_dim(s, xd.ndim) for s in src])):
+        perm.insert(dd, ss)
+    del order
+    return permute(input, perm)
+
+
+moveaxis = movedim
+
+
+def expand(input, *sizes) -> Tensor:
+    xd = input._data
+    sizes = _shape_args(sizes)
+    if len(sizes) < xd.ndim:
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(xd.shape)}}}, size={list(sizes)}): the number of "
+                           f"sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions "
+                           f"in the tensor ({xd.ndim})")
+    lead = len(sizes) - xd.ndim
+    shape = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s == -1:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
+                                   f"non-existing dimension {i}")
+            shape.append(s)
+            continue
+        cur = xd.shape[i - lead]
+        if s == -1:
+            s = cur
+        if cur != s and cur != 1:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                               f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                               f"{list(xd.shape)}")
+        shape.append(s)
+    return _view_of(np.broadcast_to(xd, tuple(shape)), input, "ExpandBackward0", lambda g, n: (g,))
+
+
+def expand_as(input, other) -> Tensor:
+    return expand(input, other._data.shape)
+
+
+def broadcast_to(input, size) -> Tensor:
+    return expand(input, size)
+
+
+def broadcast_tensors(*tensors):
+    shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def broadcast_shapes(*shapes) -> Size:
+    try:
+        return Size(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape") from None
+
+
+def repeat(input, *sizes) -> Tensor:
+    xd = input._data
+    sizes = _shape_args(sizes)
+    if len(sizes) < xd.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                           "of tensor")
+    x = input
+    if len(sizes) > xd.ndim:
+        x = reshape(x, (1,) * (len(sizes) - xd.ndim) + xd.shape)
+    xs = x._data.shape
+    # repeat = expand on interleaved axes, then reshape
+    inter = []
+    for r, s in zip(sizes, xs):
+        inter += [r, s]
+    y = reshape(x, tuple(v for s in xs for v in (1, s)))
+    y = expand(y, tuple(inter))
+    return reshape(contiguous(y), tuple(r * s for r, s in zip(sizes, xs)))
+
+
+def tile(input, dims) -> Tensor:
+    dims = _shape_args((dims,))
+    nd = input._data.ndim
+    if len(dims) < nd:
+        dims = (1,) * (nd - len(dims)) + dims
+    return repeat(input, dims)
+
+
+def contiguous(input, memory_format=None) -> Tensor:
+    xd = input._data
+    if xd.flags.c_contiguous:
+        return input
+    return record(np.ascontiguousarray(xd), "CloneBackward0", lambda g, n: (g,), (input,), NOSAVE)
+
+
+def clone(input, *, memory_format=None) -> Tensor:
+    return record(input._data.copy(), "CloneBackward0", lambda g, n: (g,), (input,), NOSAVE)
+
+
+def narrow(input, dim: int, start, length: int) -> Tensor:
+    xd = input._data
+    d = _wrap_dim(dim, xd.ndim)
+    start = int(start)
+    size = xd.shape[d]
+    if start < 0:
+        start += size
+    if start < 0 or start > size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    from .indexing import _slice_dim
+    return _slice_dim(input, d, start, start + length)
+
+
+def split(tensor, split_size_or_sections, dim: int = 0):
+    xd = tensor._data
+    d = _wrap_dim(dim, xd.ndim)
+    size = xd.shape[d]
+    from .indexing import _slice_dim
+    if isinstance(split_size_or_sections, (list, tuple)):
+        if builtins.sum(split_size_or_sections) != size:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's "
+                               f"size at dimension {d}), but got split_sizes={list(split_size_or_sections)}")
+        out, start = [], 0
+        for s in split_size_or_sections:
+            out.append(_slice_dim(tensor, d, start, start + s))
+            start += s
+        return tuple(out)
+    step = int(split_size_or_sections)
+    if step <= 0 and size:
+        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+    return tuple(_slice_dim(tensor, d, i, builtins.min(i + step, size)) for i in range(0, builtins.max(size, 1), builtins.max(step, 1))) \
+        if size else (tensor,)
+
+
+def chunk(input, chunks: int, dim: int = 0):
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    size = input._data.shape[_wrap_dim(dim, input._data.ndim)]
+    step = -(-size // chunks) if size else 1
+    return split(input, step, dim)
+
+
+def tensor_split(input, indices_or_sections, dim: int = 0):
+    size = input._data.shape[_wrap_dim(dim, input._data.ndim)]
+    if isinstance(indices_or_sections, int):
+        n = indices_or_sections
+        q, r = divmod(size, n)
+        sizes = [q + 1] * r + [q] * (n - r)
+    else:
+        idx = [0] + list(indices_or_sections) + [size]
+        sizes = [builtins.max(0, b - a) for a, b in zip(idx, idx[1:])]
+    return split(input, sizes, dim)
+
+
+def unbind(input, dim: int = 0):
+    xd = input._data
+    d = _wrap_dim(dim, xd.ndim)
+    from .indexing import getitem
+    key = (slice(None),) * d
+    return tuple(getitem(input, key + (i,)) for i in range(xd.shape[d]))
+
+
+def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
+    if isinstance(tensors, Tensor):
+        raise TypeError("cat(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    from ._core import result_type, to_tensor
+    dt = result_type(*[t for t in tensors if t._data.ndim]) if any(t._data.ndim for t in tensors) else None
+    # legacy rule: 1-D empty tensors are skipped
+    parts = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
+    ref = parts[0]._data
+    if ref.ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = _wrap_dim(dim, ref.ndim)
+    for i, t in enumerate(parts):
+        td = t._data
+        if td.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {td.ndim}")
+        for k in range(ref.ndim):
+            if k != d and td.shape[k] != ref.shape[k]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
+                                   f"{ref.shape[k]} but got size {td.shape[k]} for tensor number {i} in the list.")
+    if dt is not None:
+        parts = [to_tensor(t, dt) for t in parts]
+    o = np.concatenate([t._data for t in parts], axis=d)
+    bounds = np.cumsum([0] + [t._data.shape[d] for t in parts])
+
+    def vjp(g, n):
+        pre = (slice(None),) * d
+        return tuple(g[pre + (slice(int(bounds[i]), int(bounds[i + 1])),)] if n[i] else None
+                     for i in range(len(parts)))
+    return record(o, "CatBackward0", vjp, tuple(parts), NOSAVE)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    s0 = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if t._data.shape != s0:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(s0)} at entry 0 and "
+                               f"{list(t._data.shape)} at entry {i}")
+    d = _wrap_dim(dim, len(s0) + 1)
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+def hstack(tensors) -> Tensor:
+    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors) -> Tensor:
+    return cat([t if t._data.ndim >= 2 else reshape(t, (1, -1)) for t in tensors], 0)
+
+
+def flip(input, *dims) -> Tensor:
+    xd = input._data
+    axes = tuple(_wrap_dim(d, xd.ndim) for d in _shape_args(dims))
+    return record(np.flip(xd, axes).copy(), "FlipBackward0", lambda g, n: (np.flip(g, axes),), (input,), NOSAVE)
+
+
+def fliplr(input) -> Tensor:
+    return flip(input, 1)
+
+
+def flipud(input) -> Tensor:
+    return flip(input, 0)
+
+
+def roll(input, shifts, dims=None) -> Tensor:
+    xd = input._data
+    if dims is None:
+        o = np.roll(xd.reshape(-1), shifts).reshape(xd.shape)
+        return record(o, "RollBackward0", lambda g, n: (np.roll(g.reshape(-1), -shifts).reshape(xd.shape),),
+                      (input,), NOSAVE)
+    sh = shifts if isinstance(shifts, (tuple, list)) else (shifts,)
+    ds = dims if isinstance(dims, (tuple, list)) else (dims,)
+    if len(sh) != len(ds):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:{len(ds)}")
+    ds = tuple(_wrap_dim(d, xd.ndim) for d in ds)
+    o = np.roll(xd, sh, ds)
+    neg = tuple(-s for s in sh)
+    return record(o, "RollBackward0", lambda g, n: (np.roll(g, neg, ds),), (input,), NOSAVE)
+
+
+def _tri(input, diagonal, fn, name):
+    xd = input._data
+    if xd.ndim < 2:
+        raise RuntimeError(f"{name[:4].lower()}: input tensor must have at least 2 dimensions")
+    o = fn(xd, diagonal)
+    return record(o, name, lambda g, n: (fn(g, diagonal),), (input,), NOSAVE)
+
+
+def tril(input, diagonal: int = 0, *, out=None) -> Tensor:
+    return _tri(input, diagonal, np.tril, "TrilBackward0")
+
+
+def triu(input, diagonal: int = 0, *, out=None) -> Tensor:
+    return _tri(input, diagonal, np.triu, "TriuBackward0")
+
+
+def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    xd = input._data
+    a, b = _wrap_dim(dim1, xd.ndim), _wrap_dim(dim2, xd.ndim)
+    o = np.diagonal(xd, offset, a, b)
+    shape = xd.shape
+
+    def vjp(g, n):
+        gz = np.zeros(shape, g.dtype)
+        np.diagonal(gz, offset, a, b).setflags(write=True) if False else None
+        view = np.moveaxis(gz, (a, b), (-2, -1))
+        k = g.shape[-1]
+        r = np.arange(k) + builtins.max(-offset, 0)
+        c = np.arange(k) + builtins.max(offset, 0)
+        view[..., r, c] = g
+        return (gz,)
+    return record(o.copy(), "DiagonalBackward0", vjp, (input,), NOSAVE)

@@ -1,0 +1,394 @@
+"""Reductions: sum, mean, prod, var/std, max/min, logsumexp, norm, cumsum, all/any...
+
+Every reduction takes ``dim`` (None, an int, or a tuple) and ``keepdim``.  Its vjp
+re-inserts the reduced axes into the incoming gradient (``_unsqueeze_to``) and lets
+NumPy broadcasting spread it back over the input.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _wrap, _wrap_dim
+from ._core import NOSAVE, record
+
+
+def dims(dim, ndim: int) -> tuple:
+    """``dim`` (None, int, or sequence) as a sorted tuple of non-negative axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (list, tuple)):
+        out = []
+        for d in dim:
+            w = _wrap_dim(d, ndim)
+            if w in out:
+                raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+            out.append(w)
+        return tuple(sorted(out)) if ndim else ()
+    return (_wrap_dim(dim, ndim),) if ndim else ()
+
+
+def _unsqueeze_to(g: np.ndarray, axes: tuple, keepdim: bool) -> np.ndarray:
+    """Put the reduced axes back (size 1) so ``g`` broadcasts against the input."""
+    if keepdim or not axes:
+        return g
+    return np.expand_dims(g, axes)
+
+
+def _count(shape, axes) -> int:
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return n
+
+
+def _sum_dtype(d: np.dtype, dtype) -> np.dtype:
+    if dtype is not None:
+        return _dtype.as_np(dtype)
+    return np.dtype(np.int64) if d.kind in "biu" else d
+
+
+def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:  # noqa: A001
+    x = input
+    xd = x._data
+    axes = dims(dim, xd.ndim)
+    shape = xd.shape
+    o = np.asarray(xd.sum(axis=axes, keepdims=keepdim, dtype=_sum_dtype(xd.dtype, dtype)))
+    if o.dtype.kind != "f":
+        return _wrap(o)
+    return record(o, "SumBackward0" if dim is None else "SumBackward1",
+                  lambda g, n: (np.broadcast_to(_unsqueeze_to(g, axes, keepdim), shape),), (x,), NOSAVE)
+
+
+def nansum(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    from .indexing import where
+    from .compare import isnan
+    return sum(where(isnan(input), 0.0, input), dim, keepdim, dtype=dtype)
+
+
+def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    x = input
+    xd = x._data
+    if dtype is None and xd.dtype.kind != "f":
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating "
+                           f"point or complex dtype. Got: {_TYPE_WORD[xd.dtype.name]}")
+    if dtype is not None:
+        xd = xd.astype(_dtype.as_np(dtype))
+    axes = dims(dim, xd.ndim)
+    shape = xd.shape
+    o = np.asarray(xd.mean(axis=axes, keepdims=keepdim))
+    count = _count(shape, axes)
+    return record(o, "MeanBackward0" if dim is None else "MeanBackward1",
+                  lambda g, n: (np.broadcast_to(_unsqueeze_to(g, axes, keepdim) / count, shape),), (x,), NOSAVE)
+
+
+_TYPE_WORD = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+              "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}
+
+
+def prod(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    x = input
+    xd = x._data
+    if dim is not None and isinstance(dim, (tuple, list)):
+        raise TypeError("prod(): argument 'dim' must be int, not tuple")
+    axes = dims(dim, xd.ndim)
+    o = np.asarray(xd.prod(axis=axes, keepdims=keepdim, dtype=_sum_dtype(xd.dtype, dtype)))
+    if o.dtype.kind != "f":
+        return _wrap(o)
+
+    def vjp(g, n):
+        gk = _unsqueeze_to(g, axes, keepdim)
+        # product of all the other elements: exclusive cumulative products from both sides
+        if dim is None:
+            flat = xd.reshape(-1)
+            return ((_others_prod(flat) * gk.reshape(())).reshape(xd.shape),)
+        ax = axes[0]
+        moved = np.moveaxis(xd, ax, -1)
+        others = np.moveaxis(_others_prod(moved), -1, ax)
+        return (gk * others,)
+    return record(o, "ProdBackward0" if dim is None else "ProdBackward1", vjp, (x,), (x,))
+
+
+def _others_prod(a: np.ndarray) -> np.ndarray:
+    """For each element along the last axis, the product of the other elements (zeros welcome)."""
+    ones = np.ones(a.shape[:-1] + (1,), a.dtype)
+    left = np.cumprod(np.concatenate([ones, a[..., :-1]], -1), -1)
+    right = np.cumprod(np.concatenate([ones, a[..., :0:-1]], -1), -1)[..., ::-1]
+    return left * right
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None) -> Tensor:
+    if isinstance(dim, bool):  # var(x, unbiased)
+        dim, unbiased = None, dim
+    return _var(input, dim, _correction(unbiased, correction), keepdim, False)
+
+
+def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None) -> Tensor:
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return _var(input, dim, _correction(unbiased, correction), keepdim, True)
+
+
+def _var(x, dim, corr, keepdim, take_sqrt):
+    xd = x._data
+    if xd.dtype.kind != "f":
+        raise RuntimeError(f"std and var only support floating point and complex dtypes")
+    axes = dims(dim, xd.ndim)
+    n = _count(xd.shape, axes)
+    m = xd.mean(axis=axes, keepdims=True)
+    c = xd - m
+    denom = builtins.max(n - corr, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.asarray((c * c).sum(axis=axes, keepdims=keepdim) / np.asarray(denom, xd.dtype))
+        o = np.sqrt(v) if take_sqrt else v
+
+    def vjp(g, needs):
+        gk = _unsqueeze_to(g, axes, keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if take_sqrt:
+                ok = _unsqueeze_to(o, axes, keepdim)
+                return (gk * c / (ok * denom),)
+            return (gk * (2 / denom) * c,)
+    name = ("StdBackward0" if take_sqrt else "VarBackward0")
+    return record(o.astype(xd.dtype, copy=False), name, vjp, (x,), (x,))
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def _ext(x, dim, keepdim, np_fn, name):
+    """amax/amin: the gradient is shared evenly between tied extreme elements."""
+    xd = x._data
+    axes = dims(dim, xd.ndim)
+    if xd.size == 0 and (not axes or builtins.any(xd.shape[a] == 0 for a in axes)):
+        raise IndexError(f"{name}(): Expected reduction dim {axes[0] if axes else 0} to have non-zero size.")
+    o = np.asarray(np_fn(xd, axis=axes, keepdims=keepdim))
+    if xd.dtype.kind != "f":
+        return _wrap(o)
+
+    def vjp(g, n):
+        ok = _unsqueeze_to(o, axes, keepdim)
+        mask = xd == ok
+        cnt = mask.sum(axis=axes, keepdims=True)
+        return (_unsqueeze_to(g, axes, keepdim) * mask / cnt,)
+    return record(o, name.capitalize() + "Backward0", vjp, (x,), (x,))
+
+
+def amax(input, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    return _ext(input, None if dim == () else dim, keepdim, np.max, "amax")
+
+
+def amin(input, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    return _ext(input, None if dim == () else dim, keepdim, np.min, "amin")
+
+
+class _ReturnType(tuple):
+    _name = ""
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
+        return f"torch.return_types.{self._name}(\n{body})"
+
+
+def _return_type(name, fields):
+    base = namedtuple(name, fields)
+    cls = type(name, (_ReturnType, base), {"_name": name, "__slots__": (), "__repr__": _ReturnType.__repr__})
+    return cls
+
+
+return_types = {n: _return_type(n, ("values", "indices")) for n in ("max", "min", "sort", "topk", "mode",
+                                                                     "median", "kthvalue", "cummax", "cummin")}
+
+
+def _max_min(input, dim, keepdim, other, is_max):
+    name = "max" if is_max else "min"
+    if isinstance(dim, Tensor):
+        other, dim = dim, None
+    if other is not None:
+        from .elementwise import maximum, minimum
+        return maximum(input, other) if is_max else minimum(input, other)
+    x = input
+    xd = x._data
+    if dim is None:
+        if xd.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        o = _ext(x, None, False, np.max if is_max else np.min, "amax" if is_max else "amin")
+        if o.grad_fn is not None:
+            from ..autograd.graph import node_class
+            node = o.grad_fn
+            new = node_class("MaxBackward1" if is_max else "MinBackward1")(node.vjp, node.inputs, node.needs,
+                                                                           node.saved)
+            o.grad_fn = new
+        return o
+    ax = _wrap_dim(dim, xd.ndim)
+    if xd.ndim and xd.shape[ax] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {ax} to have non-zero size.")
+    if xd.ndim == 0:
+        idx = np.zeros((), np.int64)
+        vals = xd.copy()
+    else:
+        idx = np.asarray((np.argmax if is_max else np.argmin)(xd, axis=ax, keepdims=True))
+        vals = np.take_along_axis(xd, idx, ax)
+        if not keepdim:
+            idx = idx.squeeze(ax)
+            vals = vals.squeeze(ax)
+    idx = idx.astype(np.int64, copy=False)
+    if xd.dtype.kind == "f":
+        shape = xd.shape
+
+        def vjp(g, n):
+            gz = np.zeros(shape, g.dtype)
+            if not shape:
+                return (g.copy(),)
+            ik = idx if keepdim else np.expand_dims(idx, ax)
+            gk = g if keepdim else np.expand_dims(g, ax)
+            np.put_along_axis(gz, ik, gk, ax)
+            return (gz,)
+        v = record(vals, "MaxBackward0" if is_max else "MinBackward0", vjp, (x,), NOSAVE)
+    else:
+        v = _wrap(vals)
+    return return_types[name](v, _wrap(idx))
+
+
+def max(input, dim=None, keepdim: bool = False, *, other=None, out=None):  # noqa: A001
+    return _max_min(input, dim, keepdim, other, True)
+
+
+def min(input, dim=None, keepdim: bool = False, *, other=None, out=None):  # noqa: A001
+    return _max_min(input, dim, keepdim, other, False)
+
+
+def _arg(x, dim, keepdim, fn, name):
+    xd = x._data
+    if dim is None:
+        if xd.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        r = np.asarray(fn(xd.reshape(-1)), np.int64)
+        return _wrap(r.reshape((1,) * xd.ndim) if keepdim else r)
+    ax = _wrap_dim(dim, xd.ndim)
+    if xd.ndim == 0:
+        return _wrap(np.zeros((), np.int64))
+    return _wrap(np.asarray(fn(xd, axis=ax, keepdims=keepdim), np.int64))
+
+
+def argmax(input, dim=None, keepdim: bool = False) -> Tensor:
+    return _arg(input, dim, keepdim, np.argmax, "argmax")
+
+
+def argmin(input, dim=None, keepdim: bool = False) -> Tensor:
+    return _arg(input, dim, keepdim, np.argmin, "argmin")
+
+
+def logsumexp(input, dim, keepdim: bool = False, *, out=None) -> Tensor:
+    x = input
+    xd = x._data
+    if xd.dtype.kind != "f":
+        xd = xd.astype(_dtype.get_default_dtype().np)
+    axes = dims(dim, xd.ndim)
+    m = np.max(xd, axis=axes, keepdims=True) if xd.size else np.zeros((1,) * xd.ndim, xd.dtype)
+    m = np.where(np.isfinite(m), m, 0)
+    with np.errstate(divide="ignore"):
+        o = np.log(np.exp(xd - m).sum(axis=axes, keepdims=True)) + m
+    ok = o
+    if not keepdim:
+        o = o.squeeze(axes) if axes else o
+    o = np.asarray(o)
+    return record(o, "LogsumexpBackward0",
+                  lambda g, n: (_unsqueeze_to(g, axes, keepdim) * np.exp(xd - ok),), (x,), (x,))
+
+
+def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Vector p-norm over ``dim`` (all elements by default); ``"fro"`` is the 2-norm."""
+    from . import elementwise as E
+    x = input
+    if x._data.dtype.kind != "f":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {_TYPE_WORD[x._data.dtype.name]}")
+    if p in ("fro", 2, 2.0, None):
+        return _norm2(x, dim, keepdim)
+    if p in (float("inf"), "inf"):
+        return amax(E.abs(x), () if dim is None else dim, keepdim)
+    if p == float("-inf"):
+        return amin(E.abs(x), () if dim is None else dim, keepdim)
+    if p == 1:
+        return sum(E.abs(x), dim, keepdim)
+    if p == 0:
+        from .compare import ne
+        return sum(ne(x, 0).to(x.dtype), dim, keepdim)
+    return E.pow(sum(E.pow(E.abs(x), p), dim, keepdim), 1.0 / p)
+
+
+def _norm2(x, dim, keepdim):
+    xd = x._data
+    axes = dims(dim, xd.ndim)
+    o = np.asarray(np.sqrt((xd * xd).sum(axis=axes, keepdims=keepdim)))
+
+    def vjp(g, n):
+        ok = _unsqueeze_to(o, axes, keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(ok == 0, 0, xd / ok)
+        return (_unsqueeze_to(g, axes, keepdim) * r,)
+    return record(o, "NormBackward1", vjp, (x,), (x,))
+
+
+def cumsum(input, dim, *, dtype=None, out=None) -> Tensor:
+    x = input
+    xd = x._data
+    ax = _wrap_dim(dim, xd.ndim)
+    if xd.ndim == 0:
+        o = xd.astype(_sum_dtype(xd.dtype, dtype))
+    else:
+        o = np.cumsum(xd, axis=ax, dtype=_sum_dtype(xd.dtype, dtype))
+    if o.dtype.kind != "f":
+        return _wrap(o)
+    if xd.ndim == 0:
+        return record(o, "CumsumBackward0", lambda g, n: (g,), (x,), NOSAVE)
+    return record(o, "CumsumBackward0",
+                  lambda g, n: (np.flip(np.cumsum(np.flip(g, ax), axis=ax), ax),), (x,), NOSAVE)
+
+
+def cumprod(input, dim, *, dtype=None, out=None) -> Tensor:
+    x = input
+    xd = x._data
+    ax = _wrap_dim(dim, xd.ndim)
+    o = np.cumprod(xd, axis=ax, dtype=_sum_dtype(xd.dtype, dtype)) if xd.ndim else xd.copy()
+    if o.dtype.kind != "f":
+        return _wrap(o)
+
+    def vjp(g, n):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.flip(np.cumsum(np.flip(g * o, ax), axis=ax), ax) / xd
+        return (r,)
+    return record(o, "CumprodBackward0", vjp, (x,), (x,))
+
+
+def all(input, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
+    xd = input._data
+    return _wrap(np.asarray(np.all(xd, axis=dims(dim, xd.ndim) if dim is not None else None, keepdims=keepdim)))
+
+
+def any(input, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
+    xd = input._data
+    return _wrap(np.asarray(np.any(xd, axis=dims(dim, xd.ndim) if dim is not None else None, keepdims=keepdim)))
+
+
+def count_nonzero(input, dim=None) -> Tensor:
+    xd = input._data
+    return _wrap(np.asarray(np.count_nonzero(xd, axis=dims(dim, xd.ndim) if dim is not None else None),
+                            np.int64))

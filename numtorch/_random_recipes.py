@@ -1,0 +1,265 @@
+"""PyTorch's CPU recipes that turn mt19937 words into samples, on NumPy arrays.
+
+Every function takes the engine (``numtorch._random_engine.MT19937``) and returns a
+flat array in the order PyTorch's kernel visits elements, consuming exactly the words
+PyTorch consumes.  The public functions in ``numtorch.random`` shape and cast the result.
+
+The recipes (``w`` a 32-bit word, ``W`` a 64-bit word of two words, high first):
+
+==================  ==============================================================
+uniform float32     ``(w & (2**24-1)) * 2**-24``, then ``fma(x, to-from, from)``
+uniform float64     ``(W & (2**53-1)) * 2**-53``, then ``fma(x, to-from, from)``
+integer in range    ``(w % range) + from``; ``W`` instead when ``range >= 2**32``
+                    (for int64, float32, float64 outputs)
+random_()           ``w % (max+1)``, ``W`` for int64 and float64 (see ``random_bits``)
+normal, n < 16 or   per element, Box-Muller in double with the second value of
+non-contiguous      each pair cached in the generator (see ``normal_serial``)
+normal, n >= 16     fill with uniforms, transform blocks of 16 (see ``normal_fill``)
+randperm            Fisher-Yates: swap ``i`` with ``i + w % (n-i)``
+bernoulli(p)        ``u < p``, ``u`` a 53-bit double (24-bit float for float ``p``
+                    tensors)
+exponential         ``-1/lambda * log1p(-u)``
+==================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+
+import numpy as np
+
+from ._random_engine import MT19937
+from ._random_math import fma32, fma64, libm, log_ps, sincos_ps
+
+__all__ = [
+    "uniform_float", "uniform_double", "uniform", "normal", "normal_serial", "random_from_to",
+    "random_bits", "random_full_range", "randperm", "bernoulli_scalar", "bernoulli_tensor",
+    "exponential", "cauchy", "log_normal", "geometric", "multinomial",
+]
+
+_f32, _f64, _u64 = np.float32, np.float64, np.uint64
+_TWO_PI = 2.0 * np.pi
+
+
+def _has_avx2() -> bool:
+    """Whether PyTorch's AVX2 normal kernel is the one that runs on this machine."""
+    if os.environ.get("ATEN_CPU_CAPABILITY", "").lower() == "default":
+        return False
+    if platform.machine().lower() not in ("x86_64", "amd64", "i686", "x86"):
+        return False
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return " avx2" in line
+    except OSError:
+        pass
+    return True
+
+
+AVX2 = _has_avx2()
+
+
+# ---- uniform ----------------------------------------------------------------------------
+def uniform_float(eng: MT19937, n: int) -> np.ndarray:
+    """``n`` float32 values in [0, 1) from the low 24 bits of one word each."""
+    return (eng.words(n) & _u64(0xFFFFFF)).astype(_f32) * _f32(2.0 ** -24)
+
+
+def uniform_double(eng: MT19937, n: int) -> np.ndarray:
+    """``n`` float64 values in [0, 1) from the low 53 bits of one 64-bit word each."""
+    return (eng.words64(n) & _u64((1 << 53) - 1)).astype(_f64) * 2.0 ** -53
+
+
+def uniform(eng: MT19937, n: int, dt: np.dtype, lo: float, hi: float) -> np.ndarray:
+    """``uniform_(lo, hi)`` for float32, float64 or float16 output."""
+    if dt == np.float64:
+        x = uniform_double(eng, n)
+        return x if (lo, hi) == (0.0, 1.0) else fma64(x, hi - lo, lo)
+    if dt == np.float16:  # 11-bit mantissa recipe, arithmetic in float32
+        x = (eng.words(n) & _u64(0x7FF)).astype(_f32) * _f32(2.0 ** -11)
+        a, b = _f32(np.float16(lo)), _f32(np.float16(hi))
+        return fma32(x, b - a, a).astype(np.float16)
+    x = uniform_float(eng, n)
+    if (lo, hi) == (0.0, 1.0):
+        return x
+    a, b = _f32(lo), _f32(hi)
+    return fma32(x, b - a, a)
+
+
+# ---- normal -----------------------------------------------------------------------------
+def normal_serial(eng: MT19937, n: int, mean: float, std: float) -> np.ndarray:
+    """``n`` float64 samples of ``normal_distribution<double>``, one element at a time.
+
+    Box-Muller on two 53-bit uniforms ``u1, u2``: ``r = sqrt(-2 log1p(-u2))``,
+    ``theta = 2 pi u1``; the element gets ``r cos(theta)`` and ``r sin(theta)`` is
+    cached in the generator for the next element (even in a later call).
+    """
+    out = np.empty(n, _f64)
+    start = 0
+    if n and eng.next_double_normal is not None:
+        out[0] = eng.next_double_normal
+        eng.next_double_normal = None
+        start = 1
+    m = n - start
+    if m:
+        pairs = (m + 1) // 2
+        u = uniform_double(eng, 2 * pairs)
+        r = np.sqrt(-2.0 * libm("log1p", -u[1::2]))
+        theta = _TWO_PI * u[0::2]
+        both = np.empty(2 * pairs, _f64)
+        both[0::2] = r * libm("cos", theta)
+        both[1::2] = r * libm("sin", theta)
+        out[start:] = both[:m]
+        if m % 2:
+            eng.next_double_normal = float(both[-1])
+    return fma64(out, std, mean)
+
+
+def _box_muller_16(u: np.ndarray, mean, std, dt) -> np.ndarray:
+    """Transform uniforms in blocks of 16: the first 8 give ``r``, the last 8 the angle."""
+    b = u.reshape(-1, 16)
+    u1, u2 = 1 - b[:, :8], b[:, 8:]
+    if dt == np.float64:
+        radius = np.sqrt(-2.0 * libm("log", u1))
+        theta = _TWO_PI * u2
+        c, s = radius * libm("cos", theta), radius * libm("sin", theta)
+        fma = fma64
+    elif AVX2:
+        radius = np.sqrt(_f32(-2) * log_ps(u1))
+        s, c = sincos_ps(_f32(_TWO_PI) * u2)
+        c, s = radius * c, radius * s
+        fma = fma32
+    else:  # the scalar kernel: float maths through the C library
+        radius = np.sqrt(_f32(-2) * libm("log", u1).astype(_f32))
+        theta = (_TWO_PI * u2.astype(_f64)).astype(_f32)
+        c = radius * libm("cos", theta).astype(_f32)
+        s = radius * libm("sin", theta).astype(_f32)
+        fma = fma32
+    return fma(np.concatenate([c, s], axis=1), std, mean).ravel()
+
+
+def normal_fill(eng: MT19937, n: int, dt: np.dtype, mean: float, std: float) -> np.ndarray:
+    """The contiguous kernel for ``n >= 16``: fill with uniforms, transform each block of 16.
+
+    When ``n`` is not a multiple of 16 the last 16 elements are refilled with fresh
+    uniforms and transformed again, so ``n + 16`` uniforms are drawn.
+    """
+    draw = uniform_double if dt == np.float64 else uniform_float
+    cast = _f64 if dt == np.float64 else _f32
+    mean, std = cast(mean), cast(std)
+    u = draw(eng, n)
+    full = n - n % 16
+    out = np.empty(n, cast)
+    out[:full] = _box_muller_16(u[:full], mean, std, dt)
+    if n % 16:
+        out[n - 16:] = _box_muller_16(draw(eng, 16), mean, std, dt)
+    return out
+
+
+def normal(eng: MT19937, n: int, dt: np.dtype, mean: float, std: float, contiguous: bool = True):
+    """``normal_(mean, std)`` on ``n`` elements of float dtype ``dt``."""
+    if n >= 16 and contiguous and dt in (np.float32, np.float64):
+        return normal_fill(eng, n, dt, mean, std)
+    return normal_serial(eng, n, mean, std).astype(dt)
+
+
+# ---- integers ---------------------------------------------------------------------------
+def random_from_to(eng: MT19937, n: int, dt: np.dtype, lo: int, rng: int) -> np.ndarray:
+    """``random_(lo, lo + rng)``: ``word % rng + lo``, cast through int64 to ``dt``."""
+    wide = rng >= 1 << 32 and dt in (np.int64, np.float64, np.float32)
+    w = eng.words64(n) if wide else eng.words(n)
+    v = (w % _u64(rng)).view(np.int64) + np.int64(lo)
+    return v.astype(dt)
+
+
+_BITS_MOD = {np.dtype(np.bool_): 2, np.dtype(np.uint8): 1 << 8, np.dtype(np.int8): 1 << 7,
+             np.dtype(np.int16): 1 << 15, np.dtype(np.int32): 1 << 31, np.dtype(np.int64): 1 << 63,
+             np.dtype(np.float16): (1 << 11) + 1, np.dtype(np.float32): (1 << 24) + 1,
+             np.dtype(np.float64): (1 << 53) + 1}
+
+
+def random_bits(eng: MT19937, n: int, dt: np.dtype) -> np.ndarray:
+    """``random_()``: ``word % (max + 1)``, over [0, 2**mantissa] for floats."""
+    wide = dt in (np.int64, np.float64)
+    w = eng.words64(n) if wide else eng.words(n)
+    return (w % _u64(_BITS_MOD[np.dtype(dt)])).astype(dt)
+
+
+def random_full_range(eng: MT19937, n: int, dt: np.dtype) -> np.ndarray:
+    """``random_(-2**63, None)``: a 64-bit word reinterpreted as int64, cast to ``dt``."""
+    return eng.words64(n).view(np.int64).astype(dt)
+
+
+def randperm(eng: MT19937, n: int) -> np.ndarray:
+    """A permutation of ``range(n)`` by Fisher-Yates: step ``i`` swaps ``i`` and ``i + w % (n-i)``."""
+    if n < 2:
+        return np.arange(n, dtype=np.int64)
+    steps = np.arange(n - 1, dtype=np.int64)
+    z = (eng.words(n - 1) % (n - steps).astype(_u64)).astype(np.int64) + steps
+    p = list(range(n))
+    for i, j in enumerate(z.tolist()):
+        p[i], p[j] = p[j], p[i]
+    return np.array(p, dtype=np.int64)
+
+
+# ---- other distributions ----------------------------------------------------------------
+def bernoulli_scalar(eng: MT19937, n: int, p: float) -> np.ndarray:
+    """``bernoulli_(p)`` for a number ``p``: ``u < p`` with ``u`` a 53-bit double."""
+    return uniform_double(eng, n) < p
+
+
+def bernoulli_tensor(eng: MT19937, p: np.ndarray) -> np.ndarray:
+    """``bernoulli_(p)`` for an array ``p`` (already in visiting order): float64 ``p`` uses
+    53-bit doubles, other float ``p`` 24-bit floats compared in float32."""
+    if p.dtype == np.float64:
+        return uniform_double(eng, p.size) < p
+    return uniform_float(eng, p.size) < p.astype(_f32)
+
+
+def exponential(eng: MT19937, n: int, lambd: float) -> np.ndarray:
+    """``-1/lambda * log1p(-u)`` per element, in double."""
+    return (-1.0 / lambd) * libm("log1p", -uniform_double(eng, n))
+
+
+def cauchy(eng: MT19937, n: int, median: float, sigma: float) -> np.ndarray:
+    """``median + sigma * tan(pi * (u - 1/2))`` per element, in double."""
+    return fma64(np.full(n, float(sigma)), libm("tan", np.pi * (uniform_double(eng, n) - 0.5)), median)
+
+
+def log_normal(eng: MT19937, n: int, mean: float, std: float) -> np.ndarray:
+    """``exp`` of the per-element normal sampler (which shares the normal cache)."""
+    return libm("exp", normal_serial(eng, n, mean, std))
+
+
+def geometric(eng: MT19937, n: int, p: float) -> np.ndarray:
+    """``ceil(log(u) / log1p(-p))`` per element, in double."""
+    with np.errstate(divide="ignore"):
+        return np.ceil(libm("log", uniform_double(eng, n)) / libm("log1p", np.float64(-p)))
+
+
+def multinomial(eng: MT19937, probs: np.ndarray, n_sample: int, replacement: bool) -> np.ndarray:
+    """Category indices for each row of 2-d ``probs`` (rows need not sum to one).
+
+    Without replacement (or for one sample): the exponential race
+    ``argmax(p / q)``, ``q ~ Exp(1)``, drawn for every element first, keeping the
+    ``n_sample`` largest.  With replacement: per row, the running sum normalised by its
+    total, then for each sample a 53-bit uniform looked up by binary search.
+    """
+    rows, k = probs.shape
+    if not replacement or n_sample == 1:
+        q = exponential(eng, probs.size, 1.0).astype(probs.dtype).reshape(rows, k)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            key = probs / q
+        if n_sample == 1:
+            return np.argmax(key, axis=1).reshape(rows, 1)
+        return np.argsort(-key, axis=1, kind="stable")[:, :n_sample]
+    out = np.empty((rows, n_sample), np.int64)
+    for i in range(rows):
+        cum = np.cumsum(probs[i])
+        cum = cum / cum[-1]
+        cum[-1] = 1
+        u = uniform_double(eng, n_sample)
+        out[i] = np.searchsorted(cum.astype(_f64), u, side="left")
+    return out

@@ -1,0 +1,209 @@
+"""The backward pass: walk the graph from the outputs, calling each node's vjp once.
+
+NOTE [ the engine in one paragraph ]
+Count, for every node reachable from the outputs, how many graph edges point at
+it.  Start from the outputs' nodes with the seed gradients, and repeatedly pop
+the ready node with the highest sequence number (the most recently recorded, as
+PyTorch orders it).  Call its vjp on the summed incoming gradient; reduce each
+input gradient to the input's shape (the one place broadcasting is undone) and
+dtype; add it to the input's buffer.  A node is ready when all its incoming
+edges have delivered.  Leaf gradients are accumulated into ``.grad`` at the end.
+Everything is iterative: a chain of 100,000 ops needs no recursion.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+__all__ = ["run_backward", "sum_to_shape"]
+
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+def sum_to_shape(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """Undo broadcasting: sum ``g`` over the axes along which an operand of ``shape`` was expanded."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if lead:
+        g = g.reshape(g.shape[lead:])
+    return g.reshape(shape)
+
+
+def _check_saved(node) -> None:
+    for cell, version, t in node.saved:
+        if cell[0] != version:
+            from numtorch._tensor import type_name
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{type_name(t)} {list(t._data.shape)}], which is output 0 of "
+                f"{_producer(t)}, is at version {cell[0]}; expected version {version} instead. Hint: "
+                "enable anomaly detection to find the operation that failed to compute its gradient, "
+                "with torch.autograd.set_detect_anomaly(True)."
+            )
+
+
+def _producer(t) -> str:
+    return type(t.grad_fn).__name__ if t.grad_fn is not None else "AccumulateGrad"
+
+
+def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool = True):
+    """Propagate ``seeds`` (ndarrays) back from ``roots`` (tensors).
+
+    With ``accumulate`` (``Tensor.backward``), leaf gradients are added to ``.grad`` (only for
+    ``inputs`` when given).  Without it (``autograd.grad``), nothing is accumulated and the
+    gradients for ``inputs`` are returned, in order (None where unreached).
+    """
+    from numtorch._tensor import _wrap
+
+    # 1. dependency counts over the reachable graph
+    deps: dict = {}
+    stack = [r.grad_fn for r in roots if r.grad_fn is not None]
+    seen = set(map(id, stack))
+    while stack:
+        node = stack.pop()
+        for t in node.inputs:
+            nxt = t.grad_fn
+            if nxt is not None:
+                deps[nxt] = deps.get(nxt, 0) + 1
+                if id(nxt) not in seen:
+                    seen.add(id(nxt))
+                    stack.append(nxt)
+
+    capture = {}  # id(node) -> index into results, for autograd.grad on non-leaf inputs
+    leaf_targets = None
+    results = None
+    if inputs is not None:
+        results = [None] * len(inputs)
+        leaf_targets = {}
+        for i, t in enumerate(inputs):
+            if t.grad_fn is not None:
+                capture.setdefault(id(t.grad_fn), []).append(i)
+            else:
+                leaf_targets.setdefault(id(t), []).append(i)
+
+    buffers: dict = {}
+    leaves: dict = {}  # id(tensor) -> [tensor, grad]
+    heap: list = []
+
+    def deliver(t, g):
+        node = t.grad_fn
+        if node is None:
+            if not t._requires_grad:
+                return
+            entry = leaves.get(id(t))
+            if entry is None:
+                leaves[id(t)] = [t, g]
+            else:
+                entry[1] = entry[1] + g
+            return
+        prev = buffers.get(node)
+        buffers[node] = g if prev is None else prev + g
+
+    for r, s in zip(roots, seeds):
+        deliver(r, s)
+    for r in roots:
+        n = r.grad_fn
+        if n is not None and deps.get(n, 0) == 0 and n in buffers:
+            deps[n] = -1
+            heapq.heappush(heap, (-n.seq, id(n), n))
+
+    while heap:
+        _, _, node = heapq.heappop(heap)
+        g = buffers.pop(node)
+        if node._pre_hooks:
+            for hook in tuple(node._pre_hooks.values()):
+                res = hook((_wrap(g),))
+                if res is not None:
+                    g = res[0]._data
+        if node._tensor_hooks:
+            for hook in tuple(node._tensor_hooks.values()):
+                res = hook(_wrap(g))
+                if res is not None:
+                    g = res._data
+        if node._retained is not None:
+            t = node._retained()
+            if t is not None and t.grad_fn is node:
+                t._grad = _wrap(g.copy()) if t._grad is None else _wrap(t._grad._data + g)
+        idx = capture.get(id(node))
+        if idx is not None:
+            for i in idx:
+                results[i] = _wrap(g)
+        vjp = node.vjp
+        if vjp is None:
+            raise RuntimeError(_FREED)
+        if node.saved:
+            _check_saved(node)
+        grads = vjp(g, node.needs)
+        if node._hooks:
+            gin = tuple(None if x is None else _wrap(x) for x in grads)
+            for hook in tuple(node._hooks.values()):
+                res = hook(gin, (_wrap(g),))
+                if res is not None:
+                    gin = res
+            grads = tuple(None if x is None else x._data for x in gin)
+        if not retain_graph and node.saved is not None:
+            node.vjp = None
+        for t, need, gi in zip(node.inputs, node.needs, grads):
+            nxt = t.grad_fn
+            if need and gi is not None:
+                d = t._data
+                if gi.shape != d.shape:
+                    gi = sum_to_shape(gi, d.shape)
+                if gi.dtype != d.dtype:
+                    gi = gi.astype(d.dtype)
+                deliver(t, gi)
+            if nxt is not None:
+                c = deps[nxt] - 1
+                deps[nxt] = c
+                if c == 0 and nxt in buffers:
+                    heapq.heappush(heap, (-nxt.seq, id(nxt), nxt))
+                elif c == 0:
+                    pass  # nothing flowed there (no input needed grad)
+
+    counts: dict = {}
+    for _, g in leaves.values():
+        counts[id(g)] = counts.get(id(g), 0) + 1
+    # leaves: hooks, then accumulation (Tensor.backward) or collection (autograd.grad)
+    for t, g in leaves.values():
+        if t._hooks:
+            for hook in tuple(t._hooks.values()):
+                res = hook(_wrap(g))
+                if res is not None:
+                    g = res._data
+        if leaf_targets is not None:
+            idx = leaf_targets.get(id(t))
+            if idx is None:
+                continue
+            if not accumulate:
+                for i in idx:
+                    results[i] = _wrap(g)
+                continue
+        if accumulate:
+            if t._grad is None:
+                # NOTE [ owning the leaf gradient ]: later backward passes add into .grad in
+                # place, so a first gradient that might alias another array is copied.
+                if g.base is not None or not g.flags.writeable or counts.get(id(g), 0) > 1 or \
+                        any(g is s for s in seeds):
+                    g = g.copy()
+                t._grad = _wrap(g)
+            else:
+                old = t._grad._data
+                if old.shape == g.shape and old.flags.writeable:
+                    np.add(old, g, out=old, casting="unsafe")
+                else:
+                    t._grad = _wrap(old + g)
+            if t._post_acc_hooks:
+                for hook in tuple(t._post_acc_hooks.values()):
+                    hook(t)
+    return results

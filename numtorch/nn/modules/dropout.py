@@ -1,0 +1,53 @@
+"""Dropout layers: zero random elements (or channels) in training, pass through in eval.
+
+The mask is drawn as PyTorch draws it (``bernoulli_(1 - p)`` on a tensor of the
+input's shape, scaled by ``1 / (1 - p)``), so the same seed zeroes the same
+elements.
+
+Example:
+    >>> import numtorch
+    >>> from numtorch import nn
+    >>> drop = nn.Dropout(p=0.2)
+    >>> drop
+    Dropout(p=0.2, inplace=False)
+    >>> x = numtorch.ones(4)
+    >>> drop.eval()(x) is x
+    True
+"""
+
+from __future__ import annotations
+
+from numtorch._tensor import Tensor
+
+from .. import functional as F
+from .module import Module
+
+__all__ = ["Dropout", "Dropout1d"]
+
+
+class _DropoutNd(Module):
+    __constants__ = ["p", "inplace"]
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """In training, zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+
+class Dropout1d(_DropoutNd):
+    """In training, zero whole channels of an ``(N, C, L)`` or ``(C, L)`` input with probability ``p``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout1d(input, self.p, self.training, self.inplace)
