@@ -9,8 +9,7 @@ The recipes (``w`` a 32-bit word, ``W`` a 64-bit word of two words, high first):
 ==================  ==============================================================
 uniform float32     ``(w & (2**24-1)) * 2**-24``, then ``fma(x, to-from, from)``
 uniform float64     ``(W & (2**53-1)) * 2**-53``, then ``fma(x, to-from, from)``
-integer in range    ``(w % range) + from``; ``W`` instead when ``range >= 2**32``
-                    (for int64, float32, float64 outputs)
+integer in range    ``(w % range) + from``; ``W`` instead when ``range >= 2**28``
 random_()           ``w % (max+1)``, ``W`` for int64 and float64 (see ``random_bits``)
 normal, n < 16 or   per element, Box-Muller in double with the second value of
 non-contiguous      each pair cached in the generator (see ``normal_serial``)
@@ -77,10 +76,10 @@ def uniform(eng: MT19937, n: int, dt: np.dtype, lo: float, hi: float) -> np.ndar
     if dt == np.float64:
         x = uniform_double(eng, n)
         return x if (lo, hi) == (0.0, 1.0) else fma64(x, hi - lo, lo)
-    if dt == np.float16:  # 11-bit mantissa recipe, arithmetic in float32
-        x = (eng.words(n) & _u64(0x7FF)).astype(_f32) * _f32(2.0 ** -11)
+    if dt == np.float16:  # the float32 recipe on half-rounded bounds, rounded to half
         a, b = _f32(np.float16(lo)), _f32(np.float16(hi))
-        return fma32(x, b - a, a).astype(np.float16)
+        x = fma32(uniform_float(eng, n), b - a, a).astype(np.float16)
+        return np.where(x == np.float16(b), np.float16(a), x)  # rounding up to ``to`` wraps to ``from``
     x = uniform_float(eng, n)
     if (lo, hi) == (0.0, 1.0):
         return x
@@ -167,9 +166,12 @@ def normal(eng: MT19937, n: int, dt: np.dtype, mean: float, std: float, contiguo
 
 # ---- integers ---------------------------------------------------------------------------
 def random_from_to(eng: MT19937, n: int, dt: np.dtype, lo: int, rng: int) -> np.ndarray:
-    """``random_(lo, lo + rng)``: ``word % rng + lo``, cast through int64 to ``dt``."""
-    wide = rng >= 1 << 32 and dt in (np.int64, np.float64, np.float32)
-    w = eng.words64(n) if wide else eng.words(n)
+    """``random_(lo, lo + rng)``: ``word % rng + lo``, cast through int64 to ``dt``.
+
+    The word is a 64-bit one once ``rng >= 2**28`` (whatever the dtype), which keeps the
+    modulo bias negligible; a 32-bit one below.
+    """
+    w = eng.words64(n) if rng >= 1 << 28 else eng.words(n)
     v = (w % _u64(rng)).view(np.int64) + np.int64(lo)
     return v.astype(dt)
 

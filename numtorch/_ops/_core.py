@@ -16,12 +16,36 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap
-from ..autograd.graph import node_class
 from ..autograd.grad_mode import _state as _grad
+from ..autograd.graph import node_class
 
 __all__ = ["record", "result_type", "promote", "to_tensor", "scalar_dtype", "NOSAVE"]
 
 NOSAVE = None  # ``saved=NOSAVE``: the vjp reads no data, the node survives backward
+
+
+def c10_name(d) -> str:
+    """A dtype as PyTorch's C++ core names it in messages (``float``, ``double``, ``long int``)."""
+    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}[d.name]
+
+
+def type_word(d) -> str:
+    """A dtype as PyTorch's ScalarType names it in messages (``Float``, ``Long``)."""
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[d.name]
+
+
+def _producer(t) -> str:
+    n = t.grad_fn
+    if n is None:
+        return "AccumulateGrad"
+    name = type(n).__name__
+    for suffix in ("Backward0", "Backward1", "Backward2", "Backward"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 def record(out: np.ndarray, name: str, vjp, inputs: tuple, saved=(), save_out: bool = False) -> Tensor:
@@ -37,6 +61,10 @@ def record(out: np.ndarray, name: str, vjp, inputs: tuple, saved=(), save_out: b
                 sv = tuple([(s._vc, s._vc[0], s) for s in saved])
                 if save_out:
                     sv += ((t._vc, 0, t),)
+            t.grad_fn = node_class(name)(vjp, inputs, needs, sv)
+            if save_out:  # a saved output is reported as this node's, whatever rebases it later
+                t.grad_fn.metadata["_out_producer"] = _producer(t)
+            return t
             t.grad_fn = node_class(name)(vjp, inputs, needs, sv)
     return t
 
@@ -85,8 +113,21 @@ def to_tensor(x, dt: _dtype.dtype) -> Tensor:
     return _wrap(np.array(x, dtype=dt.np))
 
 
+def check_broadcast(sa: tuple, sb: tuple) -> None:
+    """PyTorch's error for shapes that do not broadcast."""
+    n = max(len(sa), len(sb))
+    for k in range(1, min(len(sa), len(sb)) + 1):
+        x, y = sa[-k], sb[-k]
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {n - k}")
+
+
 def promote(a, b):
     """Both operands as Tensors of their common dtype, and that dtype."""
+    if type(a) is not Tensor or type(b) is not Tensor or a._data.shape != b._data.shape:
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            check_broadcast(a._data.shape, b._data.shape)
     if type(a) is Tensor and type(b) is Tensor and a._data.dtype == b._data.dtype:
         return a, b, _dtype._FROM_NP[a._data.dtype]
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):

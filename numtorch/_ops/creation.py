@@ -89,7 +89,7 @@ def _ragged(data, dim=0):
         n = len(first)
         for item in data[1:]:
             if not isinstance(item, (list, tuple)):
-                raise TypeError(f"not a sequence")
+                raise TypeError("not a sequence")
             if len(item) != n:
                 raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got {len(item)})")
         for item in data:
@@ -135,10 +135,12 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return _wrap(ndarray)
 
 
-def _filled(size, fill, dtype, requires_grad, device, default_np) -> Tensor:
+def _filled(size, fill, dtype, requires_grad, device, default_np, name="") -> Tensor:
     _check_dtype(dtype)
     shape = _shape_args(size)
     for s in shape:
+        if s < 0 and name == "zeros":
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
     dt = _np_dtype(dtype) or default_np
@@ -147,7 +149,7 @@ def _filled(size, fill, dtype, requires_grad, device, default_np) -> Tensor:
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _filled(size, 0, dtype, requires_grad, device, _dtype.get_default_dtype().np)
+    return _filled(size, 0, dtype, requires_grad, device, _dtype.get_default_dtype().np, "zeros")
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:

@@ -50,7 +50,7 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     a, b, dt = promote(input, other)
     if alpha != 1:
         if dt is _dtype.bool or (dt._cat == 1 and not isinstance(alpha, (int, np.integer))):
-            raise RuntimeError(f"For integral input tensors, argument alpha must not be a floating point number.")
+            raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
         bd = b._data * alpha
         o = a._data + bd.astype(dt.np, copy=False)
         return record(o, "AddBackward0", lambda g, n: (g, g * alpha if n[1] else None), (a, b), NOSAVE)

@@ -230,13 +230,13 @@ def index_select(input, dim: int, index, *, out=None) -> Tensor:
     x = input
     xd = x._data
     if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
-        raise RuntimeError("index_select(): Expected dtype int32/int64 for index")
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
     if index._data.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     d = _wrap_dim(dim, xd.ndim)
     id_ = index._data.reshape(-1)
     if id_.size and (id_.min() < 0 or id_.max() >= (xd.shape[d] if xd.ndim else 1)):
-        raise IndexError(f"index out of range in self")
+        raise IndexError("index out of range in self")
     o = np.take(xd, id_, axis=d) if xd.ndim else xd.reshape(1)[id_].reshape(())
     shape, dt = xd.shape, xd.dtype
 
@@ -278,7 +278,7 @@ def take(input, index) -> Tensor:
 
 def masked_select(input, mask) -> Tensor:
     if mask._data.dtype != np.bool_:
-        raise RuntimeError(f"masked_select: expected BoolTensor for mask")
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
     from .movement import broadcast_tensors
     x, m = broadcast_tensors(input, mask)
     return getitem(x, m)
@@ -287,8 +287,9 @@ def masked_select(input, mask) -> Tensor:
 def masked_fill(input, mask, value) -> Tensor:
     x = input
     if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
+        from ._core import c10_name
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{mask.dtype if isinstance(mask, Tensor) else type(mask).__name__}")
+                           f"{c10_name(mask.dtype) if isinstance(mask, Tensor) else type(mask).__name__}")
     md = mask._data
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
@@ -309,8 +310,9 @@ def where(condition, input=None, other=None, *, out=None):
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor) or condition._data.dtype != np.bool_:
+        from ._core import type_word
         raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{condition.dtype if isinstance(condition, Tensor) else type(condition).__name__}")
+                           f"{type_word(condition.dtype) if isinstance(condition, Tensor) else type(condition).__name__}")
     a, b, dt = promote(input, other)
     c = condition._data
     o = np.where(c, a._data, b._data)

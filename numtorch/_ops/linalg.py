@@ -41,8 +41,10 @@ def matmul(input, other, *, out=None) -> Tensor:
         raise TypeError("matmul(): argument 'other' (position 2) must be Tensor, not "
                         + type(other if isinstance(input, Tensor) else input).__name__)
     if input._data.dtype != other._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype} != {other.dtype}")
-    a, b, _ = promote(input, other)
+        from ._core import c10_name
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {c10_name(input.dtype)} != "
+                           f"{c10_name(other.dtype)}")
+    a, b = input, other
     ad, bd = a._data, b._data
     _check_matmul(ad, bd)
     try:
@@ -54,6 +56,8 @@ def matmul(input, other, *, out=None) -> Tensor:
     a1, b1 = ad.ndim == 1, bd.ndim == 1
 
     def vjp(g, n):
+        if a1 and b1:
+            return (g * bd if n[0] else None), (g * ad if n[1] else None)
         a2 = ad[None, :] if a1 else ad
         b2 = bd[:, None] if b1 else bd
         g2 = g
@@ -164,7 +168,7 @@ def _parse_einsum(eq: str, ndims):
         lhs, out = eq, None
     ins = lhs.split(",")
     if len(ins) != len(ndims):
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                            if len(ndims) > len(ins) else
                            "einsum(): fewer operands were provided than specified in the equation")
     letters = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in eq]

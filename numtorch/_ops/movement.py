@@ -12,7 +12,7 @@ import builtins
 import numpy as np
 
 from .._size import Size
-from .._tensor import Tensor, _wrap, _wrap_dim
+from .._tensor import Tensor, _wrap_dim
 from ._core import NOSAVE, record
 
 
@@ -201,6 +201,12 @@ def expand(input, *sizes) -> Tensor:
                            f"sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions "
                            f"in the tensor ({xd.ndim})")
     lead = len(sizes) - xd.ndim
+    for i in range(len(sizes) - 1, lead - 1, -1):
+        s, cur = sizes[i], xd.shape[i - lead]
+        if s != -1 and cur != s and cur != 1:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                               f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                               f"{list(xd.shape)}")
     shape = []
     for i, s in enumerate(sizes):
         if i < lead:
@@ -237,7 +243,7 @@ def broadcast_shapes(*shapes) -> Size:
     try:
         return Size(np.broadcast_shapes(*shapes))
     except ValueError:
-        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape") from None
+        raise RuntimeError("Shape mismatch: objects cannot be broadcast to a single shape") from None
 
 
 def repeat(input, *sizes) -> Tensor:

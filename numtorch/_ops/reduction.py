@@ -65,8 +65,8 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tens
 
 
 def nansum(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    from .indexing import where
     from .compare import isnan
+    from .indexing import where
     return sum(where(isnan(input), 0.0, input), dim, keepdim, dtype=dtype)
 
 
@@ -142,7 +142,7 @@ def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
 def _var(x, dim, corr, keepdim, take_sqrt):
     xd = x._data
     if xd.dtype.kind != "f":
-        raise RuntimeError(f"std and var only support floating point and complex dtypes")
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     axes = dims(dim, xd.ndim)
     n = _count(xd.shape, axes)
     m = xd.mean(axis=axes, keepdims=True)
@@ -278,7 +278,7 @@ def _arg(x, dim, keepdim, fn, name):
     xd = x._data
     if dim is None:
         if xd.size == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
         r = np.asarray(fn(xd.reshape(-1)), np.int64)
         return _wrap(r.reshape((1,) * xd.ndim) if keepdim else r)
     ax = _wrap_dim(dim, xd.ndim)

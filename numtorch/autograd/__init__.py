@@ -6,12 +6,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import graph  # noqa: F401
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .gradcheck import GradcheckError, gradcheck
-from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
-                        set_grad_enabled)
-from . import graph  # noqa: F401
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "gradcheck", "GradcheckError",
            "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
@@ -33,7 +39,7 @@ def _seeds(outputs, grad_outputs, for_grad: bool):
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     if len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs" if False else
+        raise RuntimeError("grad can be implicitly created only for scalar outputs" if False else
                            f"got {len(grad_outputs)} tensors and {len(outputs)} gradients")
     for i, (o, g) in enumerate(zip(outputs, grad_outputs)):
         if not o._requires_grad:
@@ -100,11 +106,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     results = run_backward(outs, seeds, bool(retain_graph), inputs=ins, accumulate=False)
     out = []
     from .._tensor import _wrap
-    for t, r in zip(ins, results):
+    for i, (t, r) in enumerate(zip(ins, results)):
         if r is None:
             if not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                                   "Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
                 r = _wrap(np.zeros_like(t._data))
         out.append(r)

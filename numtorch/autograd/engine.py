@@ -41,20 +41,23 @@ def sum_to_shape(g: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def _check_saved(node) -> None:
-    for cell, version, t in node.saved:
+    for k, (cell, version, t) in enumerate(node.saved):
         if cell[0] != version:
+            out = node.metadata.get("_out_producer")
+            producer = out if out is not None and k == len(node.saved) - 1 else _producer(t)
             from numtorch._tensor import type_name
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: [{type_name(t)} {list(t._data.shape)}], which is output 0 of "
-                f"{_producer(t)}, is at version {cell[0]}; expected version {version} instead. Hint: "
+                f"{producer}, is at version {cell[0]}; expected version {version} instead. Hint: "
                 "enable anomaly detection to find the operation that failed to compute its gradient, "
-                "with torch.autograd.set_detect_anomaly(True)."
+                "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
             )
 
 
 def _producer(t) -> str:
-    return type(t.grad_fn).__name__ if t.grad_fn is not None else "AccumulateGrad"
+    from numtorch._ops._core import _producer as p
+    return p(t)
 
 
 def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool = True):

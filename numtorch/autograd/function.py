@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .graph import node_class
 from .grad_mode import _state as _grad
 from .grad_mode import no_grad
+from .graph import node_class
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 

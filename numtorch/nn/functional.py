@@ -907,11 +907,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
     cdim = 0 if x.ndim == 1 else 1
     c = x.shape[cdim]
-    if weight is not None and weight._data.size != c:
-        raise RuntimeError(
-            f"cross_entropy: weight tensor should be defined either for all {c} classes or no "
-            f"classes but got weight tensor of shape: {list(weight._data.shape)}")
     if t.shape == x.shape and x.ndim:
+        if weight is not None and weight._data.size != c:
+            raise RuntimeError(
+                f"cross_entropy: weight tensor should be defined either for all {c} classes or no "
+                f"classes but got weight tensor of shape: {list(weight._data.shape)}")
         if t.dtype.kind != "f":
             raise RuntimeError("Expected floating point type for target with class probabilities, "
                                f"got {_tname(t)}")
@@ -1182,8 +1182,13 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
             raise ValueError(f"{reduction} is not a valid value for reduction")
     if log_target:
         l = target.exp() * (target - input)
+    elif target._requires_grad:
+        l = target * target.log() - target * input
     else:
-        l = target.xlogy(target) - target * input
+        t = target._data
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tlogt = np.where(t == 0, 0.0, t * np.log(t)).astype(t.dtype, copy=False)
+        l = _wrap(tlogt) - target * input
     if reduction == "batchmean":
         s = l.sum()
         return s / input.shape[0] if input.dim() != 0 else s

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["scalar", "add_", "mul_", "addcmul_", "addcdiv_", "lerp_", "add", "neg"]
+__all__ = ["scalar", "add_", "mul_", "addcmul_", "addcdiv_", "lerp_", "add", "neg", "sqrt", "new"]
 
 _F64 = np.dtype(np.float64)
 
@@ -71,7 +71,18 @@ def add(x: np.ndarray, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
 
 def neg(x: np.ndarray) -> np.ndarray:
     """A new array ``-x``."""
-    return np.negative(x)
+    return np.negative(x, out=np.empty_like(x))
+
+
+def sqrt(x: np.ndarray) -> np.ndarray:
+    """A new array ``sqrt(x)``."""
+    return np.sqrt(x, out=np.empty_like(x))
+
+
+def new(ufunc, *args) -> np.ndarray:
+    """``ufunc(*args)`` into a new array shaped like the first argument (an array even when 0-d,
+    where NumPy would return a scalar), so later steps can update it in place."""
+    return ufunc(*args, out=np.empty_like(args[0]))
 
 
 def mul_(x: np.ndarray, value, out: np.ndarray | None = None) -> np.ndarray:
@@ -86,7 +97,7 @@ def addcmul_(x: np.ndarray, y: np.ndarray, z: np.ndarray, value: float = 1.0,
     out = x if out is None else out
     v = scalar(value, x)
     if x.dtype == _F64:
-        t = np.multiply(y, v) if value != 1 else y.copy()
+        t = np.multiply(y, v, out=np.empty_like(y)) if value != 1 else y.copy()
         t *= z
         return np.add(x, t, out=out)
     t = np.multiply(y, v) if value != 1 else y
@@ -100,7 +111,7 @@ def addcdiv_(x: np.ndarray, y: np.ndarray, z: np.ndarray, value: float = 1.0,
              out: np.ndarray | None = None) -> np.ndarray:
     """``out = x + (value * y) / z``, like ``x.addcdiv_(y, z, value=value)``."""
     out = x if out is None else out
-    t = np.multiply(y, scalar(value, x)) if value != 1 else y.copy()
+    t = np.multiply(y, scalar(value, x), out=np.empty_like(y)) if value != 1 else y.copy()
     np.divide(t, z, out=t)
     return np.add(x, t, out=out)
 

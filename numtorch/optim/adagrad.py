@@ -114,7 +114,7 @@ def adagrad(params: list[Tensor], grads: list[Tensor], state_sums: list[Tensor],
             g = K.add(g, p, weight_decay)
         clr = lr / (1 + (step - 1) * lr_decay)
         K.addcmul_(s, g, g, 1)
-        std = np.sqrt(s)
+        std = K.sqrt(s)
         np.add(std, K.scalar(eps, std), out=std)
         K.addcdiv_(p, g, std, -clr)
         param._bump()

@@ -162,7 +162,7 @@ def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp_
             vmax = max_exp_avg_sqs[i]._data
             np.maximum(vmax, v, out=vmax)
             v = vmax
-        denom = np.sqrt(v)
+        denom = K.sqrt(v)
         np.divide(denom, K.scalar(bias_correction2_sqrt, denom), out=denom)
         np.add(denom, K.scalar(eps, denom), out=denom)
         K.addcdiv_(p, m, denom, -step_size)

@@ -95,7 +95,7 @@ def adamax(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], ex
             g = K.add(g, p, weight_decay)
         K.lerp_(m, g, 1 - beta1)
         K.mul_(u, beta2)
-        a = np.abs(g)
+        a = K.new(np.abs, g)
         np.add(a, K.scalar(eps, a), out=a)
         np.maximum(u, a, out=u)
         clr = lr / (1 - beta1 ** state_steps[i]._data.item())

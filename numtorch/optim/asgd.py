@@ -103,7 +103,7 @@ def asgd(params: list[Tensor], grads: list[Tensor], axs: list[Tensor], mus: list
         K.mul_(p, 1 - lambd * eta_value)
         K.add_(p, g, -eta_value)
         if mu.item() != 1:
-            d = np.subtract(p, ax)
+            d = K.new(np.subtract, p, ax)
             np.multiply(d, mu.astype(d.dtype), out=d)
             np.add(ax, d, out=ax)
         else:

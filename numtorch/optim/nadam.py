@@ -122,7 +122,7 @@ def nadam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp
         K.lerp_(m, g, 1 - beta1)
         K.mul_(v, beta2)
         K.addcmul_(v, g, g, 1 - beta2)
-        denom = np.divide(v, K.scalar(bias_correction2, v))
+        denom = K.new(np.divide, v, K.scalar(bias_correction2, v))
         np.sqrt(denom, out=denom)
         mu_product_value = mu_product.item()
         mu_product_next = mu_product_value * mu_next

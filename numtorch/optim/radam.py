@@ -111,12 +111,12 @@ def radam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp
         K.addcmul_(v, g, g, 1 - beta2)
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
-        update = np.divide(m, K.scalar(bias_correction1, m))
+        update = K.new(np.divide, m, K.scalar(bias_correction1, m))
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
         np.multiply(update, K.scalar(lr, update), out=update)
         if rho_t > 5.0:
-            adaptive = np.sqrt(v)
+            adaptive = K.sqrt(v)
             np.add(adaptive, K.scalar(eps, adaptive), out=adaptive)
             np.divide(K.scalar(bias_correction2 ** 0.5, adaptive), adaptive, out=adaptive)
             rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5

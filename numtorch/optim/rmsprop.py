@@ -118,7 +118,7 @@ def rmsprop(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor]
             avg = K.addcmul_(sq, ga, ga, -1, out=np.empty_like(sq))
             np.sqrt(avg, out=avg)
         else:
-            avg = np.sqrt(sq)
+            avg = K.sqrt(sq)
         np.add(avg, K.scalar(eps, avg), out=avg)
         if momentum > 0:
             buf = momentum_buffer_list[i]._data

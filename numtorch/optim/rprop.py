@@ -6,6 +6,7 @@ import numpy as np
 
 from numtorch._tensor import Tensor, _wrap
 
+from . import _kernels as K
 from .optimizer import Optimizer, _check_lr, _eval_closure, _scalar_tensor, _value, _zeros_like
 
 __all__ = ["Rprop", "rprop"]
@@ -85,8 +86,9 @@ def rprop(params: list[Tensor], grads: list[Tensor], prevs: list[Tensor], step_s
         p, prev, step_size = param._data, prevs[i]._data, step_sizes[i]._data
         g = grads[i]._data
         state_steps[i]._data += 1
-        grad = np.negative(g) if maximize else g.copy()
-        sign = np.sign(np.multiply(grad, prev))
+        grad = K.neg(g) if maximize else g.copy()
+        sign = K.new(np.multiply, grad, prev)
+        np.sign(sign, out=sign)
         flipped = sign < 0
         sign[sign > 0] = etaplus
         sign[flipped] = etaminus
@@ -94,6 +96,6 @@ def rprop(params: list[Tensor], grads: list[Tensor], prevs: list[Tensor], step_s
         np.multiply(step_size, sign, out=step_size)
         np.clip(step_size, step_size_min, step_size_max, out=step_size)
         grad[flipped] = 0
-        np.subtract(p, np.sign(grad) * step_size, out=p)
+        K.addcmul_(p, K.new(np.sign, grad), step_size, -1)
         np.copyto(prev, grad)
         param._bump()

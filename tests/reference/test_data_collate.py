@@ -16,8 +16,8 @@ Point = collections.namedtuple("Point", ["x", "y"])
 class Custom(collections.abc.Sequence):
     """An immutable sequence type that cannot be rebuilt from a list (exercises the fallback)."""
 
-    def __init__(self, *items):
-        self.items = items
+    def __init__(self, first, second):
+        self.items = (first, second)
 
     def __getitem__(self, i):
         return self.items[i]

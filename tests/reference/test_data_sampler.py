@@ -179,7 +179,7 @@ def test_random_split_zero_length_warns_like_pytorch():
     def run(T, D):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            D.random_split(range(2), [0.2, 0.8])
+            D.random_split(range(3), [0.1, 0.1, 0.8])
         return [(w.category, str(w.message)) for w in caught]
     e, a = both(run)
     assert a == e and len(e) == 1

@@ -68,7 +68,7 @@ class Seeds:
                 float(np.random.rand()), float(self.lib.rand(()).item()))
 
 
-class Sharded:
+class ShardedMixin:
     """An iterable dataset that gives each worker its share of ``range(start, end)``."""
 
     def __init__(self, data, start, end):
@@ -82,6 +82,18 @@ class Sharded:
             lo = self.start + info.id * per
             hi = min(lo + per, self.end)
         return iter(range(lo, hi))
+
+
+class TSharded(ShardedMixin, tdata.IterableDataset):
+    pass
+
+
+class NSharded(ShardedMixin, ndata.IterableDataset):
+    pass
+
+
+def Sharded(D, start, end):
+    return (NSharded if D is ndata else TSharded)(D, start, end)
 
 
 class Faulty:
@@ -98,6 +110,7 @@ class Faulty:
             if self.how == "keyerror":
                 raise KeyError(i)
             if self.how == "kill":
+                time.sleep(0.2)  # let the results already sent leave this process
                 os.kill(os.getpid(), signal.SIGKILL)
             if self.how == "sleep":
                 time.sleep(1.0)
@@ -132,7 +145,7 @@ def test_worker_seeding_and_info_match_pytorch():
     # index, worker id, num_workers, seed are identical; so are Python's, NumPy's and the
     # library's random draws in each worker.
     assert [r[:4] for r in a] == [r[:4] for r in e]
-    assert [r[5:] for r in a] == pytest.approx([r[5:] for r in e])
+    assert [v for r in a for v in r[5:]] == pytest.approx([v for r in e for v in r[5:]])
     assert len({r[4] for r in a}) == 2 and os.getpid() not in {r[4] for r in a}
     # the two workers were seeded differently
     assert a[0][5] != a[1][5]
@@ -142,7 +155,7 @@ def test_worker_info_is_frozen_and_holds_dataset_copy():
     def init(worker_id):
         info = ndata.get_worker_info()
         assert info.id == worker_id and info.num_workers == 2
-        assert isinstance(info.dataset, Sharded)
+        assert isinstance(info.dataset, NSharded)
         with pytest.raises(AttributeError):
             info.id = 5
 
@@ -161,8 +174,12 @@ def test_iterable_dataset_sharding(start, end, batch_size):
 
 def test_worker_exception_reraised_with_traceback():
     def run(T, D):
-        with pytest.raises(ValueError) as caught:
-            list(D.DataLoader(Faulty(), num_workers=2))
+        it = iter(D.DataLoader(Faulty(), num_workers=2))
+        try:
+            with pytest.raises(ValueError) as caught:
+                list(it)
+        finally:
+            it._shutdown_workers()  # PyTorch's own cleanup from a cycle can take 10 s
         return str(caught.value)
     e, a = both(run)
     assert a.splitlines()[0] == e.splitlines()[0] == (
@@ -205,10 +222,14 @@ def test_killed_worker_is_reported():
 
 def test_timeout():
     loader = ndata.DataLoader(Faulty(0, "sleep"), num_workers=2, timeout=0.2)
+    it = iter(loader)
     start = time.monotonic()
     with pytest.raises(RuntimeError, match=r"^DataLoader timed out after 0.2 seconds$"):
-        next(iter(loader))
-    assert time.monotonic() - start < 0.9
+        next(it)
+    assert 0.2 <= time.monotonic() - start < 0.8
+    pids = loader_pids(it)
+    del it
+    assert all(gone(pid) for pid in pids)
 
 
 def test_clean_shutdown_when_iterator_dropped_or_finished():
@@ -222,7 +243,7 @@ def test_clean_shutdown_when_iterator_dropped_or_finished():
     assert all(gone(pid) for pid in pids)
     it = iter(loader)
     pids = loader_pids(it)
-    assert len(list(it)) == 19
+    assert len(list(it)) == 20
     assert all(gone(pid) for pid in pids)
 
 

@@ -23,6 +23,13 @@ on the input side it calls the full backward hooks with
 ``(module, grad_input, grad_output)`` (which may replace grad_input), then sends
 the gradients on to the original tensors.  Non-tensor positions are reported as
 ``None``, as in PyTorch.
+
+One deviation: the engine releases a node only when every node that feeds it a
+gradient has run, and a node that received no gradient does not run.  So ``G``
+sends zeros (not None) to a tensor that needs grad but got no gradient, lest a
+node shared with a used path wait forever.  The hooks still see None; the cost
+is that a leaf reached only through an unused output ends with a zero ``.grad``
+where PyTorch leaves None.
 """
 
 from __future__ import annotations
@@ -215,7 +222,13 @@ def _hook_function(
         )
         caught[:] = [None] * len(tensors)
         out = on_grads(got)
-        return tuple(None if o is None else o._data for o in out)
+        # zeros rather than None for a tensor that needs grad: see the NOTE above
+        return tuple(
+            o._data if o is not None
+            else np.zeros_like(t._data) if t._requires_grad
+            else None
+            for o, t in zip(out, tensors)
+        )
 
     dummy = record(np.zeros((), np.float32), _NODE, gather_vjp, tensors, saved=NOSAVE)
     zero = np.zeros((), np.float32)

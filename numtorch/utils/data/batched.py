@@ -78,9 +78,12 @@ class BatchedSamples(Sequence):
 
         from .collate import default_collate
 
+        # A plain column is what transposing the samples gives: a tuple of values for
+        # tuple samples, a list for dict samples (strings are passed through as such).
+        as_column = list if self.keys is not None else tuple
         fields = [
             c if isinstance(c, Tensor) else c.collated() if isinstance(c, BatchedSamples)
-            else default_collate(c)
+            else default_collate(as_column(c))
             for c in self.columns
         ]
         if self.keys is not None:

@@ -19,16 +19,22 @@ Failures are reported where the user is, in the main process:
 Shutdown (end of the epoch, iterator garbage-collected, or interpreter exit) sets the
 "done" event, sends every worker ``None``, joins them briefly and terminates any that are
 still busy, then joins those too: no process is left behind, not even a zombie.
+
+The processes and channels live in a ``_WorkerPool`` that the iterator owns, and the
+pool's ``shutdown`` is a ``weakref.finalize`` callback on the iterator. That matters when
+an iterator dies inside a reference cycle (one held by an exception's traceback, say):
+the garbage collector may finalize the members of a cycle in any order, so an iterator's
+``__del__`` could find its pipes and queues already closed. The finalizer holds the pool
+alive until it has run, and also runs at interpreter exit. Keys travel to each worker over
+its own one-way ``Pipe``, written synchronously, so the final ``None`` always arrives.
 """
 
 from __future__ import annotations
 
-import atexit
 import itertools
 import multiprocessing as python_multiprocessing
 import queue
 import signal
-import threading
 import time
 import weakref
 
@@ -48,22 +54,64 @@ _POLL_INTERVAL = 0.05
 _JOIN_TIMEOUT = 1.0
 """Seconds a worker is given to exit on its own at shutdown before it is terminated."""
 
-_live_iterators: weakref.WeakSet = weakref.WeakSet()
-_live_lock = threading.Lock()
-_python_exiting = False
 
+class _WorkerPool:
+    """The processes and channels of one iterator, and how to stop them.
 
-def _shutdown_all_at_exit() -> None:
-    """Registered with ``atexit``: stop every iterator's workers before the interpreter ends."""
-    global _python_exiting
-    with _live_lock:
-        iterators = tuple(_live_iterators)
-    for it in iterators:
-        it._shutdown_workers()
-    _python_exiting = True
+    Args:
+        context: the multiprocessing context to start the workers with.
+        num_workers: how many workers to start.
+        worker_args: ``worker_args(i, index_reader, result_queue, done_event)`` gives the
+            arguments of ``_worker_loop`` for worker ``i``.
+    """
 
+    def __init__(self, context, num_workers: int, worker_args) -> None:
+        self.result_queue = context.Queue()
+        self.done_event = context.Event()
+        self.index_pipes = []  # the sending ends; each worker holds its receiving end
+        self.workers = []
+        for i in range(num_workers):
+            index_reader, index_writer = context.Pipe(duplex=False)
+            w = context.Process(
+                target=_worker_loop,
+                args=worker_args(i, index_reader, self.result_queue, self.done_event),
+                daemon=True,
+            )
+            self.index_pipes.append(index_writer)
+            self.workers.append(w)
+            w.start()
+            index_reader.close()  # the worker has its own copy
 
-atexit.register(_shutdown_all_at_exit)
+    def send(self, worker_id: int, message) -> None:
+        """Send one message down a worker's index pipe (dropped if the worker is gone)."""
+        try:
+            self.index_pipes[worker_id].send(message)
+        except OSError:
+            pass
+
+    def shutdown(self) -> None:
+        """Ask every worker to exit, wait briefly, then terminate and reap the rest."""
+        try:
+            self.done_event.set()
+            for worker_id, w in enumerate(self.workers):
+                if w.pid is not None and w.exitcode is None:
+                    self.send(worker_id, None)
+            deadline = time.monotonic() + _JOIN_TIMEOUT
+            for w in self.workers:
+                if w.pid is not None:
+                    w.join(timeout=max(deadline - time.monotonic(), 0.0))
+        finally:
+            for w in self.workers:
+                if w.pid is not None and w.is_alive():
+                    w.terminate()
+                    w.join(timeout=_JOIN_TIMEOUT)
+                    if w.is_alive():
+                        w.kill()
+                        w.join()
+            for pipe in self.index_pipes:
+                pipe.close()
+            self.result_queue.cancel_join_thread()
+            self.result_queue.close()
 
 
 def _death_message(process) -> str | None:
@@ -97,44 +145,25 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             )
         context = loader.multiprocessing_context or python_multiprocessing.get_context()
         self._worker_init_fn = loader.worker_init_fn
-        self._worker_result_queue = context.Queue()
-        self._data_queue = self._worker_result_queue
-        self._workers_done_event = context.Event()
         self._shutdown = False
         self._workers_status = [True] * self._num_workers
-        self._index_queues = []
-        self._workers = []
-        for i in range(self._num_workers):
-            index_queue = context.Queue()
-            index_queue.cancel_join_thread()
-            w = context.Process(
-                target=_worker_loop,
-                args=(
-                    self._dataset_kind,
-                    self._dataset,
-                    index_queue,
-                    self._worker_result_queue,
-                    self._workers_done_event,
-                    self._auto_collation,
-                    self._collate_fn,
-                    self._drop_last,
-                    self._base_seed,
-                    self._worker_init_fn,
-                    i,
-                    self._num_workers,
-                    self._persistent_workers,
-                ),
-                daemon=True,
-            )
-            self._index_queues.append(index_queue)
-            self._workers.append(w)
-            try:
-                w.start()
-            except BaseException:
-                self._shutdown_workers()
-                raise
-        with _live_lock:
-            _live_iterators.add(self)
+
+        def worker_args(i, index_reader, result_queue, done_event):
+            return (self._dataset_kind, self._dataset, index_reader, result_queue, done_event,
+                    self._auto_collation, self._collate_fn, self._drop_last, self._base_seed,
+                    self._worker_init_fn, i, self._num_workers, self._persistent_workers)
+
+        # The finalizer is armed before any worker starts, so a failed start cleans up too.
+        self._pool = pool = _WorkerPool.__new__(_WorkerPool)
+        pool.workers, pool.index_pipes = [], []
+        self._finalizer = weakref.finalize(self, _WorkerPool.shutdown, pool)
+        try:
+            pool.__init__(context, self._num_workers, worker_args)
+        except BaseException:
+            self._shutdown_workers()
+            raise
+        self._workers = pool.workers
+        self._data_queue = pool.result_queue
         self._reset(loader, first_iter=True)
 
     # -- bookkeeping ---------------------------------------------------------------------
@@ -150,8 +179,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._worker_cycle = itertools.cycle(range(self._num_workers))
         if not first_iter:
             # Persistent workers: start a new epoch and drop what is left of the last one.
-            for q in self._index_queues:
-                q.put(_ResumeIteration())
+            for worker_id in range(self._num_workers):
+                self._pool.send(worker_id, _ResumeIteration())
             remaining = self._num_workers
             while remaining > 0:
                 idx, _ = self._get_data()
@@ -177,7 +206,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 break
         else:
             return
-        self._index_queues[worker_id].put((self._send_idx, index))
+        self._pool.send(worker_id, (self._send_idx, index))
         self._task_worker[self._send_idx] = worker_id
         self._workers_num_tasks[worker_id] += 1
         self._send_idx += 1
@@ -265,40 +294,12 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     def _mark_worker_as_unavailable(self, worker_id: int, shutdown: bool = False) -> None:
         """Tell one worker to exit (it has no more data, or we are shutting down)."""
-        self._index_queues[worker_id].put(None)
         self._workers_status[worker_id] = False
+        self._pool.send(worker_id, None)
 
     def _shutdown_workers(self) -> None:
-        if _python_exiting or self._shutdown:
-            return
+        """Stop the workers now (done automatically when the iterator is collected)."""
         self._shutdown = True
-        try:
-            self._workers_done_event.set()
-            for worker_id, w in enumerate(self._workers):
-                if w.pid is not None and (
-                    self._persistent_workers or self._workers_status[worker_id]
-                ):
-                    self._mark_worker_as_unavailable(worker_id, shutdown=True)
-            deadline = time.monotonic() + _JOIN_TIMEOUT
-            for w in self._workers:
-                if w.pid is not None:
-                    w.join(timeout=max(deadline - time.monotonic(), 0.0))
-            for q in self._index_queues:
-                q.cancel_join_thread()
-                q.close()
-        finally:
-            for w in self._workers:
-                if w.pid is not None and w.is_alive():
-                    w.terminate()
-                    w.join(timeout=_JOIN_TIMEOUT)
-                    if w.is_alive():
-                        w.kill()
-                        w.join()
-            self._worker_result_queue.cancel_join_thread()
-            self._worker_result_queue.close()
-            with _live_lock:
-                _live_iterators.discard(self)
-
-    def __del__(self) -> None:
-        if getattr(self, "_workers", None) is not None and hasattr(self, "_shutdown"):
-            self._shutdown_workers()
+        finalizer = getattr(self, "_finalizer", None)
+        if finalizer is not None:
+            finalizer()

@@ -13,11 +13,11 @@ Workers therefore never share a random stream, yet a run is reproducible from th
 main process's seed, and PyTorch workers with the same ``base_seed`` get the same seeds.
 
 NOTE [ Worker protocol ]
-Each worker owns an *index queue* (main -> worker) and all share one *result queue*
+Each worker owns an *index pipe* (main -> worker) and all share one *result queue*
 (worker -> main). The main process sends ``(task_id, keys)``; the worker answers
 ``(task_id, batch)`` where ``batch`` may be an ``ExceptionWrapper`` (re-raised in the main
 process with the worker's traceback) or, for an iterable dataset that ran dry, an
-``_IterableDatasetStopIteration``. ``None`` on the index queue means "exit"; a
+``_IterableDatasetStopIteration``. ``None`` on the index pipe means "exit"; a
 ``_ResumeIteration`` (persistent workers) means "start a new epoch": the worker answers
 it and rebuilds its fetcher. A worker whose parent has died exits on its own.
 """
@@ -25,7 +25,6 @@ it and rebuilds its fetcher. A worker whose parent has died exits on its own.
 from __future__ import annotations
 
 import os
-import queue
 import random
 import sys
 import traceback
@@ -153,7 +152,7 @@ class _ManagerWatchdog:
 def _worker_loop(
     dataset_kind: int,
     dataset,
-    index_queue,
+    index_pipe,
     data_queue,
     done_event,
     auto_collation: bool,
@@ -195,9 +194,11 @@ def _worker_loop(
         watchdog = _ManagerWatchdog()
         while watchdog.is_alive():
             try:
-                r = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
-            except queue.Empty:
-                continue
+                if not index_pipe.poll(MP_STATUS_CHECK_INTERVAL):
+                    continue
+                r = index_pipe.recv()
+            except (EOFError, OSError):  # the main process closed its end
+                break
             if isinstance(r, _ResumeIteration):
                 data_queue.put((r, None))
                 iteration_end = False

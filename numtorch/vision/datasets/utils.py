@@ -137,7 +137,10 @@ def extract_archive(from_path: str, to_path: str | None = None, remove_finished:
     name = os.path.basename(from_path)
     if name.endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")):
         with tarfile.open(from_path) as tar:
-            tar.extractall(to_path, filter="data")
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(to_path, filter="data")
+            else:  # pragma: no cover - Python without extraction filters
+                tar.extractall(to_path)
     elif name.endswith(".zip"):
         with zipfile.ZipFile(from_path) as archive:
             archive.extractall(to_path)

@@ -1,0 +1,262 @@
+"""The sampling functions of the ``numtorch`` namespace: ``rand``, ``randn``, ``randint``...
+
+Each is built as PyTorch builds it, from an empty tensor and an in-place method, so the
+generator's state advances exactly as PyTorch's: ``rand`` is ``empty(size).uniform_()``,
+``randint(low, high, size)`` is ``empty(size, dtype=int64).random_(low, high)``, and
+``normal(mean_tensor, std_tensor)`` is ``normal_(0, 1)`` followed by ``* std + mean``.
+
+Example:
+    >>> from numtorch.random import manual_seed
+    >>> _ = manual_seed(0)
+    >>> rand(3).tolist()  # the same numbers as torch.rand(3) after torch.manual_seed(0)
+    [0.49625658988952637, 0.7682217955589294, 0.08847743272781372]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtype
+from . import _random_recipes as R
+from ._random_generator import resolve
+from ._random_methods import bernoulli_, fill, normal_, num, random_, scalar_name, uniform_
+from ._size import Size, check_device
+from ._tensor import Tensor, _wrap
+
+__all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
+           "rand_like", "randn_like", "randint_like"]
+
+
+def _size(who: str, size: tuple, kwargs: dict) -> tuple:
+    """``size`` given as varargs, as one tuple/list/Size, or as ``size=``; checked."""
+    if "size" in kwargs:
+        if size:
+            raise TypeError(f"{who}() got multiple values for argument 'size'")
+        size = (kwargs.pop("size"),)
+    if kwargs:
+        raise TypeError(f"{who}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+        size = tuple(size[0])
+    dims = []
+    for s in size:
+        if isinstance(s, Tensor) and s._data.ndim == 0 and s._data.dtype.kind in "iu":
+            s = int(s._data)
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"{who}(): argument 'size' (position 1) must be tuple of ints, "
+                            f"not {type(s).__name__}")
+        dims.append(int(s))
+    for d in dims:
+        if d < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {d}: {dims}")
+    return tuple(dims)
+
+
+def _empty(shape: tuple, dtype, out: Tensor | None, device, default=None) -> Tensor:
+    """The tensor to fill: ``out`` (resized if needed) or a new one."""
+    check_device(device)
+    if out is not None:
+        if dtype is not None and dtype is not out.dtype:
+            raise RuntimeError(f"Expected out tensor to have dtype {dtype}, but got {out.dtype} instead")
+        if out._data.shape != shape:
+            out._data = np.empty(shape, out._data.dtype)
+        return out
+    dt = dtype or default or _dtype.get_default_dtype()
+    return _wrap(np.empty(shape, _dtype.as_np(dt)))
+
+
+def _finish(t: Tensor, requires_grad: bool) -> Tensor:
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+# ---- creation ---------------------------------------------------------------------------
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad: bool = False, pin_memory: bool = False, **kwargs) -> Tensor:
+    """Samples of U[0, 1) in a tensor of shape ``size``: float32 from 24-bit words,
+    float64 from 53-bit ones (see ``numtorch._random_recipes``)."""
+    t = _empty(_size("rand", size, kwargs), dtype, out, device)
+    return _finish(uniform_(t, generator=generator), requires_grad)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad: bool = False, pin_memory: bool = False, **kwargs) -> Tensor:
+    """Samples of N(0, 1) in a tensor of shape ``size`` (Box-Muller, PyTorch's layout)."""
+    t = _empty(_size("randn", size, kwargs), dtype, out, device)
+    return _finish(normal_(t, generator=generator), requires_grad)
+
+
+def randint(*args, generator=None, out=None, dtype=None, layout=None, device=None,
+            requires_grad: bool = False, pin_memory: bool = False, **kwargs) -> Tensor:
+    """Integers uniform on [low, high): ``randint(high, size)`` or ``randint(low, high, size)``.
+
+    Each is ``word % (high - low) + low``; default dtype int64.
+    """
+    args = list(args)
+    low = kwargs.pop("low", None)
+    high = kwargs.pop("high", None)
+    size = kwargs.pop("size", None)
+    if size is None and args and isinstance(args[-1], (tuple, list, Size)):
+        size = args.pop()
+    if high is None and args:
+        high = args.pop()
+    if low is None and args:
+        low = args.pop()
+    if size is None or high is None or args or kwargs:
+        got = ", ".join(type(a).__name__ for a in args) or "no size"
+        raise TypeError(f"randint() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of: (int high, tuple of ints size, ...) or "
+                        "(int low, int high, tuple of ints size, ...)")
+    t = _empty(_size("randint", (size,), {}), dtype, out, device, default=_dtype.int64)
+    return _finish(random_(t, int(low or 0), int(high), generator=generator), requires_grad)
+
+
+def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None,
+             requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (Fisher-Yates on 32-bit words)."""
+    n = int(n)
+    t = _empty(_size("randperm", (n,), {}), dtype, out, device, default=_dtype.int64)
+    a = t._data
+    if a.dtype.kind == "f" and n > (1 << {2: 11, 4: 24, 8: 53}[a.dtype.itemsize]):
+        raise RuntimeError(f"n is too large for result tensor type: '{scalar_name(a)}'")
+    eng = resolve(generator, "randperm")
+    fill(t, R.randperm(eng, n).astype(a.dtype))
+    return _finish(t, requires_grad)
+
+
+def _like(who, input, dtype, device):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{who}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return _empty(tuple(input._data.shape), dtype or input.dtype, None, device)
+
+
+def rand_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+              memory_format=None) -> Tensor:
+    """``rand`` with ``input``'s shape and (by default) dtype."""
+    return _finish(uniform_(_like("rand_like", input, dtype, device)), requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+               memory_format=None) -> Tensor:
+    """``randn`` with ``input``'s shape and (by default) dtype."""
+    return _finish(normal_(_like("randn_like", input, dtype, device)), requires_grad)
+
+
+def randint_like(input: Tensor, low=0, high=None, *, dtype=None, layout=None, device=None,
+                 requires_grad: bool = False, memory_format=None) -> Tensor:
+    """``randint`` with ``input``'s shape and dtype: ``randint_like(x, high)`` or ``(x, low, high)``."""
+    if high is None:
+        low, high = 0, low
+    t = _like("randint_like", input, dtype, device)
+    return _finish(random_(t, int(low), int(high)), requires_grad)
+
+
+# ---- normal with tensor arguments -------------------------------------------------------
+def normal(*args, generator=None, out=None, dtype=None, layout=None, device=None,
+           requires_grad: bool = False, pin_memory: bool = False, **kwargs) -> Tensor:
+    """Normal samples; ``mean`` and ``std`` may each be a tensor or a number.
+
+    * ``normal(mean: Tensor, std: Tensor)``: ``normal_(0, 1)`` on the broadcast shape,
+      then ``* std + mean`` (two roundings, as PyTorch).
+    * ``normal(mean: Tensor, std=1.0)``: ``normal_(0, std)``, then ``+ mean``.
+    * ``normal(mean: float, std: Tensor)``: ``normal_(0, 1)``, then ``* std + mean``.
+    * ``normal(mean: float, std: float, size)``: ``empty(size).normal_(mean, std)``.
+    """
+    names = ("mean", "std", "size")
+    vals = dict(zip(names, args))
+    if len(args) > 3:
+        raise TypeError(f"normal() takes at most 3 positional arguments ({len(args)} given)")
+    for k in names:
+        if k in kwargs:
+            vals[k] = kwargs.pop(k)
+    if kwargs:
+        raise TypeError(f"normal() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    mean, std, size = vals.get("mean", 0.0), vals.get("std", 1.0), vals.get("size")
+    mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not mt and not st:
+        if size is None:
+            raise TypeError(f"normal() received an invalid combination of arguments - got "
+                            f"({type(mean).__name__}, {type(std).__name__}), but expected one of: "
+                            "(Tensor mean, Tensor std, ...) or (float mean, float std, tuple of ints size, ...)")
+        t = _empty(_size("normal", (size,), {}), dtype, out, device)
+        return _finish(normal_(t, float(mean), float(std), generator=generator), requires_grad)
+    if st and (std._data < 0).any():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    if mt and not st:
+        std = float(std)
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {num(std)}")
+        t = _empty(tuple(mean._data.shape), None, out, None, default=mean.dtype)
+        normal_(t, 0.0, std, generator=generator)
+        np.add(t._data, mean._data, out=t._data, casting="unsafe")
+        return t
+    if st and not mt:
+        t = _empty(tuple(std._data.shape), None, out, None, default=std.dtype)
+        normal_(t, 0.0, 1.0, generator=generator)
+        np.multiply(t._data, std._data, out=t._data, casting="unsafe")
+        np.add(t._data, np.asarray(float(mean), t._data.dtype), out=t._data, casting="unsafe")
+        return t
+    shape = np.broadcast_shapes(mean._data.shape, std._data.shape)
+    t = _empty(shape, None, out, None, default=mean.dtype)
+    normal_(t, 0.0, 1.0, generator=generator)
+    np.multiply(t._data, std._data, out=t._data, casting="unsafe")
+    np.add(t._data, mean._data, out=t._data, casting="unsafe")
+    return t
+
+
+# ---- bernoulli and multinomial ----------------------------------------------------------
+def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
+    """0/1 samples: 1 with probability ``input`` (elementwise), or with probability ``p``."""
+    t = _empty(tuple(input._data.shape), None, out, None, default=input.dtype)
+    if p is not None:
+        return bernoulli_(t, p, generator=generator)
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"bernoulli_tensor_cpu_p_" not implemented for \'{scalar_name(input._data)}\'')
+    if not ((input._data >= 0) & (input._data <= 1)).all():
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
+                           "message be improved?  If so, please report an enhancement request to PyTorch.)")
+    return bernoulli_(t, input, generator=generator)
+
+
+def _check_probs(a: np.ndarray, n_sample: int, replacement: bool) -> None:
+    if a.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {scalar_name(a)}")
+    if n_sample <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and n_sample > a.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if a.shape[-1] > 1 << 24:
+        raise RuntimeError("number of categories cannot exceed 2^24")
+    if not replacement or n_sample == 1:
+        if not (np.isfinite(a).all() and (a >= 0).all()):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    else:
+        if (a < 0).any():
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+        if not np.isfinite(a).all():
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
+    if (a.reshape(-1, a.shape[-1]).sum(axis=1) == 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None,
+                out=None) -> Tensor:
+    """Draw ``num_samples`` category indices from each row of (unnormalised) probabilities.
+
+    Without replacement: the exponential race, ``topk(p / q)`` with ``q ~ Exp(1)``.
+    With replacement: binary search of a 53-bit uniform in the normalised running sum.
+    """
+    a = input._data
+    n = int(num_samples)
+    _check_probs(a, n, bool(replacement))
+    eng = resolve(generator, "multinomial")
+    rows = np.ascontiguousarray(a).reshape(-1, a.shape[-1])
+    idx = R.multinomial(eng, rows, n, bool(replacement))
+    res = idx.reshape(n) if a.ndim == 1 else idx
+    if out is not None:
+        out._data = res.astype(out._data.dtype)
+        out._bump()
+        return out
+    return _wrap(res)

@@ -1,0 +1,48 @@
+"""Shared test helpers: PyTorch is the oracle.
+
+``both(fn, arrays)`` runs the same code on numtorch and on torch tensors made
+from the same NumPy arrays, so each test states its computation once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - the test extra installs it
+    torch = None
+
+import numtorch
+
+requires_torch = pytest.mark.skipif(torch is None, reason="the PyTorch oracle is not installed")
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    np.random.seed(0)
+    yield
+    numtorch.set_default_dtype(numtorch.float32)
+    if torch is not None:
+        torch.set_default_dtype(torch.float32)
+
+
+def to_np(t) -> np.ndarray:
+    if torch is not None and isinstance(t, torch.Tensor):
+        return t.detach().numpy()
+    return t.detach().numpy()
+
+
+def assert_close(nt, tt, rtol=None, atol=None, check_dtype=True):
+    """numtorch tensor ``nt`` equals torch tensor ``tt`` in shape, dtype and value (torch's tolerances)."""
+    assert tuple(nt.shape) == tuple(tt.shape), f"shape {tuple(nt.shape)} != {tuple(tt.shape)}"
+    if check_dtype:
+        assert str(nt.dtype) == str(tt.dtype), f"dtype {nt.dtype} != {tt.dtype}"
+    torch.testing.assert_close(torch.from_numpy(np.array(to_np(nt))), tt.detach(), rtol=rtol, atol=atol,
+                               equal_nan=True, check_dtype=False)
