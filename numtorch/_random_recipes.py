@@ -142,24 +142,27 @@ def _box_muller_16(u: np.ndarray, mean, std, dt) -> np.ndarray:
 def normal_fill(eng: MT19937, n: int, dt: np.dtype, mean: float, std: float) -> np.ndarray:
     """The contiguous kernel for ``n >= 16``: fill with uniforms, transform each block of 16.
 
-    When ``n`` is not a multiple of 16 the last 16 elements are refilled with fresh
-    uniforms and transformed again, so ``n + 16`` uniforms are drawn.
+    When ``n`` is not a multiple of 16 the last 16 elements are redone from 16 fresh
+    uniforms.  float32 and float64 first draw ``n`` uniforms (so ``n + 16`` in all);
+    float16 is computed in float32 and draws only the whole blocks first (so
+    ``ceil(n/16) * 16`` in all).
     """
+    half = dt == np.float16
     draw = uniform_double if dt == np.float64 else uniform_float
     cast = _f64 if dt == np.float64 else _f32
     mean, std = cast(mean), cast(std)
-    u = draw(eng, n)
     full = n - n % 16
+    u = draw(eng, full if half else n)
     out = np.empty(n, cast)
-    out[:full] = _box_muller_16(u[:full], mean, std, dt)
+    out[:full] = _box_muller_16(u[:full], mean, std, cast)
     if n % 16:
-        out[n - 16:] = _box_muller_16(draw(eng, 16), mean, std, dt)
-    return out
+        out[n - 16:] = _box_muller_16(draw(eng, 16), mean, std, cast)
+    return out.astype(dt) if half else out
 
 
 def normal(eng: MT19937, n: int, dt: np.dtype, mean: float, std: float, contiguous: bool = True):
     """``normal_(mean, std)`` on ``n`` elements of float dtype ``dt``."""
-    if n >= 16 and contiguous and dt in (np.float32, np.float64):
+    if n >= 16 and contiguous and dt in (np.float32, np.float64, np.float16):
         return normal_fill(eng, n, dt, mean, std)
     return normal_serial(eng, n, mean, std).astype(dt)
 

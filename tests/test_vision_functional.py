@@ -200,6 +200,7 @@ def test_normalize_matches_torch(arr, mean, std):
      "std evaluated to zero after conversion to torch.float32, leading to division by zero."),
     (F32, [0.5, 0.5], [0.5, 0.5], RuntimeError,
      "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 0"),
+    (F32[:1], [0.5] * 3, [0.5] * 3, RuntimeError, "output with shape [1, 6, 8] doesn't match the broadcast shape [3, 6, 8]"),
 ])
 def test_normalize_errors(arr, mean, std, err, msg):
     with pytest.raises(err) as info:
@@ -459,3 +460,9 @@ def test_dimensions():
     assert F.get_dimensions(Image.fromarray(U8)) == [3, 5, 7]
     assert F.get_image_size(Image.fromarray(U8)) == [7, 5]
     assert F.get_image_num_channels(nt(F32[0])) == 1
+
+
+def test_normalize_scalar_mean_and_std():
+    t = torch.from_numpy(F32)
+    expected = ((t - torch.tensor(0.5)) / torch.tensor(0.25)).numpy()
+    same(F.normalize(nt(F32), 0.5, 0.25), expected)

@@ -64,8 +64,6 @@ def record(out: np.ndarray, name: str, vjp, inputs: tuple, saved=(), save_out: b
             t.grad_fn = node_class(name)(vjp, inputs, needs, sv)
             if save_out:  # a saved output is reported as this node's, whatever rebases it later
                 t.grad_fn.metadata["_out_producer"] = _producer(t)
-            return t
-            t.grad_fn = node_class(name)(vjp, inputs, needs, sv)
     return t
 
 

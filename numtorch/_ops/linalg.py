@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from ._core import promote, record
+from ._core import record
 
 
 def _shape_str(s) -> str:

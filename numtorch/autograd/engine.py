@@ -43,7 +43,7 @@ def sum_to_shape(g: np.ndarray, shape: tuple) -> np.ndarray:
 def _check_saved(node) -> None:
     for k, (cell, version, t) in enumerate(node.saved):
         if cell[0] != version:
-            out = node.metadata.get("_out_producer")
+            out = node._metadata.get("_out_producer") if node._metadata else None
             producer = out if out is not None and k == len(node.saved) - 1 else _producer(t)
             from numtorch._tensor import type_name
             raise RuntimeError(
@@ -58,6 +58,32 @@ def _check_saved(node) -> None:
 def _producer(t) -> str:
     from numtorch._ops._core import _producer as p
     return p(t)
+
+
+def _needed_nodes(roots, capture, leaf_targets) -> set:
+    """The nodes from which some requested input can be reached (the rest need not run)."""
+    memo: dict = {}
+    for r in roots:
+        if r.grad_fn is None:
+            continue
+        stack = [(r.grad_fn, False)]
+        while stack:
+            node, done = stack.pop()
+            if node in memo and not done:
+                continue
+            if done:
+                hit = id(node) in capture
+                for t, n in zip(node.inputs, node.edges):
+                    if (n is None and id(t) in leaf_targets) or (n is not None and memo.get(n)):
+                        hit = True
+                memo[node] = hit
+                continue
+            memo[node] = False
+            stack.append((node, True))
+            for n in node.edges:
+                if n is not None and n not in memo:
+                    stack.append((n, False))
+    return {n for n, v in memo.items() if v}
 
 
 def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool = True):
@@ -75,8 +101,7 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
     seen = set(map(id, stack))
     while stack:
         node = stack.pop()
-        for t in node.inputs:
-            nxt = t.grad_fn
+        for nxt in node.edges:
             if nxt is not None:
                 deps[nxt] = deps.get(nxt, 0) + 1
                 if id(nxt) not in seen:
@@ -95,12 +120,13 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
             else:
                 leaf_targets.setdefault(id(t), []).append(i)
 
+    needed = None if inputs is None else _needed_nodes(roots, capture, leaf_targets)
+
     buffers: dict = {}
     leaves: dict = {}  # id(tensor) -> [tensor, grad]
     heap: list = []
 
-    def deliver(t, g):
-        node = t.grad_fn
+    def deliver(t, g, node):
         if node is None:
             if not t._requires_grad:
                 return
@@ -114,7 +140,7 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
         buffers[node] = g if prev is None else prev + g
 
     for r, s in zip(roots, seeds):
-        deliver(r, s)
+        deliver(r, s, r.grad_fn)
     for r in roots:
         n = r.grad_fn
         if n is not None and deps.get(n, 0) == 0 and n in buffers:
@@ -142,6 +168,13 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
         if idx is not None:
             for i in idx:
                 results[i] = _wrap(g)
+        if needed is not None and node not in needed:
+            for nxt in node.edges:  # nothing below needs this branch: only release its dependants
+                if nxt is not None:
+                    deps[nxt] -= 1
+                    if deps[nxt] == 0 and nxt in buffers:
+                        heapq.heappush(heap, (-nxt.seq, id(nxt), nxt))
+            continue
         vjp = node.vjp
         if vjp is None:
             raise RuntimeError(_FREED)
@@ -157,15 +190,14 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
             grads = tuple(None if x is None else x._data for x in gin)
         if not retain_graph and node.saved is not None:
             node.vjp = None
-        for t, need, gi in zip(node.inputs, node.needs, grads):
-            nxt = t.grad_fn
+        for t, nxt, need, gi in zip(node.inputs, node.edges, node.needs, grads):
             if need and gi is not None:
                 d = t._data
                 if gi.shape != d.shape:
                     gi = sum_to_shape(gi, d.shape)
                 if gi.dtype != d.dtype:
                     gi = gi.astype(d.dtype)
-                deliver(t, gi)
+                deliver(t, gi, nxt)
             if nxt is not None:
                 c = deps[nxt] - 1
                 deps[nxt] = c

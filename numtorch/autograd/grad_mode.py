@@ -12,6 +12,7 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_g
            "is_inference_mode_enabled"]
 
 _state = [True]  # _state[0]: is grad mode on.  A list so ops read it without a global lookup chain.
+_inference = [False]  # inside inference_mode, enable_grad cannot turn recording back on
 
 
 def is_grad_enabled() -> bool:
@@ -68,6 +69,10 @@ class enable_grad(_NoParam):
 
     _mode = True
 
+    def __enter__(self):
+        self._prev = _state[0]
+        _state[0] = not _inference[0]
+
 
 class set_grad_enabled(_GradMode):
     """Set grad mode to ``mode``; takes effect at once, like PyTorch's, and as a context manager."""
@@ -86,6 +91,18 @@ class inference_mode(_GradMode):
 
     def __init__(self, mode: bool = True):
         self._mode = not mode
+        self._inf = bool(mode)
+
+    def __enter__(self):
+        self._prev = _state[0]
+        self._prev_inf = _inference[0]
+        _state[0] = self._mode
+        _inference[0] = self._inf
+
+    def __exit__(self, *exc):
+        _state[0] = self._prev
+        _inference[0] = self._prev_inf
+        return False
 
     def __call__(self, fn=None):
         if isinstance(fn, bool) or fn is None:  # @inference_mode(False)
@@ -94,4 +111,4 @@ class inference_mode(_GradMode):
 
 
 def is_inference_mode_enabled() -> bool:
-    return False
+    return _inference[0]

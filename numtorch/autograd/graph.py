@@ -18,8 +18,8 @@ _seq = itertools.count()
 class Node:
     """A recorded operation: ``vjp(grad, needs) -> tuple of input grads``."""
 
-    __slots__ = ("vjp", "inputs", "needs", "saved", "seq", "_hooks", "_pre_hooks", "_tensor_hooks",
-                 "_retained", "metadata", "__weakref__")
+    __slots__ = ("vjp", "inputs", "edges", "needs", "saved", "seq", "_hooks", "_pre_hooks", "_tensor_hooks",
+                 "_retained", "_metadata", "__weakref__")
 
     # NOTE [ saved tensors and the version counter ]
     # ``saved`` is a tuple of (version_cell, version, tensor) for every tensor whose data the vjp
@@ -30,6 +30,9 @@ class Node:
     def __init__(self, vjp, inputs, needs, saved):
         self.vjp = vjp
         self.inputs = inputs
+        # NOTE [ edges ]: the inputs' nodes as they were when this op ran; an in-place op may later
+        # rebase an input tensor onto a new node, and the graph must not follow it there.
+        self.edges = tuple([t.grad_fn for t in inputs])
         self.needs = needs
         self.saved = saved
         self.seq = next(_seq)
@@ -37,7 +40,13 @@ class Node:
         self._pre_hooks = None
         self._tensor_hooks = None
         self._retained = None
-        self.metadata = {}
+        self._metadata = None
+
+    @property
+    def metadata(self) -> dict:
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
 
     def name(self) -> str:
         return type(self).__name__
@@ -45,9 +54,9 @@ class Node:
     @property
     def next_functions(self):
         out = []
-        for t in self.inputs:
-            if t.grad_fn is not None:
-                out.append((t.grad_fn, 0))
+        for t, e in zip(self.inputs, self.edges):
+            if e is not None:
+                out.append((e, 0))
             elif t._requires_grad:
                 out.append((AccumulateGrad(t), 0))
             else:
@@ -85,7 +94,7 @@ class AccumulateGrad:
         self.variable = variable
 
     def name(self) -> str:
-        return "AccumulateGrad"
+        return "torch::autograd::AccumulateGrad"
 
     @property
     def next_functions(self):

@@ -22,7 +22,7 @@ Example:
     >>> F.relu(x).tolist()
     [[1.0, 0.0], [0.5, 3.0]]
     >>> round(F.cross_entropy(x, numtorch.tensor([0, 1])).item(), 4)
-    0.0356
+    0.0637
 """
 
 from __future__ import annotations
@@ -794,26 +794,41 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
 
 # ---- losses: class indices ----------------------------------------------------------------
 
-def _nll_raw(x: np.ndarray, t: np.ndarray, w: np.ndarray | None, ignore_index: int,
+def _nll_raw(x2: np.ndarray, t1: np.ndarray, w: np.ndarray | None, ignore_index: int,
              reduction: str):
-    """NLL on ``x`` of shape (N, C, *) and ``t`` of shape (N, *): loss, gather index, weights."""
-    c = x.shape[1]
-    valid = t != ignore_index
-    safe = np.where(valid, t, 0)
-    bad = valid & ((t < 0) | (t >= c))
-    if bad.any():
-        raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
-    picked = np.take_along_axis(x, np.expand_dims(safe, 1), axis=1).squeeze(1)
-    wt = (w[safe] if w is not None else np.ones(t.shape, x.dtype)) * valid
-    wt = wt.astype(x.dtype, copy=False)
-    losses = -picked * wt
+    """NLL on rows ``x2`` (M, C) and targets ``t1`` (M,): (loss, safe targets, weights, total).
+
+    ``weights`` is None when every target counts with weight 1 (the common, fast case).
+    """
+    c = x2.shape[1]
+    m = t1.shape[0]
+    valid = t1 != ignore_index
+    all_valid = bool(valid.all())
+    if all_valid:
+        safe = t1
+        if m and (t1.min() < 0 or t1.max() >= c):
+            bad = (t1 < 0) | (t1 >= c)
+            raise IndexError(f"Target {int(t1[bad][0])} is out of bounds.")
+    else:
+        safe = np.where(valid, t1, 0)
+        bad = valid & ((t1 < 0) | (t1 >= c))
+        if bad.any():
+            raise IndexError(f"Target {int(t1[bad][0])} is out of bounds.")
+    picked = x2[np.arange(m), safe]
+    if w is None:
+        wt = None if all_valid else valid.astype(x2.dtype)
+    else:
+        wt = w[safe] if all_valid else w[safe] * valid
+    losses = -picked if wt is None else -(picked * wt)
     if reduction == "none":
         return losses, safe, wt, None
     if reduction == "sum":
-        return np.asarray(losses.sum(), x.dtype), safe, wt, None
-    total = np.asarray(wt.sum(), x.dtype)
+        return np.asarray(losses.sum(), x2.dtype), safe, wt, None
+    if wt is None and m:
+        return np.asarray(losses.sum() / m, x2.dtype), safe, wt, m
+    total = wt.sum() if wt is not None else np.asarray(0, x2.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(losses.sum() / total, x.dtype), safe, wt, total
+        return np.asarray(losses.sum() / total, x2.dtype), safe, wt, total
 
 
 def _check_target_dtype(t: np.ndarray) -> None:
@@ -868,23 +883,26 @@ def _nll(input, target, weight, ignore_index, reduction, prefix):
     if w is not None and w.dtype != x0.dtype:
         raise RuntimeError(f"expected scalar type {_tname(x0)} but found {_tname(w)}")
     x, t, tshape = _nll_shapes(x0, t0, w, prefix)
-    t = t.astype(np.int64, copy=False)
-    out, safe, wt, total = _nll_raw(x, t, w, ignore_index, reduction)
+    # classes last, one row per target: (N, C, d1..dk) -> (N * d1..dk, C)
+    xm = np.moveaxis(x, 1, -1) if x.ndim > 2 else x
+    x2 = xm.reshape(-1, x.shape[1])
+    t1 = t.reshape(-1).astype(np.int64, copy=False)
+    out, safe, wt, total = _nll_raw(x2, t1, w, ignore_index, reduction)
     if reduction == "none":
         out = out.reshape(tshape)
     if not _needs_graph(input):
         return _wrap(out)
 
     def vjp(g, needs):
-        if reduction == "none":
-            coef = -g.reshape(t.shape) * wt
-        elif reduction == "sum":
-            coef = -g * wt
-        else:
-            coef = -g * wt / total
-        gx = np.zeros(x.shape, x.dtype)
-        np.put_along_axis(gx, np.expand_dims(safe, 1), np.expand_dims(coef.astype(x.dtype), 1),
-                          axis=1)
+        coef = -g.reshape(-1) if reduction == "none" else -g
+        if wt is not None:
+            coef = coef * wt
+        if reduction == "mean":
+            coef = coef / total
+        gx = np.zeros(x2.shape, x2.dtype)
+        gx[np.arange(x2.shape[0]), safe] = coef
+        if x.ndim > 2:
+            gx = np.moveaxis(gx.reshape(xm.shape), -1, 1)
         return (gx.reshape(x0.shape),)
 
     return record(out, "NllLossBackward0", vjp, (input,), ())

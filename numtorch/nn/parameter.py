@@ -72,9 +72,8 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo: dict) -> Parameter:
         if id(self) in memo:
             return memo[id(self)]
+        # as in PyTorch, the copy does not carry the gradient
         result = type(self)(self.data.clone(), self.requires_grad)
-        if self.grad is not None:
-            result.grad = self.grad.clone()
         memo[id(self)] = result
         return result
 

@@ -185,7 +185,7 @@ def test_worker_exception_reraised_with_traceback():
     assert a.splitlines()[0] == e.splitlines()[0] == (
         "Caught ValueError in DataLoader worker process 1.")
     assert a.splitlines()[1] == "Original Traceback (most recent call last):"
-    assert 'raise ValueError(f"bad sample {i}")' in a and "test_data_workers.py" in a
+    assert 'raise ValueError(f"bad sample {i}")' in a and os.path.basename(__file__) in a
     assert a.splitlines()[-1] == e.splitlines()[-1] == "ValueError: bad sample 3"
 
 

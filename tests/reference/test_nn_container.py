@@ -6,14 +6,28 @@ outcome: child names and order, ``repr``, state_dict keys, results, errors.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections import OrderedDict
 
 import numpy as np
 import pytest
 import torch
-from test_nn_module import desc, outcome
 
 import numtorch
+
+# the shared helpers live beside this file
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_nn_module import desc, outcome  # noqa: E402
+
+# the cases where PyTorch raises (checked, so that no case passes by failing alike in both)
+RAISES = {
+    "add_bad", "append_not_module", "index_negative_out", "index_not_int", "index_out_of_range",
+    "insert_not_module", "insert_out", "mul_float", "mul_zero", "call", "extend_bad", "index_out",
+    "not_module", "setitem_out", "getitem_missing", "setitem_bad", "setitem_dot",
+    "update_bad_element", "update_bad_length", "update_not_iterable", "extend_tensor",
+    "getitem_out", "getitem_not_str",
+}
 
 
 def both(fn):
@@ -45,6 +59,14 @@ def mods(lib):
             return x * 2
 
     return Add, Twice
+
+
+def _blank(lib):
+    class Blank(lib.nn.Module):
+        def extra_repr(self):
+            return "a=1\n\nb=2"
+
+    return Blank
 
 
 def seq(lib, n=4):
@@ -116,6 +138,7 @@ SEQUENTIAL_CASES = {
 @pytest.mark.parametrize("case", sorted(SEQUENTIAL_CASES))
 def test_sequential_matches_torch(case):
     expected, got = both(lambda lib: outcome(SEQUENTIAL_CASES[case], lib))
+    assert (expected[0] != "ok") == (case in RAISES)
     assert got == expected
 
 
@@ -135,6 +158,7 @@ def _mlist(fn):
 MODULELIST_CASES = {
     "repr_runs": lambda lib: repr(mlist(lib, 5)),
     "repr_empty": lambda lib: repr(lib.nn.ModuleList()),
+    "repr_blank_lines": lambda lib: repr(lib.nn.Sequential(lib.nn.ModuleList([_blank(lib)(), _blank(lib)()]), _blank(lib)())),
     "repr_nested": lambda lib: repr(lib.nn.ModuleList([mlist(lib, 3), mlist(lib, 3), seq(lib, 2)])),
     "index": _mlist(lambda lib, ml: ml[-1]),
     "index_out": _mlist(lambda lib, ml: ml[4]),
@@ -160,6 +184,7 @@ MODULELIST_CASES = {
 @pytest.mark.parametrize("case", sorted(MODULELIST_CASES))
 def test_modulelist_matches_torch(case):
     expected, got = both(lambda lib: outcome(MODULELIST_CASES[case], lib))
+    assert (expected[0] != "ok") == (case in RAISES)
     assert got == expected
 
 
@@ -201,6 +226,7 @@ MODULEDICT_CASES = {
 @pytest.mark.parametrize("case", sorted(MODULEDICT_CASES))
 def test_moduledict_matches_torch(case):
     expected, got = both(lambda lib: outcome(MODULEDICT_CASES[case], lib))
+    assert (expected[0] != "ok") == (case in RAISES)
     assert got == expected
 
 
@@ -240,6 +266,7 @@ PARAMLIST_CASES = {
 @pytest.mark.parametrize("case", sorted(PARAMLIST_CASES))
 def test_parameterlist_matches_torch(case):
     expected, got = both(lambda lib: outcome(PARAMLIST_CASES[case], lib))
+    assert (expected[0] != "ok") == (case in RAISES)
     assert got == expected
 
 
@@ -295,4 +322,5 @@ PARAMDICT_CASES = {
 @pytest.mark.parametrize("case", sorted(PARAMDICT_CASES))
 def test_parameterdict_matches_torch(case):
     expected, got = both(lambda lib: outcome(PARAMDICT_CASES[case], lib))
+    assert (expected[0] != "ok") == (case in RAISES)
     assert got == expected

@@ -142,6 +142,8 @@ VIEWS = {
     "state_dict_keys": lambda m: list(m.state_dict()),
     "state_dict_prefix": lambda m: list(m.state_dict(prefix="model.")),
     "metadata": lambda m: list(m.state_dict()._metadata.items()),
+    "state_dict_destination": lambda m: (lambda d: (m.state_dict(destination=d) is d, list(d),
+                                                    hasattr(d, "_metadata")))({}),
     "state_dict_values": lambda m: [desc(v) for v in m.state_dict().values()],
     "repr": repr,
     "repr_block": lambda m: repr(m.block),
@@ -204,6 +206,7 @@ PARAMETER_CASES = {
     "tensor_not_buffer": lambda lib: isinstance(t(lib, [1.0]), lib.nn.Buffer),
     "buffer_registration": lambda lib: _buffer_registration(lib),
     "deepcopy_module": lambda lib: _deepcopy(lib),
+    "deepcopy_param_grad": lambda lib: _deepcopy_grad(lib),
 }
 
 
@@ -243,9 +246,17 @@ def _deepcopy(lib):
     )
 
 
+def _deepcopy_grad(lib):
+    p = lib.nn.Parameter(t(lib, [1.0, 2.0]))
+    p.grad = t(lib, [3.0, 4.0])
+    c = copy.deepcopy(p)
+    return desc(c), c.grad, c.requires_grad, type(c).__name__
+
+
 @pytest.mark.parametrize("case", sorted(PARAMETER_CASES))
 def test_parameter_matches_torch(case):
     expected, got = both(lambda lib: outcome(PARAMETER_CASES[case], lib))
+    assert expected[0] == "ok"
     assert got == expected
 
 
@@ -314,6 +325,7 @@ MODE_CASES = {
 @pytest.mark.parametrize("case", sorted(MODE_CASES))
 def test_modes_match_torch(case):
     expected, got = both(lambda lib: outcome(MODE_CASES[case], lib))
+    assert expected[0] == "ok"
     assert got == expected
 
 
@@ -395,9 +407,16 @@ LOAD_CASES = {
 }
 
 
+LOAD_RAISES = {
+    "both", "mismatch_and_missing", "missing", "non_persistent_key", "none_param_key",
+    "not_a_tensor", "not_mapping", "size_mismatch", "size_mismatch_nonstrict", "unexpected",
+}
+
+
 @pytest.mark.parametrize("case", sorted(LOAD_CASES))
 def test_load_state_dict_matches_torch(case):
     expected, got = both(lambda lib: outcome(LOAD_CASES[case], lib))
+    assert (expected[0] != "ok") == (case in LOAD_RAISES)  # the case tests what it means to
     assert got == expected
 
 
@@ -500,6 +519,7 @@ STATE_HOOK_CASES = {
 @pytest.mark.parametrize("case", sorted(STATE_HOOK_CASES))
 def test_state_dict_hooks_match_torch(case):
     expected, got = both(lambda lib: outcome(STATE_HOOK_CASES[case], lib))
+    assert expected[0] == "ok"
     assert got == expected
 
 
@@ -592,8 +612,17 @@ ERROR_CASES = {
 }
 
 
+ERRORS_NOT_RAISING = {
+    "none_to_param", "none_to_module", "none_to_buffer", "param_replaces_attr", "delattr_param",
+    "delattr_buffer", "delattr_module", "delattr_plain", "set_submodule", "state_dict_positional",
+    "plain_before_init",
+}
+
+
+@pytest.mark.filterwarnings("ignore:Positional args are being deprecated")
 @pytest.mark.parametrize("case", sorted(ERROR_CASES))
 def test_errors_match_torch(case):
     fn = ERROR_CASES[case]
     expected, got = both(lambda lib: outcome(fn, lib))
+    assert (expected[0] == "ok") == (case in ERRORS_NOT_RAISING)
     assert got == expected

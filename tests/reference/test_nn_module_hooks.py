@@ -7,14 +7,19 @@ logs must be equal.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 
 import numpy as np
 import pytest
 import torch
-from test_nn_module import arr, build, desc, outcome
 
 import numtorch
+
+# the shared helpers live beside this file
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_nn_module import arr, build, desc, outcome  # noqa: E402
 
 
 def both(fn):

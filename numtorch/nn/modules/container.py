@@ -20,7 +20,7 @@ from typing import Any
 from numtorch._tensor import Tensor
 
 from ..parameter import Parameter
-from .module import Module, _addindent
+from .module import Module
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
@@ -31,6 +31,14 @@ def _abs_index(idx: Any, size: int) -> int:
     if not -size <= idx < size:
         raise IndexError(f"index {idx} is out of range")
     return idx % size if size else idx
+
+
+def _addindent(s: str, num_spaces: int) -> str:
+    """Indent every line but the first (here blank lines too, as ModuleList's repr does)."""
+    first, *rest = s.split("\n")
+    if not rest:
+        return s
+    return first + "\n" + "\n".join(num_spaces * " " + line for line in rest)
 
 
 def _no_digits(keys: list[str]) -> list[str]:

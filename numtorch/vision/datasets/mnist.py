@@ -14,9 +14,11 @@ The four files of a split live in ``root/<ClassName>/raw/``, decompressed
    ``raw/`` (only the two files of the split asked for). So ``FashionMNIST("data")`` works offline once that package is
    installed, and ``NUMTORCH_DATASETS=/path/to/gz/files`` points any of these
    datasets at a folder of its own.
-2. With ``download=True``, the files are fetched from the dataset's official
-   ``mirrors`` in turn, checked against their MD5, and decompressed; see
-   NOTE [ Nothing half-written ] in ``utils.py``.
+2. With ``download=True``, if the split asked for is still missing, the missing
+   files of both splits are fetched from the dataset's official ``mirrors`` in
+   turn, checked against their MD5, and decompressed; see
+   NOTE [ Nothing half-written ] in ``utils.py``. Offline, this fails with an
+   error that names each mirror tried and what it answered.
 """
 
 from __future__ import annotations
@@ -132,8 +134,8 @@ class MNIST(VisionDataset):
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
         if not self._check_exists():
-            self._copy_local()
-        if download:
+            self._copy_local(self._split_resources())
+        if download and not self._check_exists():
             self.download()
         if not self._check_exists():
             raise RuntimeError("Dataset not found. You can use download=True to download it")
@@ -170,9 +172,9 @@ class MNIST(VisionDataset):
         from_env = [p for p in os.environ.get("NUMTORCH_DATASETS", "").split(os.pathsep) if p]
         return from_env + list(self.local_folders)
 
-    def _copy_local(self) -> None:
-        """Decompress verified local copies of the split's missing files into ``raw/``."""
-        for gz_name, md5 in self._split_resources():
+    def _copy_local(self, resources: list[tuple[str, str]]) -> None:
+        """Decompress verified local copies of missing ``resources`` into ``raw/``."""
+        for gz_name, md5 in resources:
             name = self._raw_name(gz_name)
             if self._find_raw(name) is not None:
                 continue
@@ -208,8 +210,7 @@ class MNIST(VisionDataset):
 
     def download(self) -> None:
         """Fetch the missing files of both splits from ``mirrors`` (each in turn), verify and decompress them."""
-        if all(self._find_raw(self._raw_name(url)) is not None for url, _ in self.resources):
-            return
+        self._copy_local(self.resources)
         os.makedirs(self.raw_folder, exist_ok=True)
         for filename, md5 in self.resources:
             if self._find_raw(self._raw_name(filename)) is not None:

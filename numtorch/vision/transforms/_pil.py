@@ -57,14 +57,15 @@ def get_dimensions(img: Any) -> list[int]:
 def from_array(arr: np.ndarray, mode: str):
     """Make a PIL image of ``mode`` from an H x W (x C) array whose memory layout is that mode's.
 
-    ``Image.frombytes`` is used rather than ``Image.fromarray(arr, mode)``, whose
-    ``mode`` argument Pillow deprecates; the bytes are the array's own, so the
-    result is the same.
+    The image is built with ``Image.frombuffer`` over the array's memory (as
+    ``Image.fromarray`` does), not with ``fromarray(arr, mode)``, whose ``mode``
+    argument Pillow deprecates. Pillow copies the data before any change to
+    such an image, so the array is never written through it.
     """
     image = pil_image_module()
     arr = np.ascontiguousarray(arr)
     height, width = arr.shape[:2]
-    return image.frombytes(mode, (width, height), arr.tobytes())
+    return image.frombuffer(mode, (width, height), arr, "raw", mode, 0, 1)
 
 
 def parse_fill(fill: Any, img: Any, name: str = "fillcolor") -> dict[str, Any]:

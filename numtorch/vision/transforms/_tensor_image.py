@@ -89,35 +89,50 @@ def _broadcast_error(a: tuple, b: tuple) -> RuntimeError | None:
 
 
 def normalize(tensor: Tensor, mean: Any, std: Any, inplace: bool) -> Tensor:
-    assert_image_tensor(tensor)
-    if not tensor.is_floating_point():
+    x = tensor._data
+    if x.ndim < 2:
+        raise TypeError("Tensor is not a torch image.")
+    if x.dtype.kind != "f":
         raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
-    if tensor.ndim < 3:
+    if x.ndim < 3:
         raise ValueError(
             f"Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = {tensor.size()}"
         )
-    dt = tensor._data.dtype
-    mean_a = np.asarray(mean._data if isinstance(mean, Tensor) else mean, dtype=dt)
-    std_a = np.asarray(std._data if isinstance(std, Tensor) else std, dtype=dt)
-    if (std_a == 0).any():
+    mean_a = np.asarray(mean._data if isinstance(mean, Tensor) else mean, dtype=x.dtype)
+    std_a = np.asarray(std._data if isinstance(std, Tensor) else std, dtype=x.dtype)
+    if not std_a.all():
         raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, leading to division by zero.")
     if mean_a.ndim == 1:
         mean_a = mean_a.reshape(-1, 1, 1)
     if std_a.ndim == 1:
         std_a = std_a.reshape(-1, 1, 1)
-    for other in (mean_a, std_a):
-        err = _broadcast_error(tuple(tensor.shape), other.shape)
-        if err is not None:
-            raise err
+    simple = (mean_a.ndim == 3 and mean_a.shape == std_a.shape and mean_a.shape[1:] == (1, 1)
+              and mean_a.shape[0] in (1, x.shape[-3]))
+    if not simple:
+        _check_broadcast(x.shape, mean_a.shape, std_a.shape)
     if tensor.requires_grad and not inplace:
         return (tensor - _wrap(mean_a)) / _wrap(std_a)
-    out = tensor._data if inplace else tensor._data.copy()
+    out = x if inplace else x.copy()
     np.subtract(out, mean_a, out=out)
     np.divide(out, std_a, out=out)
     if inplace:
         tensor._bump()
         return tensor
     return _wrap(out)
+
+
+def _check_broadcast(shape: tuple, *others: tuple) -> None:
+    """Raise PyTorch's error if ``shape`` cannot be updated in place with operands of ``others``' shapes."""
+    try:
+        full = np.broadcast_shapes(shape, *others)
+    except ValueError:
+        full = None
+    if full != shape:
+        for other in others:
+            err = _broadcast_error(shape, other)
+            if err is not None:
+                raise err
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(full)}")
 
 
 def hflip(img: Tensor) -> Tensor:

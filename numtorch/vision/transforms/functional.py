@@ -123,19 +123,21 @@ def to_tensor(pic: Any) -> Tensor:
     if isinstance(pic, np.ndarray):
         if pic.ndim == 2:
             pic = pic[:, :, None]
-        img = np.ascontiguousarray(pic.transpose((2, 0, 1)))
-        if img.dtype == np.uint8:
-            return _wrap(img.astype(default_float) / default_float.type(255))
-        return _wrap(img)
-    mode_to_nptype = {"I": np.int32, "I;16" if sys.byteorder == "little" else "I;16B": np.int16, "F": np.float32}
-    arr = np.array(pic, mode_to_nptype.get(pic.mode, np.uint8), copy=True)
-    if pic.mode == "1":
-        arr = arr * np.uint8(255)
-    arr = arr.reshape(pic.size[1], pic.size[0], len(pic.getbands()))
-    img = np.ascontiguousarray(arr.transpose((2, 0, 1)))
+        img = pic.transpose((2, 0, 1))
+    else:
+        arr = np.asarray(pic)
+        if pic.mode == "1":
+            arr = arr.astype(np.uint8) * np.uint8(255)
+        else:
+            mode_to_nptype = {"I": np.int32, "I;16" if sys.byteorder == "little" else "I;16B": np.int16,
+                              "F": np.float32}
+            arr = arr.astype(mode_to_nptype.get(pic.mode, np.uint8), copy=False)
+        img = arr.reshape(pic.size[1], pic.size[0], len(pic.getbands())).transpose((2, 0, 1))
     if img.dtype == np.uint8:
-        return _wrap(img.astype(default_float) / default_float.type(255))
-    return _wrap(img)
+        out = img.astype(default_float, order="C")
+        np.divide(out, default_float.type(255), out=out)
+        return _wrap(out)
+    return _wrap(np.array(img, order="C"))
 
 
 def pil_to_tensor(pic: Any) -> Tensor:

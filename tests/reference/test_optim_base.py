@@ -1,0 +1,305 @@
+"""The Optimizer base against PyTorch: validation errors, parameter groups, zero_grad, hooks,
+closures, printing, and the guide's training loop running unchanged."""
+
+import importlib
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import numtorch
+
+
+def _optimizer_module(lib):
+    return importlib.import_module(lib.__name__ + ".optim.optimizer")
+
+
+def _params(lib):
+    rng = np.random.default_rng(0)
+    return [lib.tensor(rng.standard_normal((2, 3)).astype(np.float32), requires_grad=True),
+            lib.tensor(rng.standard_normal(3).astype(np.float32), requires_grad=True)]
+
+
+def _raises_like_torch(build):
+    """``build(lib)`` raises the same exception type with the same message in both libraries."""
+    with pytest.raises(Exception) as te:
+        build(torch)
+    with pytest.raises(Exception) as ne:
+        build(numtorch)
+    assert type(ne.value) is type(te.value), f"{type(ne.value)} vs {type(te.value)}: {te.value}"
+    assert str(ne.value) == str(te.value)
+    return str(ne.value)
+
+
+# ---- hyperparameter validation ------------------------------------------------------------
+def _o(name, **kw):
+    return lambda lib: getattr(lib.optim, name)(_params(lib), **kw)
+
+
+ERRORS = [
+    ("sgd-lr", _o("SGD", lr=-0.1), "Invalid learning rate: -0.1"),
+    ("sgd-momentum", _o("SGD", momentum=-0.5), "Invalid momentum value: -0.5"),
+    ("sgd-wd", _o("SGD", weight_decay=-1e-3), "Invalid weight_decay value: -0.001"),
+    ("sgd-nesterov", _o("SGD", nesterov=True), "Nesterov momentum requires a momentum and zero dampening"),
+    ("sgd-nesterov-damp", _o("SGD", momentum=0.9, dampening=0.1, nesterov=True), "Nesterov"),
+    ("sgd-fused-foreach", _o("SGD", fused=True, foreach=True), "cannot be `True` together"),
+    ("sgd-fused-diff", _o("SGD", fused=True, differentiable=True), "does not support `differentiable`"),
+    ("adam-lr", _o("Adam", lr=-1.0), "Invalid learning rate: -1.0"),
+    ("adam-eps", _o("Adam", eps=-1e-8), "Invalid epsilon value: -1e-08"),
+    ("adam-beta0", _o("Adam", betas=(1.0, 0.999)), "Invalid beta parameter at index 0: 1.0"),
+    ("adam-beta1", _o("Adam", betas=(0.9, -0.1)), "Invalid beta parameter at index 1: -0.1"),
+    ("adam-wd", _o("Adam", weight_decay=-0.1), "Invalid weight_decay value: -0.1"),
+    ("adam-betas-mixed", lambda lib: lib.optim.Adam(_params(lib), betas=(0.9, lib.tensor(0.99))),
+     "betas must be either both floats or both Tensors"),
+    ("adam-lr-tensor", lambda lib: lib.optim.Adam(_params(lib), lr=lib.tensor([0.1, 0.2])),
+     "Tensor lr must be 1-element"),
+    ("adam-lr-tensor-foreach", lambda lib: lib.optim.Adam(_params(lib), lr=lib.tensor(0.1), foreach=True),
+     "lr as a Tensor is not supported"),
+    ("adamw-eps", _o("AdamW", eps=-1.0), "Invalid epsilon value: -1.0"),
+    ("adamw-fused-foreach", _o("AdamW", fused=True, foreach=True), "together"),
+    ("rmsprop-alpha", _o("RMSprop", alpha=-0.1), "Invalid alpha value: -0.1"),
+    ("rmsprop-momentum", _o("RMSprop", momentum=-0.1), "Invalid momentum value: -0.1"),
+    ("rmsprop-eps", _o("RMSprop", eps=-0.1), "Invalid epsilon value: -0.1"),
+    ("adagrad-lr-decay", _o("Adagrad", lr_decay=-0.1), "Invalid lr_decay value: -0.1"),
+    ("adagrad-init", _o("Adagrad", initial_accumulator_value=-0.1), "Invalid initial_accumulator_value value: -0.1"),
+    ("adagrad-eps", _o("Adagrad", eps=-0.1), "Invalid epsilon value: -0.1"),
+    ("adadelta-rho", _o("Adadelta", rho=1.5), "Invalid rho value: 1.5"),
+    ("adadelta-lr", _o("Adadelta", lr=-2.0), "Invalid learning rate: -2.0"),
+    ("adamax-beta", _o("Adamax", betas=(0.9, 1.0)), "Invalid beta parameter at index 1: 1.0"),
+    ("nadam-momentum-decay", _o("NAdam", momentum_decay=-0.1), "Invalid momentum_decay value: -0.1"),
+    ("nadam-beta", _o("NAdam", betas=(-0.1, 0.9)), "Invalid beta parameter at index 0: -0.1"),
+    ("radam-wd", _o("RAdam", weight_decay=-0.1), "Invalid weight_decay value: -0.1"),
+    ("asgd-wd", _o("ASGD", weight_decay=-0.1), "Invalid weight_decay value: -0.1"),
+    ("asgd-lr", _o("ASGD", lr=-0.1), "Invalid learning rate: -0.1"),
+    ("rprop-etas", _o("Rprop", etas=(1.5, 1.2)), "Invalid eta values: 1.5, 1.2"),
+    ("lbfgs-lr", _o("LBFGS", lr=-1.0), "Invalid learning rate: -1.0"),
+    ("lbfgs-groups", lambda lib: lib.optim.LBFGS([{"params": [p]} for p in _params(lib)]),
+     "LBFGS doesn't support per-parameter options (parameter groups)"),
+    # the base class
+    ("params-tensor", lambda lib: lib.optim.SGD(_params(lib)[0], lr=0.1),
+     "params argument given to the optimizer should be an iterable of Tensors or dicts, but got torch.FloatTensor"),
+    ("params-empty", lambda lib: lib.optim.SGD([], lr=0.1), "optimizer got an empty parameter list"),
+    ("params-not-tensor", lambda lib: lib.optim.SGD([1.5], lr=0.1),
+     "optimizer can only optimize Tensors, but one of the params is float"),
+    ("params-non-leaf", lambda lib: lib.optim.SGD([_params(lib)[0] * 2], lr=0.1), "can't optimize a non-leaf Tensor"),
+    ("params-set", lambda lib: lib.optim.SGD([{"params": set(_params(lib))}], lr=0.1),
+     "optimizer parameters need to be organized in ordered collections"),
+    ("param-group-not-dict", lambda lib: lib.optim.SGD(_params(lib), lr=0.1).add_param_group([1]),
+     "param_group must be a dict, but got <class 'list'>"),
+    ("names-missing", lambda lib: lib.optim.SGD([("a", _params(lib)[0]), _params(lib)[1]], lr=0.1),
+     "all optimizer params should be with/without names. Some param names are missing"),
+    ("names-mixed-groups", lambda lib: lib.optim.SGD([{"params": [("a", _params(lib)[0])]},
+                                                      {"params": [_params(lib)[1]]}], lr=0.1),
+     "all optimizer param groups should be with/without names. cannot add param group without names to the optimizer"),
+]
+
+
+@pytest.mark.parametrize("name,build,fragment", ERRORS, ids=[e[0] for e in ERRORS])
+def test_errors_match_torch(name, build, fragment):
+    message = _raises_like_torch(build)
+    assert fragment in message
+
+
+def test_parameter_in_two_groups():
+    def build(lib):
+        p = _params(lib)
+        opt = lib.optim.SGD([{"params": p}], lr=0.1)
+        opt.add_param_group({"params": [p[1]], "lr": 0.5})
+    assert _raises_like_torch(build) == "some parameters appear in more than one parameter group"
+
+
+def test_required_option_missing_from_group():
+    def build(lib):
+        class Custom(lib.optim.Optimizer):
+            def __init__(self, params):
+                super().__init__(params, {"lr": _optimizer_module(lib).required, "beta": 0.5})
+        Custom(_params(lib))
+    assert _raises_like_torch(build) == ("parameter group didn't specify a value of required "
+                                         "optimization parameter lr")
+
+
+def test_duplicate_parameters_warn_like_torch():
+    messages = []
+    for lib in (torch, numtorch):
+        p = _params(lib)[0]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            lib.optim.SGD([p, p], lr=0.1)
+        messages.append([str(w.message) for w in caught if "duplicate" in str(w.message)])
+    assert messages[1] == messages[0] and len(messages[0]) == 1
+
+
+# ---- groups, defaults, printing --------------------------------------------------------------
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+                                  "NAdam", "RAdam", "ASGD", "Rprop", "LBFGS"])
+def test_defaults_groups_and_repr_match_torch(name):
+    topt = getattr(torch.optim, name)(_params(torch))
+    nopt = getattr(numtorch.optim, name)(_params(numtorch))
+    assert nopt.defaults == topt.defaults
+    assert [sorted(g) for g in nopt.param_groups] == [sorted(g) for g in topt.param_groups]
+    assert repr(nopt) == repr(topt)
+    assert nopt.state_dict()["param_groups"] == topt.state_dict()["param_groups"]
+
+
+def test_add_param_group_and_named_parameters():
+    for lib in (torch, numtorch):
+        a, b = _params(lib)
+        opt = lib.optim.Adam([("w", a)], lr=0.1, betas=(0.8, 0.9))
+        opt.add_param_group({"params": [("b", b)], "lr": 0.01})
+        groups = opt.param_groups
+        assert [g["lr"] for g in groups] == [0.1, 0.01]
+        assert [g["betas"] for g in groups] == [(0.8, 0.9), (0.8, 0.9)]
+        assert [g["param_names"] for g in groups] == [["w"], ["b"]]
+        assert opt.state_dict()["param_groups"][1]["params"] == [1]
+
+
+# ---- zero_grad, closures, skipped parameters -------------------------------------------------
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad(set_to_none):
+    p = _params(numtorch)
+    opt = numtorch.optim.SGD(p, lr=0.1)
+    p[0].grad = numtorch.ones(2, 3)
+    grad = p[0].grad
+    opt.zero_grad(set_to_none=set_to_none)
+    if set_to_none:
+        assert p[0].grad is None
+    else:
+        assert p[0].grad is grad and not grad.detach().numpy().any()
+    assert p[1].grad is None
+
+
+def test_zero_grad_defaults_to_none():
+    p = _params(numtorch)
+    opt = numtorch.optim.Adam(p)
+    p[0].grad = numtorch.ones(2, 3)
+    opt.zero_grad()
+    assert p[0].grad is None
+
+
+def test_parameters_without_grad_are_skipped():
+    p = _params(numtorch)
+    before = [x.detach().numpy().copy() for x in p]
+    opt = numtorch.optim.Adam(p, lr=0.1)
+    p[0].grad = numtorch.ones(2, 3)
+    opt.step()
+    assert (p[0].detach().numpy() != before[0]).all()
+    np.testing.assert_array_equal(p[1].detach().numpy(), before[1])
+    assert p[1] not in opt.state and len(opt.state) == 1
+
+
+def test_closure_runs_with_grad_and_loss_is_returned():
+    seen = []
+    p = _params(numtorch)
+    opt = numtorch.optim.SGD(p, lr=0.1)
+
+    def closure():
+        seen.append(numtorch.is_grad_enabled())
+        opt.zero_grad()
+        loss = (p[0] * p[0]).sum()
+        loss.backward()
+        return loss
+
+    with numtorch.no_grad():
+        loss = opt.step(closure)
+        assert numtorch.is_grad_enabled() is False  # the caller's mode is restored
+    assert seen == [True]
+    assert isinstance(loss, numtorch.Tensor)
+    assert opt.step() is None
+
+
+def test_step_runs_without_grad():
+    p = _params(numtorch)
+    opt = numtorch.optim.SGD(p, lr=0.1)
+    p[0].grad = numtorch.ones(2, 3)
+    opt.step()
+    assert p[0].grad_fn is None and p[0].is_leaf
+
+
+# ---- hooks ---------------------------------------------------------------------------------
+def _hook_log(lib):
+    log = []
+    p = _params(lib)
+    opt = lib.optim.SGD(p, lr=0.1)
+    p[0].grad = lib.ones(2, 3)
+    h1 = opt.register_step_pre_hook(lambda o, args, kwargs: log.append(("pre", o is opt, args[1:], kwargs)))
+    h2 = opt.register_step_post_hook(lambda o, args, kwargs: log.append(("post", o is opt, args[1:], kwargs)))
+    g1 = _optimizer_module(lib).register_optimizer_step_pre_hook(lambda o, a, k: log.append(("global-pre",)))
+    g2 = _optimizer_module(lib).register_optimizer_step_post_hook(lambda o, a, k: log.append(("global-post",)))
+    opt.step()
+    opt.step(closure=None)
+    h1.remove()
+    g1.remove()
+    opt.step()
+    h2.remove()
+    g2.remove()
+    opt.step()
+    return log
+
+
+def test_step_hooks_match_torch():
+    assert _hook_log(numtorch) == _hook_log(torch)
+    assert _hook_log(numtorch)[:2] == [("global-pre",), ("pre", True, (), {})]
+
+
+def test_pre_hook_may_replace_arguments():
+    calls = []
+    p = _params(numtorch)
+    opt = numtorch.optim.SGD(p, lr=0.1)
+
+    def closure():
+        calls.append(1)
+        return 3.0
+
+    opt.register_step_pre_hook(lambda o, args, kwargs: (args, {"closure": closure}))
+    assert opt.step() == 3.0 and calls == [1]
+
+
+def test_pre_hook_bad_return_raises():
+    p = _params(numtorch)
+    opt = numtorch.optim.SGD(p, lr=0.1)
+    opt.register_step_pre_hook(lambda o, args, kwargs: 5)
+    with pytest.raises(RuntimeError, match="must return None or a tuple of"):
+        opt.step()
+
+
+def test_state_dict_hooks():
+    for lib in (torch, numtorch):
+        log = []
+        p = _params(lib)
+        opt = lib.optim.SGD(p, lr=0.1, momentum=0.9)
+        opt.register_state_dict_pre_hook(lambda o: log.append("sd-pre"))
+        opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
+        opt.register_load_state_dict_pre_hook(lambda o, sd: log.append("load-pre"))
+        opt.register_load_state_dict_post_hook(lambda o: log.append("load-post"))
+        sd = opt.state_dict()
+        assert sd["extra"] == 1
+        opt.load_state_dict(sd)
+        assert log == ["sd-pre", "load-pre", "load-post"]
+
+
+# ---- the guide's loop ---------------------------------------------------------------------
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.01)), ("SGD", dict(lr=0.01, momentum=0.9)),
+                                     ("Adam", dict(lr=0.01)), ("AdamW", dict(lr=0.01))])
+def test_training_loop_matches_torch(name, kw):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((16, 4)).astype(np.float32)
+    y = rng.standard_normal((16, 1)).astype(np.float32)
+    w0 = rng.standard_normal((4, 1)).astype(np.float32)
+    results = []
+    for lib in (torch, numtorch):
+        w = lib.tensor(w0, requires_grad=True)
+        b = lib.zeros(1, requires_grad=True)
+        opt = getattr(lib.optim, name)([w, b], **kw)
+        losses = []
+        for _ in range(20):
+            opt.zero_grad()
+            loss = ((lib.tensor(x) @ w + b - lib.tensor(y)) ** 2).mean()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        results.append((losses, w.detach().numpy().copy(), b.detach().numpy().copy()))
+    (tl, tw, tb), (nl, nw, nb) = results
+    np.testing.assert_allclose(nl, tl, rtol=1e-5)
+    np.testing.assert_allclose(nw, tw, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(nb, tb, rtol=1e-5, atol=1e-6)
