@@ -35,6 +35,7 @@ NOTE [ state blob ]
 
 from __future__ import annotations
 
+import functools
 import struct
 
 import numpy as np
@@ -50,7 +51,9 @@ _TAIL = struct.Struct("<dddi4xf?3x")
 _MASK32 = 0xFFFFFFFF
 
 
+@functools.lru_cache(maxsize=64)
 def _seed_key(seed: int) -> np.ndarray:
+    """The 624-word key of ``seed`` (cached: NumPy copies it when the state is set)."""
     key = np.empty(N, dtype=np.uint32)
     x = seed & _MASK32
     key[0] = x
@@ -78,7 +81,7 @@ class MT19937:
     def reseed(self, seed: int) -> None:
         """Seed as ``mt19937(seed)`` does, and clear the normal caches."""
         self.seed = seed
-        self._bg.state = {"bit_generator": "MT19937", "state": {"key": _seed_key(seed), "pos": N}}
+        self._bg.state = {"bit_generator": "MT19937", "state": {"key": _seed_key(seed & _MASK32), "pos": N}}
         self._fresh = True
         self.next_double_normal = None
         self.next_float_normal = None

@@ -6,9 +6,10 @@ Three things make a NumPy formula differ from a C++ kernel in the last bit:
   ``x * scale + shift`` is one ``fma`` with a single rounding.  NumPy rounds twice.
   ``fma32`` and ``fma64`` give the single-rounded result, vectorised:
 
-  - float32: the product of two float32 values is exact in float64; the sum is
-    then made *round-to-odd* in float64 (TwoSum tells whether it was inexact), and
-    a round-to-odd result with 29 spare bits rounds to float32 correctly.
+  - float32: the product of two float32 values is exact in float64; where the
+    float64 sum could round wrongly a second time (it sits on a float32 midpoint) it
+    is made *round-to-odd* (TwoSum tells whether it was inexact), and a round-to-odd
+    result with 29 spare bits rounds to float32 correctly.
   - float64: Dekker's exact product (Veltkamp splitting) and TwoSum, combined with
     round-to-odd as in Boldo and Melquiond, "Emulation of FMA and correctly rounded
     sums: proved algorithms using rounding to odd" (IEEE TC, 2008).
@@ -52,11 +53,20 @@ def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fma32(a, b, c) -> np.ndarray:
-    """``a * b + c`` for float32 operands with one rounding to float32."""
+    """``a * b + c`` for float32 operands with one rounding to float32.
+
+    The float64 sum ``t`` of the exact product and ``c`` rounds to the right float32
+    unless ``t`` was inexact and landed exactly on a float32 midpoint (its low 29 bits
+    ``1000...0``); only those rare elements are redone with round-to-odd.
+    """
     s = np.asarray(a, _f32).astype(_f64) * np.asarray(b, _f32).astype(_f64)
-    s, c = np.broadcast_arrays(s, np.asarray(c, _f32).astype(_f64))
-    t, err = _two_sum(s, c)
-    return _round_to_odd(t, err).astype(_f32)
+    c = np.asarray(c, _f32).astype(_f64)
+    t = s + c
+    mid = (t.view(np.int64) & 0x1FFFFFFF) == 0x10000000
+    if mid.any():
+        s, c = np.broadcast_arrays(s, c)
+        t[mid] = _round_to_odd(*_two_sum(s[mid], c[mid]))
+    return t.astype(_f32)
 
 
 def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

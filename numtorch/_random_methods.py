@@ -147,6 +147,8 @@ def random_(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
             raise RuntimeError(f"to - 1 is out of bounds for {c}")
         return fill(self, R.random_from_to(eng, a.size, a.dtype, lo, hi - lo))
     if lo == -(1 << 63):
+        if a.dtype not in (np.int64, np.float32, np.float64):
+            raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, double, float and bfloat16")
         return fill(self, R.random_full_range(eng, a.size, a.dtype))
     to_inc = min(mx, (1 << 63) - 1)
     if not mn <= lo <= to_inc:

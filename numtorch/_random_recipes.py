@@ -13,7 +13,8 @@ integer in range    ``(w % range) + from``; ``W`` instead when ``range >= 2**28`
 random_()           ``w % (max+1)``, ``W`` for int64 and float64 (see ``random_bits``)
 normal, n < 16 or   per element, Box-Muller in double with the second value of
 non-contiguous      each pair cached in the generator (see ``normal_serial``)
-normal, n >= 16     fill with uniforms, transform blocks of 16 (see ``normal_fill``)
+normal, n >= 16     fill with uniforms, transform blocks of 16 (see ``normal_fill``);
+contiguous          float32 with the AVX2 polynomials, float16 via float32
 randperm            Fisher-Yates: swap ``i`` with ``i + w % (n-i)``
 bernoulli(p)        ``u < p``, ``u`` a 53-bit double (24-bit float for float ``p``
                     tensors)
@@ -32,7 +33,8 @@ from ._random_engine import MT19937
 from ._random_math import fma32, fma64, libm, log_ps, sincos_ps
 
 __all__ = [
-    "uniform_float", "uniform_double", "uniform", "normal", "normal_serial", "random_from_to",
+    "uniform_float", "uniform_double", "uniform", "normal", "normal_serial", "normal_fill",
+    "random_from_to",
     "random_bits", "random_full_range", "randperm", "bernoulli_scalar", "bernoulli_tensor",
     "exponential", "cauchy", "log_normal", "geometric", "multinomial",
 ]

@@ -15,13 +15,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
-from vision_idx import all_files, fake_mnist, gz_files, resources_for
+from vision_idx import all_files, fake_cifar, fake_mnist, gz_files, md5, resources_for
 
 from numtorch.vision import datasets
 from numtorch.vision.datasets import utils
 
 ARRAYS = fake_mnist(seed=3)
 FILES = gz_files(ARRAYS)
+CIFAR_TGZ, CIFAR_MD5, CIFAR_IMAGES, CIFAR_LABELS = fake_cifar()
+SERVED = {**FILES, "cifar-10-python.tar.gz": CIFAR_TGZ}
 RAW = os.path.join("MNIST", "raw")
 
 
@@ -31,10 +33,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 - the http.server hook name
         type(self).requests.append(self.path)
         _, kind, name = self.path.split("/", 2)
-        if name not in FILES or kind not in ("good", "corrupt", "broken"):
+        if name not in SERVED or kind not in ("good", "corrupt", "broken"):
             self.send_error(404)
             return
-        data = FILES[name]
+        data = SERVED[name]
         if kind == "corrupt":
             data = data[:-9] + bytes([data[-9] ^ 0xFF]) + data[-8:]
         self.send_response(200)
@@ -134,3 +136,43 @@ def test_download_url(tmp_path, server):
     with pytest.raises(OSError, match="404"):
         utils.download_url(f"{server}/good/absent.gz", str(tmp_path))
     assert all_files(str(tmp_path)) == [name]
+
+
+@pytest.fixture
+def fake_cifar_checksums(monkeypatch):
+    monkeypatch.setattr(datasets.CIFAR10, "train_list", [[f"data_batch_{i}", CIFAR_MD5[f"data_batch_{i}"]]
+                                                          for i in range(1, 6)])
+    monkeypatch.setattr(datasets.CIFAR10, "test_list", [["test_batch", CIFAR_MD5["test_batch"]]])
+    monkeypatch.setattr(datasets.CIFAR10, "meta", {"filename": "batches.meta", "key": "label_names",
+                                                   "md5": CIFAR_MD5["batches.meta"]})
+    monkeypatch.setattr(datasets.CIFAR10, "tgz_md5", md5(CIFAR_TGZ))
+
+
+def test_cifar10_download(tmp_path, server, monkeypatch, fake_cifar_checksums):
+    monkeypatch.setattr(datasets.CIFAR10, "url", f"{server}/good/cifar-10-python.tar.gz")
+    with pytest.raises(RuntimeError, match="^Dataset not found or corrupted. You can use download=True"):
+        datasets.CIFAR10(str(tmp_path))
+    ds = datasets.CIFAR10(str(tmp_path), download=True)
+    assert len(ds) == 15 and ds.data.dtype == np.uint8 and ds.data.shape == (15, 32, 32, 3)
+    np.testing.assert_array_equal(ds.data, CIFAR_IMAGES)
+    assert ds.targets == CIFAR_LABELS and ds.classes[2] == "class2" and ds.class_to_idx["class9"] == 9
+    img, target = ds[4]
+    assert img.mode == "RGB" and img.size == (32, 32) and target == CIFAR_LABELS[4]
+    np.testing.assert_array_equal(np.asarray(img), CIFAR_IMAGES[4])
+    assert len(datasets.CIFAR10(str(tmp_path), train=False)) == 3
+
+
+def test_cifar10_corrupted_archive_leaves_nothing(tmp_path, server, monkeypatch, fake_cifar_checksums):
+    monkeypatch.setattr(datasets.CIFAR10, "url", f"{server}/corrupt/cifar-10-python.tar.gz")
+    with pytest.raises(RuntimeError, match="^File not found or corrupted."):
+        datasets.CIFAR10(str(tmp_path), download=True)
+    assert all_files(str(tmp_path)) == []
+
+
+def test_cifar10_local_archive(tmp_path, monkeypatch, fake_cifar_checksums):
+    (tmp_path / "share").mkdir()
+    (tmp_path / "share" / "cifar-10-python.tar.gz").write_bytes(CIFAR_TGZ)
+    monkeypatch.setenv("NUMTORCH_DATASETS", str(tmp_path / "share"))
+    monkeypatch.setattr(datasets.CIFAR10, "url", "http://127.0.0.1:9/never.tar.gz")
+    ds = datasets.CIFAR10(str(tmp_path / "data"), train=False, download=True)
+    assert len(ds) == 3

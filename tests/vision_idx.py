@@ -60,3 +60,29 @@ def all_files(folder: str) -> list[str]:
     for root, _, names in os.walk(folder):
         found += [os.path.relpath(os.path.join(root, n), folder) for n in names]
     return sorted(found)
+
+
+def fake_cifar(seed: int = 0, per_batch: int = 3):
+    """A small CIFAR-10 archive: ``(tar.gz bytes, {member: md5}, train images HWC, train labels)``."""
+    import io
+    import pickle
+    import tarfile
+
+    rng = np.random.default_rng(seed)
+    members, md5s, images, labels = {}, {}, [], []
+    for name in ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch"]:
+        planes = rng.integers(0, 256, (per_batch, 3, 32, 32), dtype=np.uint8)
+        targets = [int(v) for v in rng.integers(0, 10, per_batch)]
+        members[name] = pickle.dumps({"data": planes.reshape(per_batch, 3072), "labels": targets})
+        if name != "test_batch":
+            images.append(planes.transpose(0, 2, 3, 1))
+            labels += targets
+    members["batches.meta"] = pickle.dumps({"label_names": [f"class{i}" for i in range(10)]})
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+            md5s[name] = md5(data)
+    return buffer.getvalue(), md5s, np.concatenate(images), labels

@@ -59,11 +59,18 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     return record(a._data + b._data, "AddBackward0", lambda g, n: (g, g), (a, b), NOSAVE)
 
 
+def _is_bool(x) -> bool:
+    return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
+
+
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     a, b, dt = promote(input, other)
     if dt is _dtype.bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(input) or _is_bool(other):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     if alpha != 1:
         o = a._data - (b._data * alpha).astype(dt.np, copy=False)
         return record(o, "SubBackward0", lambda g, n: (g, -g * alpha if n[1] else None), (a, b), NOSAVE)

@@ -114,8 +114,9 @@ def _reduce_array(l: np.ndarray, reduction: str) -> np.ndarray:
         return l
     if reduction == "sum":
         return np.asarray(l.sum(), dtype=l.dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(l.mean(), dtype=l.dtype)
+    if l.size == 0:
+        return np.asarray(np.nan, dtype=l.dtype)
+    return np.asarray(l.mean(), dtype=l.dtype)
 
 
 def _expand_grad(g: np.ndarray, shape: tuple, size: int, reduction: str) -> np.ndarray:
@@ -219,7 +220,7 @@ _erf_py = np.frompyfunc(math.erf, 1, 1)
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
-    return _erf_py(x.astype(np.float64)).astype(np.float64).astype(x.dtype)
+    return np.asarray(_erf_py(np.asarray(x, np.float64)), np.float64).astype(x.dtype)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -243,9 +244,12 @@ def _unary(name: str, input: Tensor, fwd, bwd, save_input: bool = True) -> Tenso
     """Apply an elementwise primitive: ``fwd(x)`` now, ``bwd(g, x, y)`` in backward."""
     x = input._data
     y = fwd(x)
+    if x.ndim == 0:  # NumPy turns 0-d results into scalars; a Tensor holds an array
+        y = np.asarray(y, x.dtype)
     if not (_grad_state[0] and input._requires_grad):
         return _wrap(y)
-    return record(y, name, lambda g, needs: (bwd(g, x, y),), (input,), (input,) if save_input else ())
+    return record(y, name, lambda g, needs: (np.asarray(bwd(g, x, y)),), (input,),
+                  (input,) if save_input else ())
 
 
 def _inplace(input: Tensor, result_fn) -> Tensor:
@@ -1006,7 +1010,7 @@ def _pointwise_loss(name: str, input: Tensor, target: Tensor, reduction: str, fw
     if t.dtype != dt:
         t = t.astype(dt)
     ex = tuple(e._data.astype(dt, copy=False) if isinstance(e, Tensor) else e for e in extra)
-    l = fwd(x, t, *ex)
+    l = np.asarray(fwd(x, t, *ex))
     out = _reduce_array(l, reduction)
     tens = (input, target) + tuple(e for e in extra if isinstance(e, Tensor))
     if not _needs_graph(*tens):
@@ -1015,7 +1019,8 @@ def _pointwise_loss(name: str, input: Tensor, target: Tensor, reduction: str, fw
     def vjp(g, needs):
         gl = _expand_grad(g, l.shape, l.size, reduction)
         gx, gt = bwd(gl, x, t, *ex)
-        return (gx if needs[0] else None, gt if needs[1] else None) + (None,) * (len(tens) - 2)
+        return ((np.asarray(gx) if needs[0] else None, np.asarray(gt) if needs[1] else None)
+                + (None,) * (len(tens) - 2))
 
     return record(out, name, vjp, tens, tens)
 

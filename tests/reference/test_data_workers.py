@@ -269,6 +269,8 @@ def test_out_of_order_delivery_still_gives_every_batch():
 
 def test_no_workers_left_after_interpreter_exit():
     script = textwrap.dedent("""
+        import faulthandler
+        faulthandler.dump_traceback_later(20, exit=True)  # a hang fails with a traceback
         import numtorch
         from numtorch.utils.data import DataLoader
         loader = DataLoader(list(range(100)), batch_size=2, num_workers=2,

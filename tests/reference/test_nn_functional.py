@@ -520,3 +520,59 @@ def test_errors_match_torch(case):
             fn(numtorch, NF)
     assert type(nexc.value).__name__ == type(texc.value).__name__
     assert str(nexc.value) == str(texc.value)
+
+
+def test_inplace_dropout_in_training_matches_torch():
+    a = np.random.default_rng(0).standard_normal((3, 20)).astype(np.float32)
+    res = []
+    for lib, F in ((torch, TF), (numtorch, NF)):
+        lib.manual_seed(4)
+        leaf = lib.tensor(a, requires_grad=True)
+        mid = leaf + 1.0
+        out = F.dropout(mid, 0.4, inplace=True)
+        assert out is mid
+        (out * out).sum().backward()
+        res.append((mid, leaf.grad))
+    for n, t in zip(res[1], res[0]):
+        assert_close(n, t)
+
+
+# ---- shapes: empty, scalar and odd shapes, drawn by hypothesis ------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SHAPES = st.lists(st.integers(0, 4), min_size=0, max_size=3).map(tuple)
+_UNARY = ["relu", "elu", "gelu", "silu", "mish", "sigmoid", "tanh", "hardswish", "softplus",
+          "softsign", "logsigmoid", "leaky_relu", "hardtanh"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(shape=_SHAPES, name=st.sampled_from(_UNARY), seed=st.integers(0, 2 ** 16))
+def test_unary_activations_any_shape(shape, name, seed):
+    a = (np.random.default_rng(seed).standard_normal(shape) * 3).astype(np.float32)
+    t = torch.tensor(a, requires_grad=True)
+    n = numtorch.tensor(a, requires_grad=True)
+    tout, nout = getattr(TF, name)(t), getattr(NF, name)(n)
+    assert_close(nout, tout)
+    tout.sum().backward()
+    nout.sum().backward()
+    assert_close(n.grad, t.grad)
+
+
+@settings(max_examples=400, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple),
+       seed=st.integers(0, 2 ** 16), data=st.data())
+def test_softmax_and_mse_any_shape(shape, seed, data):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(shape).astype(np.float32)
+    b = rng.standard_normal(shape[data.draw(st.integers(0, len(shape) - 1)):]).astype(np.float32)
+    for fname in ("softmax", "log_softmax", "softmin"):
+        assert_close(getattr(NF, fname)(numtorch.tensor(a), dim),
+                     getattr(TF, fname)(torch.tensor(a), dim))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for red in ("none", "sum", "mean"):
+            assert_close(NF.mse_loss(numtorch.tensor(a), numtorch.tensor(b), reduction=red),
+                         TF.mse_loss(torch.tensor(a), torch.tensor(b), reduction=red))

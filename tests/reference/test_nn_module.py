@@ -536,6 +536,16 @@ def _before_init(lib, action):
     return Early()
 
 
+def _old_register_buffer(lib, persistent):
+    class Old(lib.nn.Module):
+        def register_buffer(self, name, tensor):
+            super().register_buffer(name, tensor)
+
+    m = Old()
+    m.b = lib.nn.Buffer(t(lib, [1.0]), persistent=persistent)
+    return list(m.state_dict())
+
+
 def _on(fn):
     """Run ``fn(lib, net)`` on a fresh Net."""
     return lambda lib: fn(lib, build(lib))
@@ -601,6 +611,8 @@ ERROR_CASES = {
     "set_submodule_strict": _on(lambda lib, n: n.set_submodule("block.9", lib.nn.Module(), strict=True)),
     "set_submodule_param": _on(lambda lib, n: n.set_submodule("fc1.weight", lib.nn.Module())),
     # misc
+    "old_register_buffer": lambda lib: _old_register_buffer(lib, True),
+    "old_register_buffer_nonpersistent": lambda lib: _old_register_buffer(lib, False),
     "init_args": lambda lib: lib.nn.Module(1),
     "init_kwargs": lambda lib: lib.nn.Module(x=1),
     "no_forward": lambda lib: lib.nn.Module()(t(lib, [1.0])),
@@ -608,6 +620,9 @@ ERROR_CASES = {
     "to_int_dtype": _on(lambda lib, n: n.to(lib.int64)),
     "to_bad_arg": _on(lambda lib, n: n.to([1])),
     "to_bad_device": _on(lambda lib, n: n.to("float")),
+    "cuda": _on(lambda lib, n: n.cuda()),
+    "to_cuda": _on(lambda lib, n: n.to("cuda")),
+    "to_device_obj": _on(lambda lib, n: repr(n.to(lib.device("cpu"), non_blocking=True))),
     "state_dict_positional": _on(lambda lib, n: list(n.state_dict(None, "p."))),
 }
 
@@ -615,7 +630,7 @@ ERROR_CASES = {
 ERRORS_NOT_RAISING = {
     "none_to_param", "none_to_module", "none_to_buffer", "param_replaces_attr", "delattr_param",
     "delattr_buffer", "delattr_module", "delattr_plain", "set_submodule", "state_dict_positional",
-    "plain_before_init",
+    "plain_before_init", "old_register_buffer", "to_device_obj",
 }
 
 

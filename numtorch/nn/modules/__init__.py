@@ -1,5 +1,20 @@
-"""The module classes of numtorch.nn, one concept per file."""
+"""The module classes of numtorch.nn, one concept per file.
 
+``nn.modules.module`` also holds the global hook functions
+(``register_module_forward_hook`` ...); like PyTorch, they are not re-exported here.
+"""
+
+from . import (
+    activation,
+    batchnorm,
+    container,
+    dropout,
+    flatten,
+    linear,
+    loss,
+    normalization,
+    sparse,
+)
 from .activation import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
@@ -7,6 +22,12 @@ from .dropout import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
-from .module import *  # noqa: F401,F403
+from .module import Module
 from .normalization import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
+
+__all__ = ["Module"] + [
+    name
+    for file in (activation, batchnorm, container, dropout, flatten, linear, loss, normalization, sparse)
+    for name in file.__all__
+]

@@ -17,8 +17,9 @@ NOTE [ calling a module ]
 ``forward`` directly (the fast path).  Otherwise it runs, in order: global then
 module forward pre-hooks (each may replace the args), the backward-hook setup on
 the inputs, ``forward``, global then module forward hooks (each may replace the
-output), and the backward-hook setup on the outputs.  Call the module, not
-``forward``, or the hooks are skipped.
+output), and the backward-hook setup on the outputs (``_call.py`` has that slow
+path, ``_hooks.py`` the hook tables and the backward-hook nodes).  Call the
+module, not ``forward``, or the hooks are skipped.
 
 NOTE [ state_dict ]
 ``state_dict()`` asks each module, depth first, to ``_save_to_state_dict`` its own
@@ -31,6 +32,7 @@ upgrade an old checkpoint), and collects every problem before raising one
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import warnings
 from collections import OrderedDict, namedtuple
@@ -402,9 +404,23 @@ class Module:
                 persistent = value.persistent
             else:
                 persistent = name not in self._non_persistent_buffers_set
-            self.register_buffer(name, value, persistent)
+            self._register_buffer_compat(name, value, persistent)
             return
         super().__setattr__(name, value)
+
+    def _register_buffer_compat(self, name: str, value: Any, persistent: bool) -> None:
+        # a subclass may override register_buffer without the ``persistent`` argument
+        if getattr(self.register_buffer, "__func__", None) is Module.register_buffer or (
+            "persistent" in inspect.signature(self.register_buffer).parameters
+        ):
+            self.register_buffer(name, value, persistent)
+        elif not persistent:
+            raise RuntimeError(
+                "Registering a non-persistent buffer on a Module subclass that implements "
+                "register_buffer() without the persistent argument is not allowed."
+            )
+        else:
+            self.register_buffer(name, value)
 
     def __delattr__(self, name: str) -> None:
         if name in self._parameters:
@@ -844,6 +860,7 @@ class Module:
 
     # ---- calling ----------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward`` on the arguments, with the registered hooks around it."""
         # fast path: see NOTE [ calling a module ]
         if not (
             self._forward_pre_hooks

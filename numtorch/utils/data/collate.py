@@ -58,23 +58,32 @@ def _np_to_tensor(array: np.ndarray) -> Tensor:
     return numtorch.as_tensor(array)
 
 
+def _ragged_error(shapes: list) -> RuntimeError:
+    """PyTorch's message for stacking tensors of different shapes."""
+    i = next(i for i, shape in enumerate(shapes) if tuple(shape) != tuple(shapes[0]))
+    shape = shapes[i]
+    return RuntimeError(
+        "stack expects each tensor to be equal size, but got "
+        f"{list(shapes[0])} at entry 0 and {list(shape)} at entry {i}"
+    )
+
+
 def _stack_tensors(batch: list[Tensor]) -> Tensor:
-    """``stack(batch, 0)`` with PyTorch's ragged-batch message, in one NumPy call."""
-    first = batch[0]
-    shape = first.shape
-    for i, t in enumerate(batch):
-        if t.shape != shape:
-            raise RuntimeError(
-                "stack expects each tensor to be equal size, but got "
-                f"{list(shape)} at entry 0 and {list(t.shape)} at entry {i}"
-            )
-    dtype = first.dtype
-    if any(t.dtype != dtype or t.requires_grad for t in batch):
-        # Mixed dtypes follow PyTorch's promotion; a tracked input keeps its graph.
+    """``stack(batch, 0)`` in one NumPy call, with PyTorch's ragged-batch message."""
+    arrays = [t._data for t in batch]
+    tracked = any([t._requires_grad for t in batch])
+    try:
+        out = None if tracked else np.array(arrays)
+    except ValueError:
+        raise _ragged_error([a.shape for a in arrays]) from None
+    if out is None or out.dtype != arrays[0].dtype:
+        # A tracked input keeps its graph; mixed dtypes follow PyTorch's promotion.
+        if len({a.shape for a in arrays}) > 1:
+            raise _ragged_error([a.shape for a in arrays])
         import numtorch
 
         return numtorch.stack(batch, 0)
-    return _wrap(np.stack([t._data for t in batch]))
+    return _wrap(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,7 +163,7 @@ def collate(batch: Any, *, collate_fn_map: dict | None = None) -> Any:
 
     Example:
         >>> collate([(0, "a"), (1, "b")], collate_fn_map=default_collate_fn_map)
-        [tensor([0, 1]), ['a', 'b']]
+        [tensor([0, 1]), ('a', 'b')]
     """
     if (
         isinstance(batch, BatchedSamples)
@@ -215,6 +224,15 @@ def collate_numpy_array_fn(batch: Any, *, collate_fn_map: dict | None = None) ->
     elem = batch[0]
     if np_str_obj_array_pattern.search(elem.dtype.str) is not None:
         raise TypeError(default_collate_err_msg_format.format(elem.dtype))
+    fast = collate_fn_map is None or collate_fn_map.get(Tensor) is collate_tensor_fn
+    if fast and all(type(b) is np.ndarray for b in batch):
+        # Stack the arrays first and convert once (same result as stacking the tensors).
+        try:
+            out = np.array(list(batch))
+        except ValueError:
+            raise _ragged_error([b.shape for b in batch]) from None
+        if out.dtype == elem.dtype:
+            return _np_to_tensor(out)
     return collate([_np_to_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
 
 

@@ -161,6 +161,13 @@ def rotate(img, angle: float, interpolation: int, expand: bool, center, fill):
     return img.rotate(angle, interpolation, expand, center, **opts)
 
 
+def affine(img, matrix: list[float], interpolation: int, fill):
+    """Resample through the inverse affine ``matrix`` (Pillow's ``Image.transform``), same size."""
+    _assert_pil(img)
+    opts = parse_fill(fill, img)
+    return img.transform(img.size, pil_image_module().Transform.AFFINE, matrix, interpolation, **opts)
+
+
 def to_grayscale(img, num_output_channels: int):
     """Pillow's ``convert("L")`` (ITU-R 601-2 luma), repeated to 3 bands if asked."""
     _assert_pil(img)

@@ -273,6 +273,22 @@ def _affine_output_size(matrix: list[float], w: int, h: int) -> tuple[int, int]:
     return int(size[0]), int(size[1])
 
 
+def affine(img: Tensor, matrix: list[float], interpolation: str, fill: Any) -> Tensor:
+    """Resample through the inverse affine ``matrix`` into an output of the input's size."""
+    return rotate(img, matrix, interpolation, False, fill)
+
+
+def erase(img: Tensor, i: int, j: int, h: int, w: int, v: Any, inplace: bool) -> Tensor:
+    """Overwrite the ``h x w`` box at ``(i, j)`` with ``v`` (a tensor broadcast over the box)."""
+    assert_image_tensor(img)
+    out = img._data if inplace else img._data.copy()
+    out[..., i:i + h, j:j + w] = v._data if isinstance(v, Tensor) else v
+    if inplace:
+        img._bump()
+        return img
+    return _wrap(out)
+
+
 def rotate(img: Tensor, matrix: list[float], interpolation: str, expand: bool, fill: Any) -> Tensor:
     if not isinstance(img, Tensor):
         raise TypeError("Input img should be Tensor")

@@ -29,6 +29,14 @@ from numtorch._tensor import Tensor, _wrap
 
 from . import _pil
 from . import _tensor_image as F_t
+from ._color import adjust_brightness, adjust_contrast, adjust_hue, adjust_saturation
+
+__all__ = [
+    "InterpolationMode", "adjust_brightness", "adjust_contrast", "adjust_hue", "adjust_saturation",
+    "affine", "center_crop", "convert_image_dtype", "crop", "erase", "get_dimensions", "get_image_num_channels",
+    "get_image_size", "hflip", "normalize", "pad", "pil_to_tensor", "resize", "resized_crop", "rgb_to_grayscale",
+    "rotate", "to_grayscale", "to_pil_image", "to_tensor", "vflip",
+]
 
 
 class InterpolationMode(Enum):
@@ -427,3 +435,60 @@ def rotate(img: Any, angle: float, interpolation: Any = InterpolationMode.NEARES
         center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
     matrix = F_t.inverse_affine_matrix(center_f, -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
     return F_t.rotate(img, matrix=matrix, interpolation=interpolation.value, expand=expand, fill=fill)
+
+
+def affine(img: Any, angle: float, translate: list[int], scale: float, shear: Any,
+           interpolation: Any = InterpolationMode.NEAREST, fill: list[float] | None = None,
+           center: list[int] | None = None) -> Any:
+    """Rotate (``angle`` degrees clockwise), scale, shear and translate about ``center``, keeping the size.
+
+    The output pixel at ``p`` reads the input at ``M^-1 p`` with ``M = T C R S Sh C^-1``
+    (translate, centre, rotate, scale, shear); uncovered pixels get ``fill``.
+    """
+    if isinstance(interpolation, int):
+        interpolation = _interpolation_modes_from_int(interpolation)
+    if not isinstance(angle, (int, float)):
+        raise TypeError("Argument angle should be int or float")
+    if not isinstance(translate, (list, tuple)):
+        raise TypeError("Argument translate should be a sequence")
+    if len(translate) != 2:
+        raise ValueError("Argument translate should be a sequence of length 2")
+    if scale <= 0.0:
+        raise ValueError("Argument scale should be positive")
+    if not isinstance(shear, (numbers.Number, list, tuple)):
+        raise TypeError("Shear should be either a single value or a sequence of two values")
+    if not isinstance(interpolation, InterpolationMode):
+        raise TypeError("Argument interpolation should be a InterpolationMode")
+    if isinstance(angle, int):
+        angle = float(angle)
+    if isinstance(translate, tuple):
+        translate = list(translate)
+    if isinstance(shear, numbers.Number):
+        shear = [shear, 0.0]
+    if isinstance(shear, tuple):
+        shear = list(shear)
+    if len(shear) == 1:
+        shear = [shear[0], shear[0]]
+    if len(shear) != 2:
+        raise ValueError(f"Shear should be a sequence containing two values. Got {shear}")
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError("Argument center should be a sequence")
+    _, height, width = get_dimensions(img)
+    if not isinstance(img, Tensor):
+        if center is None:
+            center = [width * 0.5, height * 0.5]
+        matrix = F_t.inverse_affine_matrix(center, angle, translate, scale, shear)
+        return _pil.affine(img, matrix=matrix, interpolation=pil_modes_mapping[interpolation], fill=fill)
+    center_f = [0.0, 0.0]
+    if center is not None:
+        center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
+    translate_f = [1.0 * t for t in translate]
+    matrix = F_t.inverse_affine_matrix(center_f, angle, translate_f, scale, shear)
+    return F_t.affine(img, matrix=matrix, interpolation=interpolation.value, fill=fill)
+
+
+def erase(img: Tensor, i: int, j: int, h: int, w: int, v: Tensor, inplace: bool = False) -> Tensor:
+    """Replace the ``h x w`` box at ``(i, j)`` of a tensor image with ``v``."""
+    if not isinstance(img, Tensor):
+        raise TypeError(f"img should be Tensor Image. Got {type(img)}")
+    return F_t.erase(img, i, j, h, w, v, inplace=inplace)
