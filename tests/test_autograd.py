@@ -302,3 +302,23 @@ def test_broadcasting_values_and_grads(shapes, op):
         res.append((out, x.grad, y.grad))
     for n, t in zip(*res):
         assert_close(n, t)
+
+
+def test_branch_without_gradient_still_releases_shared_nodes():
+    """A node that gets no gradient (its Function returned None) must not block a shared upstream node."""
+    def f(L):
+        class PassX(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, w):
+                return x * 1
+
+            @staticmethod
+            def backward(ctx, g):
+                return g, None
+
+        x = L.tensor([1.0], requires_grad=True)
+        y = x * 2
+        out = PassX.apply(x, y * 5) + y * 3
+        out.sum().backward()
+        return x.grad
+    assert_close(*both(f))

@@ -12,7 +12,15 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from PIL import Image
-from vision_idx import all_files, fake_mnist, gz_files, idx_bytes, md5, resources_for, write_files
+from test_vision_helpers import (
+    all_files,
+    fake_mnist,
+    gz_files,
+    idx_bytes,
+    md5,
+    resources_for,
+    write_files,
+)
 
 import numtorch
 from numtorch.utils.data import DataLoader, Dataset

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
-from vision_idx import all_files, fake_cifar, fake_mnist, gz_files, md5, resources_for
+from test_vision_helpers import all_files, fake_cifar, fake_mnist, gz_files, md5, resources_for
 
 from numtorch.vision import datasets
 from numtorch.vision.datasets import utils

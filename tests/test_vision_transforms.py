@@ -8,6 +8,7 @@ from real ``torch`` draws after ``torch.manual_seed`` and NumPy slicing.
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 
@@ -230,7 +231,8 @@ def test_pillow_is_optional():
         "except ImportError as error:\n"
         "    print(error)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
     lines = out.splitlines()
     assert lines[0] == "(1, 2, 3)"
     assert lines[1].startswith("numtorch.vision needs Pillow") and "pip install Pillow" in lines[1]

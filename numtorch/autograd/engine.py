@@ -149,7 +149,14 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
 
     while heap:
         _, _, node = heapq.heappop(heap)
-        g = buffers.pop(node)
+        g = buffers.pop(node, None)
+        if g is None or (needed is not None and node not in needed):
+            for nxt in node.edges:  # nothing below needs this branch: only release its dependants
+                if nxt is not None:
+                    deps[nxt] -= 1
+                    if deps[nxt] == 0:
+                        heapq.heappush(heap, (-nxt.seq, id(nxt), nxt))
+            continue
         if node._pre_hooks:
             for hook in tuple(node._pre_hooks.values()):
                 res = hook((_wrap(g),))
@@ -168,13 +175,6 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
         if idx is not None:
             for i in idx:
                 results[i] = _wrap(g)
-        if needed is not None and node not in needed:
-            for nxt in node.edges:  # nothing below needs this branch: only release its dependants
-                if nxt is not None:
-                    deps[nxt] -= 1
-                    if deps[nxt] == 0 and nxt in buffers:
-                        heapq.heappush(heap, (-nxt.seq, id(nxt), nxt))
-            continue
         vjp = node.vjp
         if vjp is None:
             raise RuntimeError(_FREED)
@@ -201,10 +201,8 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
             if nxt is not None:
                 c = deps[nxt] - 1
                 deps[nxt] = c
-                if c == 0 and nxt in buffers:
+                if c == 0:  # ready (with no gradient at all, it only releases its own inputs)
                     heapq.heappush(heap, (-nxt.seq, id(nxt), nxt))
-                elif c == 0:
-                    pass  # nothing flowed there (no input needed grad)
 
     counts: dict = {}
     for _, g in leaves.values():

@@ -158,7 +158,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                            f"{_CNAME.get(w.dtype.name, w.dtype.name)}")
     if bias is not None and w.ndim == 2:
         b = bias._data
-        if b.ndim and b.shape[-1] not in (1, w.shape[0]) or b.ndim > 1:
+        if b.ndim and b.shape[-1] not in (1, w.shape[0]):
             tgt = list(x.shape[:-1]) + [w.shape[0]]
             raise RuntimeError(
                 f"The expanded size of the tensor ({w.shape[0]}) must match the existing size "
@@ -201,9 +201,9 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
 
     def vjp(g, needs):
         g2 = g.reshape(-1, w.shape[0])
-        ga = np.einsum("no,oij,nj->ni", g2, w, c2).reshape(a.shape) if needs[0] else None
+        ga = np.einsum("no,oij,nj->ni", g2, w, c2, optimize=True).reshape(a.shape) if needs[0] else None
         gc = np.einsum("no,noj->nj", g2, tmp).reshape(c.shape) if needs[1] else None
-        gw = np.einsum("no,ni,nj->oij", g2, a2, c2) if needs[2] else None
+        gw = np.einsum("no,ni,nj->oij", g2, a2, c2, optimize=True) if needs[2] else None
         gb = g2.sum(0) if len(needs) > 3 and needs[3] else None
         return ga, gc, gw, gb
 
@@ -925,25 +925,25 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     x, t = input._data, target._data
-    if x.ndim == 0:
-        raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
     cdim = 0 if x.ndim == 1 else 1
-    c = x.shape[cdim]
-    if t.shape == x.shape and x.ndim:
+    if t.shape == x.shape:
+        if t.dtype.kind != "f":
+            raise RuntimeError("Expected floating point type for target with class probabilities, "
+                               f"got {_tname(t)}")
+        if x.ndim == 0:
+            raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+        c = x.shape[cdim]
         if weight is not None and weight._data.size != c:
             raise RuntimeError(
                 f"cross_entropy: weight tensor should be defined either for all {c} classes or no "
                 f"classes but got weight tensor of shape: {list(weight._data.shape)}")
-        if t.dtype.kind != "f":
-            raise RuntimeError("Expected floating point type for target with class probabilities, "
-                               f"got {_tname(t)}")
         return _cross_entropy_probs(input, target, weight, ignore_index, reduction,
                                     label_smoothing, cdim, c)
+    if x.ndim == 0:
+        raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
+    c = x.shape[cdim]
     if t.dtype.kind == "f" and t.ndim == x.ndim:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if x.ndim == 1 and t.ndim == 0 and t.dtype.kind == "f":
-        raise RuntimeError("Expected floating point type for target with class probabilities, "
-                           f"got {_tname(t)}")
     logp = _log_softmax(input, cdim)
     nll = _nll(logp, target, weight, ignore_index, reduction, "")
     if label_smoothing <= 0.0:

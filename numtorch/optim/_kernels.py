@@ -22,7 +22,7 @@ NOTE [ fused multiply-add ]
 Example:
     >>> import numpy as np
     >>> p = np.ones(3, np.float32); g = np.full(3, 0.5, np.float32)
-    >>> add_(p, g, -0.1)           # p -= 0.1 * g, rounded once
+    >>> _ = add_(p, g, -0.1)       # p -= 0.1 * g, rounded once
     >>> p
     array([0.95, 0.95, 0.95], dtype=float32)
 """

@@ -63,6 +63,16 @@ def test_tensor_dataset_subclass_getitem_is_respected():
     assert [b.tolist() for b in loader] == [[0, 2], [4, 6], [8]]
 
 
+@pytest.mark.parametrize("keys", [[1, 10], [-11], [3, 12, 40]])
+def test_tensor_dataset_out_of_range(keys):
+    def run(T, D):
+        ds = tensor_ds(T, D)
+        if D is ndata:
+            return ds.__getitems__(keys)
+        return [ds[k] for k in keys]
+    raises_like(run)
+
+
 def test_tensor_dataset_size_mismatch():
     raises_like(lambda T, D: D.TensorDataset(T.zeros(3), T.zeros(4)))
 

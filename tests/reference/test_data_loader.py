@@ -307,3 +307,12 @@ def test_in_memory_epoch_fetches_whole_batches(monkeypatch):
     ys = np.concatenate([y.numpy() for _, y in out])
     assert sorted(ys.tolist()) == list(range(500))
     assert all(np.array_equal(x.numpy()[:, 0], 2 * y.numpy()) for x, y in out)
+
+
+def test_private_module_paths_used_by_published_code():
+    from numtorch.utils.data._utils.collate import default_collate, np_str_obj_array_pattern
+    from numtorch.utils.data._utils.worker import get_worker_info
+
+    assert default_collate is ndata.default_collate and get_worker_info() is None
+    assert np_str_obj_array_pattern.pattern == tdata._utils.collate.np_str_obj_array_pattern.pattern
+    assert numtorch.utils.data.dataloader.default_collate is ndata.default_collate

@@ -18,6 +18,7 @@ from conftest import assert_close
 
 import numtorch
 import numtorch.nn as nnn
+from numtorch.autograd import gradcheck
 
 # (id, make(nn), input specs: shape tuple (float, takes grad) or ("long", high, shape))
 LAYERS = [
@@ -176,6 +177,22 @@ def test_forward_backward_match_torch(case):
         assert_close(np_.grad, tp.grad)
     for (_name, tb), (_, nb) in zip(tmod.named_buffers(), nmod.named_buffers()):
         assert_close(nb, tb)
+
+
+_FLOAT_INPUTS = [c for c in LAYERS if all(not isinstance(s[0], str) for s in c[2])]
+
+
+@pytest.mark.parametrize("case", _FLOAT_INPUTS, ids=[c[0] for c in _FLOAT_INPUTS])
+def test_input_gradient_by_finite_differences_float64(case):
+    _, make, specs = case
+    tmod, nmod = _pair(make)
+    _copy_state(tmod, nmod)
+    nmod.double()
+    xs = [p[1].double().detach().requires_grad_() for p in _inputs(specs, np.float64, seed=3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert gradcheck(lambda *a: nmod(*[t * 1.0 for t in a]), xs, eps=1e-6, atol=1e-5,
+                         rtol=1e-4)
 
 
 _HAS_RANDOM = hasattr(numtorch, "manual_seed") and hasattr(numtorch.Tensor, "uniform_")

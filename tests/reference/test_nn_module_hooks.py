@@ -296,9 +296,6 @@ def test_unused_output_hooks_and_input_grads_match_torch():
     assert got[:3] == expected[:3]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known deviation: a parameter reached only through an unused output of a hooked module "
-    "gets a zero .grad instead of None (see the NOTE in numtorch/nn/modules/_hooks.py)"))
 def test_unused_output_parameter_grad_is_none():
     expected, got = both(_second_output_only)
     assert got[3] == expected[3]

@@ -263,19 +263,19 @@ def test_pre_hook_bad_return_raises():
         opt.step()
 
 
-def test_state_dict_hooks():
-    for lib in (torch, numtorch):
-        log = []
-        p = _params(lib)
-        opt = lib.optim.SGD(p, lr=0.1, momentum=0.9)
-        opt.register_state_dict_pre_hook(lambda o: log.append("sd-pre"))
-        opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
-        opt.register_load_state_dict_pre_hook(lambda o, sd: log.append("load-pre"))
-        opt.register_load_state_dict_post_hook(lambda o: log.append("load-post"))
-        sd = opt.state_dict()
-        assert sd["extra"] == 1
-        opt.load_state_dict(sd)
-        assert log == ["sd-pre", "load-pre", "load-post"]
+@pytest.mark.parametrize("lib", [torch, numtorch], ids=["torch", "numtorch"])
+def test_state_dict_hooks(lib):
+    log = []
+    p = _params(lib)
+    opt = lib.optim.SGD(p, lr=0.1, momentum=0.9)
+    opt.register_state_dict_pre_hook(lambda o: log.append("sd-pre"))
+    opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
+    opt.register_load_state_dict_pre_hook(lambda o, sd: log.append("load-pre"))
+    opt.register_load_state_dict_post_hook(lambda o: log.append("load-post"))
+    sd = opt.state_dict()
+    assert sd["extra"] == 1
+    opt.load_state_dict(sd)
+    assert log == ["sd-pre", "load-pre", "load-post"]
 
 
 # ---- the guide's loop ---------------------------------------------------------------------

@@ -24,12 +24,8 @@ on the input side it calls the full backward hooks with
 the gradients on to the original tensors.  Non-tensor positions are reported as
 ``None``, as in PyTorch.
 
-One deviation: the engine releases a node only when every node that feeds it a
-gradient has run, and a node that received no gradient does not run.  So ``G``
-sends zeros (not None) to a tensor that needs grad but got no gradient, lest a
-node shared with a used path wait forever.  The hooks still see None; the cost
-is that a leaf reached only through an unused output ends with a zero ``.grad``
-where PyTorch leaves None.
+A tensor that received no gradient is sent None, as in PyTorch: the engine
+still releases the nodes below it, so a shared path is not left waiting.
 """
 
 from __future__ import annotations
@@ -222,13 +218,7 @@ def _hook_function(
         )
         caught[:] = [None] * len(tensors)
         out = on_grads(got)
-        # zeros rather than None for a tensor that needs grad: see the NOTE above
-        return tuple(
-            o._data if o is not None
-            else np.zeros_like(t._data) if t._requires_grad
-            else None
-            for o, t in zip(out, tensors)
-        )
+        return tuple(None if o is None else o._data for o in out)
 
     dummy = record(np.zeros((), np.float32), _NODE, gather_vjp, tensors, saved=NOSAVE)
     zero = np.zeros((), np.float32)

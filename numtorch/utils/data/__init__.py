@@ -6,6 +6,7 @@ is visited), ``collate`` (how samples become a batch), ``fetch`` (how one batch 
 iterable that ties them together). ``batched`` holds the one-call batch of in-memory data.
 """
 
+from . import _utils  # noqa: F401  (registers the PyTorch-style private paths)
 from .batched import BatchedSamples
 from .collate import default_collate_fn_map
 from .dataloader import DataLoader, default_collate, default_convert

@@ -117,6 +117,10 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
             return [self[i] for i in (indices.tolist() if isinstance(indices, np.ndarray)
                                       else indices)]
         idx = _as_index_array(indices)
+        n = len(self)
+        if idx.size and (idx.max() >= n or idx.min() < -n):
+            bad = next(i for i in idx.tolist() if not -n <= i < n)
+            raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {n}")
         columns = tuple(
             t[_wrap(idx)] if t.requires_grad else _wrap(t._data[idx]) for t in self.tensors
         )

@@ -60,19 +60,21 @@ class _WorkerPool:
 
     Args:
         context: the multiprocessing context to start the workers with.
-        num_workers: how many workers to start.
-        worker_args: ``worker_args(i, index_reader, result_queue, done_event)`` gives the
-            arguments of ``_worker_loop`` for worker ``i``.
     """
 
-    def __init__(self, context, num_workers: int, worker_args) -> None:
+    def __init__(self, context) -> None:
+        self.context = context
         self.result_queue = context.Queue()
         self.done_event = context.Event()
         self.index_pipes = []  # the sending ends; each worker holds its receiving end
         self.workers = []
+
+    def start(self, num_workers: int, worker_args) -> None:
+        """Start the workers; ``worker_args(i, index_reader, result_queue, done_event)``
+        gives the arguments of ``_worker_loop`` for worker ``i``."""
         for i in range(num_workers):
-            index_reader, index_writer = context.Pipe(duplex=False)
-            w = context.Process(
+            index_reader, index_writer = self.context.Pipe(duplex=False)
+            w = self.context.Process(
                 target=_worker_loop,
                 args=worker_args(i, index_reader, self.result_queue, self.done_event),
                 daemon=True,
@@ -154,16 +156,15 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     self._worker_init_fn, i, self._num_workers, self._persistent_workers)
 
         # The finalizer is armed before any worker starts, so a failed start cleans up too.
-        self._pool = pool = _WorkerPool.__new__(_WorkerPool)
-        pool.workers, pool.index_pipes = [], []
-        self._finalizer = weakref.finalize(self, _WorkerPool.shutdown, pool)
+        self._pool = _WorkerPool(context)
+        self._finalizer = weakref.finalize(self, self._pool.shutdown)
         try:
-            pool.__init__(context, self._num_workers, worker_args)
+            self._pool.start(self._num_workers, worker_args)
         except BaseException:
             self._shutdown_workers()
             raise
-        self._workers = pool.workers
-        self._data_queue = pool.result_queue
+        self._workers = self._pool.workers
+        self._data_queue = self._pool.result_queue
         self._reset(loader, first_iter=True)
 
     # -- bookkeeping ---------------------------------------------------------------------

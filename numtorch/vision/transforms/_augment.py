@@ -20,9 +20,9 @@ from numtorch.nn import Module
 
 from . import functional as F
 from .functional import InterpolationMode, _interpolation_modes_from_int
-from .transforms import _check_sequence_input, _randint, _setup_angle, _uniform
+from .transforms import _check_sequence_input, _randint, _setup_angle, _setup_size, _uniform
 
-__all__ = ["ColorJitter", "RandomAffine", "RandomErasing"]
+__all__ = ["ColorJitter", "FiveCrop", "GaussianBlur", "RandomAffine", "RandomErasing", "TenCrop"]
 
 
 class ColorJitter(Module):
@@ -229,3 +229,65 @@ class RandomErasing(Module):
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}(p={self.p}, scale={self.scale}, ratio={self.ratio}, "
                 f"value={self.value}, inplace={self.inplace})")
+
+
+class GaussianBlur(Module):
+    """Blur with a Gaussian of odd ``kernel_size`` and a ``sigma`` drawn uniformly from ``sigma`` (min, max)."""
+
+    def __init__(self, kernel_size: Any, sigma: Any = (0.1, 2.0)) -> None:
+        super().__init__()
+        self.kernel_size = _setup_size(kernel_size, "Kernel size should be a tuple/list of two integers")
+        for ks in self.kernel_size:
+            if ks <= 0 or ks % 2 == 0:
+                raise ValueError("Kernel size value should be an odd and positive number.")
+        if isinstance(sigma, numbers.Number):
+            if sigma <= 0:
+                raise ValueError("If sigma is a single number, it must be positive.")
+            sigma = (sigma, sigma)
+        elif isinstance(sigma, Sequence) and len(sigma) == 2:
+            if not 0.0 < sigma[0] <= sigma[1]:
+                raise ValueError("sigma values should be positive and of the form (min, max).")
+        else:
+            raise ValueError("sigma should be a single number or a list/tuple with length 2.")
+        self.sigma = sigma
+
+    @staticmethod
+    def get_params(sigma_min: float, sigma_max: float) -> float:
+        """Draw sigma: ``empty(1).uniform_(sigma_min, sigma_max)``."""
+        return _uniform(sigma_min, sigma_max)
+
+    def forward(self, img: Any) -> Any:
+        sigma = self.get_params(self.sigma[0], self.sigma[1])
+        return F.gaussian_blur(img, self.kernel_size, [sigma, sigma])
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(kernel_size={self.kernel_size}, sigma={self.sigma})"
+
+
+class FiveCrop(Module):
+    """The four corner crops and the centre crop of ``size``, as a tuple of five images."""
+
+    def __init__(self, size: Any) -> None:
+        super().__init__()
+        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+
+    def forward(self, img: Any) -> tuple:
+        return F.five_crop(img, self.size)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(size={self.size})"
+
+
+class TenCrop(Module):
+    """``FiveCrop`` of the image and of its mirror image (left-right, or top-bottom if ``vertical_flip``)."""
+
+    def __init__(self, size: Any, vertical_flip: bool = False) -> None:
+        super().__init__()
+        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+        self.vertical_flip = vertical_flip
+
+    def forward(self, img: Any) -> tuple:
+        return F.ten_crop(img, self.size, self.vertical_flip)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(size={self.size}, vertical_flip={self.vertical_flip})"

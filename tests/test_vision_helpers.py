@@ -1,4 +1,4 @@
-"""Helpers for the vision dataset tests: small fake IDX files, written as MNIST lays them out."""
+"""Helpers (no tests) for the vision dataset tests: small fake IDX files and CIFAR archives."""
 
 from __future__ import annotations
 

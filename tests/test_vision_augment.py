@@ -1,0 +1,192 @@
+"""Colour adjustments, ColorJitter, RandomAffine and RandomErasing, checked against independent
+computations (PyTorch arithmetic, Python's colorsys, Pillow, NumPy) and real torch draws."""
+
+from __future__ import annotations
+
+import colorsys
+import math
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageEnhance
+
+import numtorch
+from numtorch.vision import transforms as T
+from numtorch.vision.transforms import InterpolationMode
+from numtorch.vision.transforms import functional as F
+
+rng = np.random.default_rng(7)
+U8 = rng.integers(0, 256, size=(3, 5, 6), dtype=np.uint8)
+F32 = rng.random((3, 5, 6), dtype=np.float32)
+
+
+def nt(arr):
+    return numtorch.from_numpy(np.ascontiguousarray(arr))
+
+
+def _torch_gray(x):
+    r, g, b = x.unbind(-3)
+    return (0.2989 * r + 0.587 * g + 0.114 * b).to(x.dtype).unsqueeze(-3)
+
+
+def _torch_blend(a, b, ratio, bound):
+    return (ratio * a + (1.0 - ratio) * b).clamp(0, bound).to(a.dtype)
+
+
+@pytest.mark.parametrize("arr,bound", [(F32, 1.0), (U8, 255)], ids=["float", "uint8"])
+@pytest.mark.parametrize("factor", [0.0, 0.6, 1.7])
+def test_brightness_saturation_contrast_match_torch_arithmetic(arr, bound, factor):
+    x = torch.from_numpy(arr)
+    np.testing.assert_array_equal(F.adjust_brightness(nt(arr), factor).numpy(),
+                                  _torch_blend(x, torch.zeros_like(x), factor, bound).numpy())
+    np.testing.assert_array_equal(F.adjust_saturation(nt(arr), factor).numpy(),
+                                  _torch_blend(x, _torch_gray(x), factor, bound).numpy())
+    mean = torch.mean(_torch_gray(x).to(torch.float32), dim=(-3, -2, -1), keepdim=True)
+    expected = _torch_blend(x, mean, factor, bound).numpy()
+    got = F.adjust_contrast(nt(arr), factor).numpy()
+    # the mean is a float32 reduction whose summation order may differ by an ulp
+    assert np.abs(got.astype(np.float64) - expected.astype(np.float64)).max() <= (1 if bound == 255 else 1e-6)
+
+
+@pytest.mark.parametrize("factor", [0.0, 0.5, 1.8])
+def test_pil_adjustments_use_image_enhance(factor):
+    img = Image.fromarray(U8.transpose(1, 2, 0))
+    for fn, kind in [(F.adjust_brightness, "Brightness"), (F.adjust_contrast, "Contrast"),
+                     (F.adjust_saturation, "Color")]:
+        expected = np.asarray(getattr(ImageEnhance, kind)(img).enhance(factor))
+        np.testing.assert_array_equal(np.asarray(fn(img, factor)), expected)
+
+
+@pytest.mark.parametrize("hue", [-0.5, -0.2, 0.0, 0.13, 0.5])
+def test_adjust_hue_tensor_matches_colorsys(hue):
+    got = F.adjust_hue(nt(F32), hue).numpy()
+    expected = np.empty_like(F32)
+    for i in range(F32.shape[1]):
+        for j in range(F32.shape[2]):
+            h, s, v = colorsys.rgb_to_hsv(*F32[:, i, j].astype(np.float64))
+            expected[:, i, j] = colorsys.hsv_to_rgb((h + hue) % 1.0, s, v)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=2e-6)
+    gray = nt(F32[:1])
+    assert F.adjust_hue(gray, hue) is gray
+
+
+def test_adjust_hue_pil_rotates_colours():
+    red = Image.new("RGB", (2, 2), (255, 0, 0))
+    assert np.asarray(F.adjust_hue(red, 0.0))[0, 0].tolist() == [255, 0, 0]
+    assert np.asarray(F.adjust_hue(red, 1 / 3))[0, 0].argmax() == 1      # towards green
+    assert np.asarray(F.adjust_hue(red, -1 / 3))[0, 0].argmax() == 2     # towards blue
+    gray = Image.new("L", (2, 2), 9)
+    assert F.adjust_hue(gray, 0.3) is gray
+
+
+@pytest.mark.parametrize("call,err,msg", [
+    (lambda: F.adjust_hue(nt(F32), 0.7), ValueError, "hue_factor (0.7) is not in [-0.5, 0.5]."),
+    (lambda: F.adjust_brightness(nt(F32), -1), ValueError, "brightness_factor (-1) is not non-negative."),
+    (lambda: F.adjust_contrast(nt(F32[:2]), 1.0), TypeError,
+     "Input image tensor permitted channel values are [3, 1], but found 2"),
+    (lambda: T.ColorJitter(brightness=-1), ValueError, "If brightness is a single number, it must be non negative."),
+    (lambda: T.ColorJitter(hue=0.6), ValueError, "hue values should be between (-0.5, 0.5), but got [-0.6, 0.6]."),
+    (lambda: T.ColorJitter(contrast="x"), TypeError, "contrast should be a single number or a list/tuple with length 2."),
+    (lambda: T.RandomErasing(value="noise"), ValueError, "If value is str, it should be 'random'"),
+    (lambda: T.RandomErasing(scale=(0.1, 2)), ValueError, "Scale should be between 0 and 1"),
+    (lambda: T.RandomErasing(p=2), ValueError, "Random erasing probability should be between 0 and 1"),
+    (lambda: T.RandomAffine(5, translate=(2, 0)), ValueError, "translation values should be between 0 and 1"),
+    (lambda: T.RandomAffine(5, scale=(0, 1)), ValueError, "scale values should be positive"),
+    (lambda: T.RandomAffine(5, shear=[1, 2, 3]), ValueError, "shear should be a sequence of length 2 or 4."),
+    (lambda: F.affine(nt(F32), 0.0, [1], 1.0, 0.0), ValueError, "Argument translate should be a sequence of length 2"),
+    (lambda: F.affine(nt(F32), 0.0, [1, 1], 0.0, 0.0), ValueError, "Argument scale should be positive"),
+    (lambda: F.erase(F32, 0, 0, 1, 1, 0.0), TypeError, "img should be Tensor Image. Got <class 'numpy.ndarray'>"),
+])
+def test_errors(call, err, msg):
+    with pytest.raises(err) as info:
+        call()
+    assert str(info.value) == msg
+
+
+def test_reprs():
+    assert repr(T.ColorJitter(0.2, 0.3, 0.4, 0.1)) == (
+        "ColorJitter(brightness=(0.8, 1.2), contrast=(0.7, 1.3), saturation=(0.6, 1.4), hue=(-0.1, 0.1))")
+    assert repr(T.ColorJitter()) == "ColorJitter(brightness=None, contrast=None, saturation=None, hue=None)"
+    assert repr(T.RandomAffine(10, translate=(0.1, 0.2), shear=5)) == (
+        "RandomAffine(degrees=[-10.0, 10.0], translate=(0.1, 0.2), shear=[-5.0, 5.0])")
+    assert repr(T.RandomErasing()) == "RandomErasing(p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0, inplace=False)"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_color_jitter_follows_the_generator(seed):
+    torch.manual_seed(seed)
+    order = torch.randperm(4).tolist()
+    b = float(torch.empty(1).uniform_(0.5, 1.5))
+    s = float(torch.empty(1).uniform_(0.0, 2.0))
+    h = float(torch.empty(1).uniform_(-0.2, 0.2))
+    expected = nt(F32)
+    for k in order:
+        if k == 0:
+            expected = F.adjust_brightness(expected, b)
+        elif k == 2:
+            expected = F.adjust_saturation(expected, s)
+        elif k == 3:
+            expected = F.adjust_hue(expected, h)
+    numtorch.manual_seed(seed)
+    out = T.ColorJitter(brightness=0.5, saturation=1.0, hue=0.2)(nt(F32))
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("value", [0, (1.0, 2.0, 3.0), "random"])
+def test_random_erasing_follows_the_generator(seed, value):
+    torch.manual_seed(seed)
+    expected = F32.copy()
+    if torch.rand(1) < 0.5:
+        log_ratio = torch.log(torch.tensor((0.3, 3.3)))
+        for _ in range(10):
+            erase_area = 30 * torch.empty(1).uniform_(0.02, 0.33).item()
+            aspect_ratio = torch.exp(torch.empty(1).uniform_(log_ratio[0], log_ratio[1])).item()
+            h = int(round(math.sqrt(erase_area * aspect_ratio)))
+            w = int(round(math.sqrt(erase_area / aspect_ratio)))
+            if not (h < 5 and w < 6):
+                continue
+            if value == "random":
+                v = torch.empty([3, h, w], dtype=torch.float32).normal_().numpy()
+            else:
+                v = np.asarray(value if isinstance(value, tuple) else (value,), np.float32)[:, None, None]
+            i = torch.randint(0, 5 - h + 1, size=(1,)).item()
+            j = torch.randint(0, 6 - w + 1, size=(1,)).item()
+            expected[:, i:i + h, j:j + w] = v
+            break
+    numtorch.manual_seed(seed)
+    x = nt(F32)
+    out = T.RandomErasing(value=value)(x)
+    np.testing.assert_array_equal(out.numpy(), expected)
+    np.testing.assert_array_equal(x.numpy(), F32)               # not in place by default
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_affine_params_follow_the_generator(seed):
+    torch.manual_seed(seed)
+    angle = float(torch.empty(1).uniform_(-20.0, 20.0).item())
+    tx = int(round(torch.empty(1).uniform_(-0.2 * 6, 0.2 * 6).item()))
+    ty = int(round(torch.empty(1).uniform_(-0.1 * 5, 0.1 * 5).item()))
+    scale = float(torch.empty(1).uniform_(0.8, 1.2).item())
+    sx = float(torch.empty(1).uniform_(-5.0, 5.0).item())
+    numtorch.manual_seed(seed)
+    params = T.RandomAffine.get_params([-20.0, 20.0], (0.2, 0.1), (0.8, 1.2), [-5.0, 5.0], [6, 5])
+    assert params == (angle, (tx, ty), scale, (sx, 0.0))
+    numtorch.manual_seed(seed)
+    out = T.RandomAffine(20, translate=(0.2, 0.1), scale=(0.8, 1.2), shear=5)(nt(F32))
+    expected = F.affine(nt(F32), angle, [tx, ty], scale, [sx, 0.0], fill=[0.0] * 3)
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
+
+
+def test_affine_translation_and_quarter_turn():
+    x = rng.integers(1, 256, size=(2, 5, 5)).astype(np.uint8)
+    shifted = np.zeros_like(x)
+    shifted[:, 1:, 2:] = x[:, :-1, :-2]                     # right by 2, down by 1
+    np.testing.assert_array_equal(F.affine(nt(x), 0.0, [2, 1], 1.0, 0.0).numpy(), shifted)
+    pil = F.affine(Image.fromarray(x[0]), 0.0, [2, 1], 1.0, 0.0)
+    np.testing.assert_array_equal(np.asarray(pil), shifted[0])
+    # a clockwise angle of -90 degrees is a counter-clockwise quarter turn
+    np.testing.assert_array_equal(F.affine(nt(x), -90.0, [0, 0], 1.0, 0.0).numpy(), np.rot90(x, 1, axes=(1, 2)))
+    bilinear = F.affine(nt(F32), 0.0, [1, 0], 1.0, 0.0, interpolation=InterpolationMode.BILINEAR).numpy()
+    np.testing.assert_allclose(bilinear[..., 1:], F32[..., :-1], atol=1e-6)
