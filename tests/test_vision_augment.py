@@ -190,3 +190,56 @@ def test_affine_translation_and_quarter_turn():
     np.testing.assert_array_equal(F.affine(nt(x), -90.0, [0, 0], 1.0, 0.0).numpy(), np.rot90(x, 1, axes=(1, 2)))
     bilinear = F.affine(nt(F32), 0.0, [1, 0], 1.0, 0.0, interpolation=InterpolationMode.BILINEAR).numpy()
     np.testing.assert_allclose(bilinear[..., 1:], F32[..., :-1], atol=1e-6)
+
+
+@pytest.mark.parametrize("kernel_size,sigma", [(3, 1.0), ([5, 3], [0.8, 1.5]), (7, None)])
+def test_gaussian_blur_matches_conv2d(kernel_size, sigma):
+    kx, ky = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    sx, sy = (kx * 0.15 + 0.35, ky * 0.15 + 0.35) if sigma is None else (
+        (sigma, sigma) if isinstance(sigma, float) else sigma)
+
+    def k1(k, s):
+        x = torch.linspace(-(k - 1) * 0.5, (k - 1) * 0.5, steps=k)
+        pdf = torch.exp(-0.5 * (x / s).pow(2))
+        return pdf / pdf.sum()
+
+    kernel = torch.mm(k1(ky, sy)[:, None], k1(kx, sx)[None, :]).expand(3, 1, ky, kx)
+    arr = rng.random((3, 9, 10), dtype=np.float32)
+    padded = torch.nn.functional.pad(torch.from_numpy(arr)[None], [kx // 2, kx // 2, ky // 2, ky // 2], mode="reflect")
+    expected = torch.nn.functional.conv2d(padded, kernel, groups=3)[0].numpy()
+    np.testing.assert_allclose(F.gaussian_blur(nt(arr), kernel_size, sigma).numpy(), expected, rtol=0, atol=2e-6)
+    u8 = (arr * 255).astype(np.uint8)
+    padded = torch.nn.functional.pad(torch.from_numpy(u8)[None].float(), [kx // 2, kx // 2, ky // 2, ky // 2],
+                                     mode="reflect")
+    expected = torch.nn.functional.conv2d(padded, kernel, groups=3)[0].round().to(torch.uint8).numpy()
+    got = F.gaussian_blur(nt(u8), kernel_size, sigma).numpy()
+    assert got.dtype == np.uint8 and np.abs(got.astype(int) - expected).max() <= 1
+    pil = F.gaussian_blur(Image.fromarray(u8.transpose(1, 2, 0)), kernel_size, sigma)
+    np.testing.assert_array_equal(np.asarray(pil), got.transpose(1, 2, 0))
+
+
+def test_gaussian_blur_transform_draws_sigma():
+    torch.manual_seed(2)
+    sigma = float(torch.empty(1).uniform_(0.1, 2.0).item())
+    numtorch.manual_seed(2)
+    out = T.GaussianBlur(5)(nt(F32))
+    np.testing.assert_array_equal(out.numpy(), F.gaussian_blur(nt(F32), [5, 5], [sigma, sigma]).numpy())
+    assert repr(T.GaussianBlur(3)) == "GaussianBlur(kernel_size=(3, 3), sigma=(0.1, 2.0))"
+    with pytest.raises(ValueError, match="^Kernel size value should be an odd and positive number.$"):
+        T.GaussianBlur(4)
+    with pytest.raises(ValueError, match=r"^kernel_size should have odd and positive integers. Got \[2, 2\]$"):
+        F.gaussian_blur(nt(F32), 2)
+
+
+def test_five_and_ten_crop():
+    x = U8
+    tl, tr, bl, br, center = T.FiveCrop((2, 3))(nt(x))
+    for got, expected in [(tl, x[:, :2, :3]), (tr, x[:, :2, 3:]), (bl, x[:, 3:, :3]), (br, x[:, 3:, 3:]),
+                          (center, x[:, 2:4, 2:5])]:
+        np.testing.assert_array_equal(got.numpy(), expected)
+    crops = T.TenCrop(2, vertical_flip=True)(Image.fromarray(x.transpose(1, 2, 0)))
+    assert len(crops) == 10
+    np.testing.assert_array_equal(np.asarray(crops[5]), x[:, ::-1][:, :2, :2].transpose(1, 2, 0))
+    with pytest.raises(ValueError, match=r"^Requested crop size \(6, 6\) is bigger than input size \(5, 6\)$"):
+        F.five_crop(nt(x), 6)
+    assert repr(T.TenCrop(3)) == "TenCrop(size=(3, 3), vertical_flip=False)"

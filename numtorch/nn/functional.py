@@ -544,6 +544,11 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
 
     Without ``dim``, PyTorch's legacy rule picks 0 for 0-, 1- and 3-dimensional inputs and 1
     otherwise, with a deprecation warning.  ``dtype`` casts the input first.
+
+    Example:
+        >>> import numtorch
+        >>> [round(v, 4) for v in softmax(numtorch.tensor([[1.0, 2.0, 3.0]]), dim=1)[0].tolist()]
+        [0.09, 0.2447, 0.6652]
     """
     input, ax = _softmax_prep("softmax", input, dim, _stacklevel, dtype)
     return _softmax(input, ax)
@@ -587,6 +592,12 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
 
     Outside training (or with ``p = 0``) the input is returned unchanged.
+
+    Example:
+        >>> import numtorch
+        >>> x = numtorch.ones(4)
+        >>> dropout(x, 0.5, training=False) is x
+        True
     """
     _check_p(p)
     if not training or p == 0.0 or input._data.size == 0:
@@ -664,6 +675,11 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     """Normalise over the trailing ``normalized_shape`` dims: ``(x - mean) / sqrt(var + eps) * w + b``.
 
     ``var`` is the biased variance (divided by the number of elements normalised).
+
+    Example:
+        >>> import numtorch
+        >>> [round(v, 4) for v in layer_norm(numtorch.tensor([[1.0, 3.0]]), (2,))[0].tolist()]
+        [-1.0, 1.0]
     """
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     x = input._data
@@ -753,6 +769,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     The row at ``padding_idx`` gets no gradient.  With ``max_norm``, rows looked up are first
     rescaled in place to norm at most ``max_norm``.  With ``scale_grad_by_freq``, each row's
     gradient is divided by how often it occurs in the batch.
+
+    Example:
+        >>> import numtorch
+        >>> embedding(numtorch.tensor([2, 0]), numtorch.arange(6.0).reshape(3, 2)).tolist()
+        [[4.0, 5.0], [0.0, 1.0]]
     """
     n = weight.shape[0]
     if padding_idx is not None:
@@ -876,6 +897,12 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     Input ``(C)``, ``(N, C)`` or ``(N, C, d1, ..., dk)``; target of class indices ``()``, ``(N)``
     or ``(N, d1, ..., dk)``.  Targets equal to ``ignore_index`` contribute nothing.  The mean is
     weighted: ``sum_n l_n / sum_n w[y_n]`` over the non-ignored targets.
+
+    Example:
+        >>> import numtorch
+        >>> logp = numtorch.tensor([[-0.5, -1.0], [-2.0, -0.1]])
+        >>> round(nll_loss(logp, numtorch.tensor([0, 1])).item(), 4)
+        0.3
     """
     reduction = _check_reduction(reduction, size_average, reduce)
     return _nll(input, target, weight, ignore_index, reduction, "")
@@ -920,6 +947,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
 
     ``label_smoothing`` mixes the target with the uniform distribution:
     ``(1 - s) * loss + s / C * (smoothing term)``.  The class dim is 1 (0 for a 1-D input).
+
+    Example:
+        >>> import numtorch
+        >>> round(cross_entropy(numtorch.zeros(2, 4), numtorch.tensor([1, 3])).item(), 4)
+        1.3863
     """
     reduction = _check_reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -1027,7 +1059,13 @@ def _pointwise_loss(name: str, input: Tensor, target: Tensor, reduction: str, fw
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
-    """Mean squared error: ``l_n = (x_n - y_n)^2``."""
+    """Mean squared error: ``l_n = (x_n - y_n)^2``, then the ``reduction``.
+
+    Example:
+        >>> import numtorch
+        >>> mse_loss(numtorch.tensor([1.0, 2.0]), numtorch.zeros(2)).item()
+        2.5
+    """
     reduction = _check_reduction(reduction, size_average, reduce)
     _size_warning(input, target)
     if weight is not None:
@@ -1152,6 +1190,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
     ``l_n = -w_n [p y_n log s(x_n) + (1 - y_n) log(1 - s(x_n))]`` with ``p = pos_weight``
     (broadcast along the last, class, dim).
+
+    Example:
+        >>> import numtorch
+        >>> round(binary_cross_entropy_with_logits(numtorch.zeros(2), numtorch.ones(2)).item(), 4)
+        0.6931
     """
     reduction = _check_reduction(reduction, size_average, reduce)
     if target._data.shape != input._data.shape:
@@ -1284,6 +1327,11 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """``(*) -> (*, num_classes)`` int64 tensor with a 1 at each index.
 
     ``num_classes=-1`` takes one more than the largest index.
+
+    Example:
+        >>> import numtorch
+        >>> one_hot(numtorch.tensor([0, 2]), 3).tolist()
+        [[1, 0, 0], [0, 0, 1]]
     """
     t = tensor._data
     if t.dtype != np.int64:
@@ -1380,6 +1428,11 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     """Pad (or, with negative sizes, crop) the last ``len(pad) // 2`` dims with ``value``.
 
     ``pad = (left_last, right_last, left_second_last, right_second_last, ...)``.
+
+    Example:
+        >>> import numtorch
+        >>> pad(numtorch.tensor([[1.0, 2.0]]), (1, 2)).tolist()
+        [[0.0, 1.0, 2.0, 0.0, 0.0]]
     """
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")

@@ -18,6 +18,7 @@ Example:
 """
 
 from . import lr_scheduler
+from .adafactor import Adafactor
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
@@ -33,6 +34,7 @@ from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = [
+    "Adafactor",
     "Adadelta",
     "Adagrad",
     "Adam",

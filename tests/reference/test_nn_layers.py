@@ -263,11 +263,13 @@ def test_embedding_from_pretrained_matches_torch():
     assert_close(n(numtorch.tensor(idx)), t(torch.tensor(idx)))
 
 
-def test_embedding_padding_row_starts_at_zero():
-    e = nnn.Embedding(5, 3, padding_idx=2) if _HAS_RANDOM else None
-    if e is None:
-        pytest.skip("random number generation not available")
+@needs_random
+def test_embedding_padding_row_starts_at_zero_and_gets_no_gradient():
+    e = nnn.Embedding(5, 3, padding_idx=2)
     assert e.weight[2].tolist() == [0.0, 0.0, 0.0]
+    e(numtorch.tensor([2, 1, 2])).sum().backward()
+    assert e.weight.grad[2].tolist() == [0.0, 0.0, 0.0]
+    assert e.weight.grad[1].tolist() == [1.0, 1.0, 1.0]
 
 
 def test_softmax_module_implicit_dim_warning():

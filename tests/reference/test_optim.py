@@ -17,7 +17,7 @@ import torch
 import numtorch
 
 STEPS = 100
-SHAPES = [(3, 4), (5,), ()]
+SHAPES = [(3, 4), (5,), (), (2, 2, 3)]
 
 
 def _grid(**options):
@@ -61,6 +61,9 @@ def _cases():
     for kw in _grid(etas=[(0.5, 1.2), (0.3, 1.5)], step_sizes=[(1e-6, 50), (1e-3, 0.05)],
                     maximize=[False, True]):
         cases.append(("Rprop", dict(lr=0.01, **kw)))
+    for kw in _grid(weight_decay=[0, 0.1], maximize=[False, True]):
+        cases.append(("Adafactor", dict(lr=0.01, **kw)))
+    cases.append(("Adafactor", dict(lr=0.1, eps=(1e-3, 1e-2), d=2.0, beta2_decay=-0.5)))
     return cases
 
 
@@ -212,7 +215,7 @@ def test_trajectory_float64(name, kw):
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-                                  "NAdam", "RAdam", "ASGD", "Rprop"])
+                                  "NAdam", "RAdam", "ASGD", "Rprop", "Adafactor"])
 def test_param_groups_with_own_options(name):
     init, grads = _stream(2, steps=20)
     tparams, nparams = _leaves(init)
@@ -288,7 +291,7 @@ STATE_CASES = [("SGD", dict(lr=0.05, momentum=0.9)), ("SGD", dict(lr=0.05)), ("A
                ("AdamW", dict(lr=0.01)), ("RMSprop", dict(lr=0.01, centered=True, momentum=0.9)),
                ("Adagrad", dict(lr=0.1, lr_decay=0.01)), ("Adadelta", {}), ("Adamax", dict(lr=0.01)),
                ("NAdam", dict(lr=0.01)), ("RAdam", dict(lr=0.01)), ("ASGD", dict(lr=0.01, t0=5)),
-               ("Rprop", dict(lr=0.01))]
+               ("Rprop", dict(lr=0.01)), ("Adafactor", dict(lr=0.01))]
 
 
 def _advance(topt, nopt, tparams, nparams, grads, check=True):

@@ -73,6 +73,12 @@ ERRORS = [
     ("asgd-wd", _o("ASGD", weight_decay=-0.1), "Invalid weight_decay value: -0.1"),
     ("asgd-lr", _o("ASGD", lr=-0.1), "Invalid learning rate: -0.1"),
     ("rprop-etas", _o("Rprop", etas=(1.5, 1.2)), "Invalid eta values: 1.5, 1.2"),
+    ("adafactor-lr", _o("Adafactor", lr=-1.0), "Learning rate should be >= 0 but is: -1.0"),
+    ("adafactor-beta2-decay", _o("Adafactor", beta2_decay=0.5), "beta2_decay should be <= 0 but is: 0.5"),
+    ("adafactor-eps1", _o("Adafactor", eps=(-1.0, 1e-3)), "epsilon1 should be >= 0 but is: -1.0"),
+    ("adafactor-eps2", _o("Adafactor", eps=(None, -1.0)), "epsilon2 should be >= 0 but is: -1.0"),
+    ("adafactor-d", _o("Adafactor", d=0.5), "Clipping threshold d should be >= 1 but is: 0.5"),
+    ("adafactor-wd", _o("Adafactor", weight_decay=-0.5), "weight_decay should be >= 0 but is: -0.5"),
     ("lbfgs-lr", _o("LBFGS", lr=-1.0), "Invalid learning rate: -1.0"),
     ("lbfgs-groups", lambda lib: lib.optim.LBFGS([{"params": [p]} for p in _params(lib)]),
      "LBFGS doesn't support per-parameter options (parameter groups)"),
@@ -132,7 +138,7 @@ def test_duplicate_parameters_warn_like_torch():
 
 # ---- groups, defaults, printing --------------------------------------------------------------
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-                                  "NAdam", "RAdam", "ASGD", "Rprop", "LBFGS"])
+                                  "NAdam", "RAdam", "ASGD", "Rprop", "LBFGS", "Adafactor"])
 def test_defaults_groups_and_repr_match_torch(name):
     topt = getattr(torch.optim, name)(_params(torch))
     nopt = getattr(numtorch.optim, name)(_params(numtorch))

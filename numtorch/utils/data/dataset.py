@@ -37,9 +37,11 @@ _T_co = TypeVar("_T_co", covariant=True)
 
 def _as_index_array(indices) -> np.ndarray:
     """A batch of keys as an int64 array (lists of ints, ranges and arrays are accepted)."""
-    if isinstance(indices, Tensor):
-        return indices._data.astype(np.int64, copy=False)
-    return np.asarray(indices, dtype=np.int64)
+    array = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    if array.dtype.kind not in "iu":
+        if array.size:
+            raise TypeError(f"indices must be integers, not {array.dtype}")
+    return array.astype(np.int64, copy=False)
 
 
 class Dataset(Generic[_T_co]):

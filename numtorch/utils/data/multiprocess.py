@@ -33,9 +33,11 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing as python_multiprocessing
+import pickle
 import queue
 import signal
 import time
+import warnings
 import weakref
 
 from .dataloader import _BaseDataLoaderIter
@@ -81,8 +83,20 @@ class _WorkerPool:
             )
             self.index_pipes.append(index_writer)
             self.workers.append(w)
-            w.start()
-            index_reader.close()  # the worker has its own copy
+            try:
+                w.start()
+            except (TypeError, AttributeError, pickle.PicklingError):
+                warnings.warn(
+                    "Got pickle error when attempting to start a worker Process. "
+                    "This might be because the worker Process arguments are not picklable. "
+                    "Python 3.14+ changed the multiprocessing start method in non-Mac POSIX "
+                    "platforms to 'forkserver', which requires the worker Process arguments "
+                    "to be picklable. You can also try multiprocessing.set_start_method('fork').",
+                    stacklevel=5,
+                )
+                raise
+            finally:
+                index_reader.close()  # the worker has its own copy (or never started)
 
     def send(self, worker_id: int, message) -> None:
         """Send one message down a worker's index pipe (dropped if the worker is gone)."""

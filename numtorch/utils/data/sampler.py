@@ -325,8 +325,9 @@ class BatchSampler(Sampler[list[int]]):
         self.drop_last = drop_last
 
     def __iter__(self) -> Iterator[list[int]]:
-        if type(self).__iter__ is BatchSampler.__iter__ and _chunks_of(self.sampler) is not None:
-            for batch in self._index_batches():
+        chunks = _chunks_of(self.sampler)
+        if chunks is not None:
+            for batch in self._cut(chunks):
                 yield batch.tolist()
             return
         it = iter(self.sampler)
@@ -344,17 +345,21 @@ class BatchSampler(Sampler[list[int]]):
         chunks = _chunks_of(self.sampler)
         if chunks is None:
             yield from iter(self)
-            return
+        else:
+            yield from self._cut(chunks)
+
+    def _cut(self, chunks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+        """Cut consecutive batches out of the chunks, pulling a chunk only when needed."""
         size = self.batch_size
-        pending = None
+        pending = np.empty(0, dtype=np.int64)
         for chunk in chunks:
-            if pending is not None and len(pending):
+            if len(pending):
                 chunk = np.concatenate([pending, chunk])
             full = len(chunk) - len(chunk) % size
             for start in range(0, full, size):
                 yield chunk[start : start + size]
             pending = chunk[full:]
-        if pending is not None and len(pending) and not self.drop_last:
+        if len(pending) and not self.drop_last:
             yield pending
 
     def __len__(self) -> int:
