@@ -45,7 +45,7 @@ def _write_raw(root, cls_name, gz=False):
     return raw
 
 
-@pytest.mark.parametrize("cls,gz", [(datasets.MNIST, False), (datasets.FashionMNIST, True)])
+@pytest.mark.parametrize("cls,gz", [(datasets.MNIST, False), (datasets.FashionMNIST, True), (datasets.KMNIST, True)])
 @pytest.mark.parametrize("train", [True, False])
 def test_mnist_reads_raw_folder(tmp_path, cls, gz, train):
     _write_raw(str(tmp_path), cls.__name__, gz=gz)

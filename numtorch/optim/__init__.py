@@ -17,9 +17,9 @@ Example:
     1.024
 """
 
-from . import lr_scheduler
-from .adafactor import Adafactor
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
@@ -49,4 +49,5 @@ __all__ = [
     "RMSprop",
     "Rprop",
     "SGD",
+    "swa_utils",
 ]

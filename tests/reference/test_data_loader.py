@@ -140,6 +140,7 @@ def test_batch_size_none_uses_default_convert():
 
 def test_custom_collate_fn_sees_samples():
     def collate(batch):
+        assert type(batch) is list and all(type(sample) is tuple for sample in batch)
         return [tuple(int(v) for v in sample) for sample in batch], len(batch)
 
     def run(T, D):

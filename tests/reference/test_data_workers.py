@@ -288,3 +288,22 @@ def test_no_workers_left_after_interpreter_exit():
     assert time.monotonic() - start < 30
     pids = [int(p) for p in done.stdout.split()]
     assert len(pids) == 2 and all(gone(pid) for pid in pids)
+
+
+def test_persistent_workers_match_pytorch_with_partial_epoch():
+    def run(T, D):
+        mapped = D.DataLoader(list(range(9)), batch_size=2, num_workers=2,
+                              persistent_workers=True, shuffle=True)
+        stream = D.DataLoader(Sharded(D, 0, 9), batch_size=2, num_workers=2,
+                              persistent_workers=True)
+        try:
+            it = iter(mapped)
+            head = next(it).tolist()  # an epoch left unfinished, then two full ones
+            epochs = [[b.tolist() for b in mapped] for _ in range(2)]
+            streams = [[b.tolist() for b in stream] for _ in range(2)]
+        finally:
+            mapped._iterator._shutdown_workers()
+            stream._iterator._shutdown_workers()
+        return head, epochs, streams
+    e, a = both(run)
+    assert a == e

@@ -80,6 +80,8 @@ def test_parameters_to_vector_and_back():
     assert_close(nv, tv)
     (nv * numtorch.arange(nv.numel()).float()).sum().backward()
     (tv * torch.arange(tv.numel()).float()).sum().backward()
+    for a, b in zip(npar, tp):
+        assert_close(a.grad, b.grad)
     torch.nn.utils.vector_to_parameters(tv.detach() * 3, tp)
     numtorch.nn.utils.vector_to_parameters(nv.detach() * 3, npar)
     for a, b in zip(npar, tp):

@@ -193,8 +193,8 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope}{_inplace_str(self.inplace, ', ')}"
 
 
-class ELU(Module):
-    """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
+class _AlphaAct(Module):
+    """An activation with a scale ``alpha`` and an ``inplace`` flag."""
 
     __constants__ = ["alpha", "inplace"]
 
@@ -203,14 +203,23 @@ class ELU(Module):
         self.alpha = alpha
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.elu(input, self.alpha, self.inplace)
-
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}{_inplace_str(self.inplace, ', ')}"
 
 
-class CELU(ELU):
+class ELU(_AlphaAct):
+    """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
+
+    Example:
+        >>> ELU(alpha=0.5)
+        ELU(alpha=0.5)
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.elu(input, self.alpha, self.inplace)
+
+
+class CELU(_AlphaAct):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
 
     def forward(self, input: Tensor) -> Tensor:

@@ -8,9 +8,10 @@ the results in a ``BatchedSamples``:
 
 * to ``default_collate`` it is *already collated*: ``collated()`` returns the list of
   batched tensors that stacking the samples one by one would have produced, at no cost;
-* to anyone else (a custom ``collate_fn``) it is an ordinary read-only sequence of
-  samples: ``batch[i]`` is exactly ``dataset[indices[i]]``, ``len(batch)`` is the batch
-  size, and iterating, ``zip(*batch)`` or ``list(batch)`` all work.
+* to anyone else it is an ordinary read-only sequence of samples: ``batch[i]`` is
+  exactly ``dataset[indices[i]]``, ``len(batch)`` is the batch size, and iterating,
+  ``zip(*batch)`` or ``list(batch)`` all work. (The DataLoader hands a custom
+  ``collate_fn`` ``list(batch)``, a real list, as PyTorch would.)
 
 The batch is stored as *columns*, one per field of a sample. A column is a Tensor whose
 first dimension is the batch, a nested ``BatchedSamples`` (a field that is itself a

@@ -2,7 +2,9 @@
 
 The same fetchers run in the main process (``num_workers=0``) and in every worker.
 A map-style fetcher gets a batch of keys and calls ``dataset.__getitems__(keys)`` when the
-dataset has one (a whole batch in one call), else ``dataset[key]`` per key. An
+dataset has one (a whole batch in one call), else ``dataset[key]`` per key. A
+``BatchedSamples`` goes straight to ``default_collate``; any other ``collate_fn`` is given
+the plain list of samples, exactly as in PyTorch. An
 iterable-style fetcher pulls ``len(keys)`` samples from its own iterator of the dataset.
 """
 
@@ -12,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from .batched import BatchedSamples
+from .collate import default_collate
 from .dataset import _accepts_index_array
 
 __all__: list[str] = []
@@ -78,6 +82,8 @@ class _MapDatasetFetcher(_BaseDatasetFetcher):
                 keys = keys.tolist()  # user code gets what PyTorch gives it: a list of ints
             if getitems:
                 data = getitems(keys)
+                if isinstance(data, BatchedSamples) and self.collate_fn is not default_collate:
+                    data = list(data)  # a user's collate_fn gets what PyTorch gives it
             else:
                 data = [self.dataset[idx] for idx in keys]
         else:

@@ -26,7 +26,6 @@ __all__ = ["CenterCrop", "Pad", "RandomCrop", "RandomHorizontalFlip", "RandomRes
            "RandomVerticalFlip", "Resize"]
 
 
-
 class Resize(Module):
     """Resize to ``size = (h, w)``, or the shorter edge to ``size`` (int) keeping the aspect ratio.
 

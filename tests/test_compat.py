@@ -1,0 +1,72 @@
+"""``python -m numtorch run`` runs an unmodified PyTorch script, with the same results as PyTorch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SCRIPT = textwrap.dedent("""
+    import torch
+    import torch.nn as nn
+    import torch.optim as optim
+    from torch.utils.data import DataLoader, Dataset
+
+    torch.manual_seed(0)
+    input_size, hidden_size, output_size = 8, 16, 3
+    data = [(torch.randn(input_size), int(torch.randint(0, output_size, ()))) for _ in range(96)]
+
+    class CustomDataset(Dataset):
+        def __len__(self):
+            return len(data)
+
+        def __getitem__(self, idx):
+            return data[idx]
+
+    model = nn.Sequential(nn.Linear(input_size, hidden_size), nn.Tanh(), nn.Linear(hidden_size, output_size),
+                          nn.LogSoftmax(dim=1))
+    data_loader = DataLoader(CustomDataset(), batch_size=32, shuffle=True)
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    loss_fn = nn.NLLLoss()
+    for epoch in range(3):
+        for inputs, targets in data_loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+        print(f"{loss.item():.5f}")
+""")
+
+
+def _run(args, tmp_path):
+    path = tmp_path / "script.py"
+    path.write_text(SCRIPT)
+    res = subprocess.run([sys.executable, *args, str(path)], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    return [float(v) for v in res.stdout.split()]
+
+
+def test_run_unmodified_script_like_pytorch(tmp_path):
+    pytest.importorskip("torch")
+    ours = _run(["-m", "numtorch", "run"], tmp_path)
+    theirs = _run([], tmp_path)
+    assert len(ours) == len(theirs) == 3
+    for a, b in zip(ours, theirs):
+        assert abs(a - b) < 1e-4
+
+
+def test_aliases_are_the_numtorch_modules():
+    import numtorch
+    from numtorch import compat
+    saved = {k: v for k, v in sys.modules.items() if k == "torch" or k.startswith("torch.")}
+    try:
+        compat.install()
+        import torch as aliased
+        import torch.nn.functional as F
+        assert aliased is numtorch
+        assert F is numtorch.nn.functional
+    finally:
+        compat.uninstall()
+        sys.modules.update(saved)

@@ -1,0 +1,39 @@
+"""The examples run, and the guide's network follows PyTorch's loss curve step for step."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import pathlib
+import types
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _load(source: str, name: str):
+    mod = types.ModuleType(name)
+    exec(compile(source, name, "exec"), mod.__dict__)
+    return mod
+
+
+def _run(mod):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        acc = mod.main()
+    return acc, out.getvalue().splitlines()
+
+
+def test_simple_net_trains_and_matches_pytorch():
+    pytest.importorskip("torch")
+    src = (ROOT / "examples" / "simple_net.py").read_text()
+    acc, lines = _run(_load(src, "simple_net_numtorch"))
+    assert acc > 0.9
+    torch_src = src.replace("import numtorch as torch", "import torch").replace("numtorch.", "torch.")
+    acc_t, lines_t = _run(_load(torch_src, "simple_net_torch"))
+    assert len(lines) == len(lines_t) == 11
+    for a, b in zip(lines[:-1], lines_t[:-1]):  # "Epoch i/10, Loss: x" with 4 decimals
+        la, lb = float(a.rsplit(" ", 1)[1]), float(b.rsplit(" ", 1)[1])
+        assert abs(la - lb) <= 2e-4, (a, b)
+    assert abs(acc - acc_t) < 1e-6
