@@ -22,8 +22,11 @@ def _models():
 def _perturb(tmodel, nmodel, rng):
     """Give both models the same new parameters and BatchNorm statistics."""
     with torch.no_grad():
-        for t in list(tmodel.parameters()) + [b for b in tmodel.buffers() if b.is_floating_point()]:
+        for t in tmodel.parameters():
             t.copy_(torch.tensor(rng.standard_normal(tuple(t.shape)).astype(np.float32)))
+        for t in tmodel.buffers():  # running statistics: positive, so the forward stays finite
+            if t.is_floating_point():
+                t.copy_(torch.tensor(rng.uniform(0.5, 2.0, tuple(t.shape)).astype(np.float32)))
     nmodel.load_state_dict({k: numtorch.tensor(v.numpy().copy()) for k, v in tmodel.state_dict().items()})
 
 

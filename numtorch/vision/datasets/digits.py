@@ -10,9 +10,8 @@ A pixel counts the "on" pixels of a 4 x 4 block of a 32 x 32 bitmap, 0..16. It
 is scaled to a byte as ``p = (255 * v + 8) // 16``, i.e.
 ``round(v * 255 / 16)`` with halves rounded up, so 0 -> 0, 8 -> 128, 16 -> 255
 and ``ToTensor`` then gives ``p / 255`` in [0, 1] as for any 8-bit image.
-The split is fixed: the first 1,437 rows (80 %) are the training set, the last
-360 the test set. The rows come grouped by writer, so the two sets mostly
-hold different people's handwriting.
+The split is fixed: the first 1,437 rows of the file, in its order (80 %), are
+the training set, the last 360 the test set; both hold every digit.
 """
 
 from __future__ import annotations
