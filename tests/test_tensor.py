@@ -253,3 +253,22 @@ def test_max_min_named_tuples():
     for a, b in zip(n[:-1], t[:-1]):
         assert_close(a, b)
     assert n[-1] == t[-1]
+
+
+def test_scatter_with_0d_index_one_hot():
+    """The FashionMNIST tutorial's one-hot target transform."""
+    def f(L):
+        return L.zeros(10, dtype=L.float).scatter_(0, L.tensor(3), value=1)
+    assert_close(*both(f))
+
+
+def test_int_index_gives_a_view():
+    def f(L):
+        a = L.arange(5.0)
+        a[1].add_(10)
+        b = L.arange(6.0).reshape(2, 3)
+        b[1][2].mul_(3)
+        return a, b
+    n, t = both(f)
+    assert_close(n[0], t[0])
+    assert_close(n[1], t[1])

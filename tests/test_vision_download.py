@@ -176,3 +176,14 @@ def test_cifar10_local_archive(tmp_path, monkeypatch, fake_cifar_checksums):
     monkeypatch.setattr(datasets.CIFAR10, "url", "http://127.0.0.1:9/never.tar.gz")
     ds = datasets.CIFAR10(str(tmp_path / "data"), train=False, download=True)
     assert len(ds) == 3
+
+
+def test_cifar10_offline_error(tmp_path, monkeypatch):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(datasets.CIFAR10, "url", f"http://127.0.0.1:{port}/cifar-10-python.tar.gz")
+    with pytest.raises(RuntimeError, match=f"^Error downloading http://127.0.0.1:{port}/cifar-10-python.tar.gz:\n") as info:
+        datasets.CIFAR10(str(tmp_path), download=True)
+    assert "Connection refused" in str(info.value) and "NUMTORCH_DATASETS" in str(info.value)
+    assert all_files(str(tmp_path)) == []

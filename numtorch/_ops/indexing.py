@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _wrap, _wrap_dim
+from ..autograd.grad_mode import _state as _grad
 from ._core import NOSAVE, promote, record, result_type, to_tensor
 
 
@@ -58,13 +59,32 @@ def _np_index(a, idx):
         raise IndexError(msg) from None
 
 
+def _view(x: Tensor, o: np.ndarray) -> Tensor:
+    t = _wrap(o)
+    if o.base is not None:
+        t._vc = x._vc
+        t._base = x if x._base is None else x._base
+    return t
+
+
 def getitem(input, index) -> Tensor:
     x = input
     xd = x._data
+    ti = type(index)
+    if (ti is int or ti is slice) and not (x._requires_grad and _grad[0]):
+        # fast path: a plain int or slice on a tensor outside the graph (per-sample dataset access)
+        if ti is slice and index.step is not None and index.step <= 0:
+            raise ValueError("step must be greater than zero")
+        try:
+            return _view(x, xd[index, ...])
+        except IndexError as e:
+            raise IndexError(str(e).replace("axis", "dimension")) from None
     idx, adv = _convert_index(index)
+    if not adv and Ellipsis not in idx:
+        idx = idx + (Ellipsis,)  # keeps a 0-d result a view, as PyTorch's select is
     o = _np_index(xd, idx)
-    if not isinstance(o, np.ndarray) or o.ndim == 0 and o.base is None and not adv:
-        o = np.asarray(o) if isinstance(o, np.ndarray) else np.array(o, dtype=xd.dtype)
+    if not isinstance(o, np.ndarray):
+        o = np.array(o, dtype=xd.dtype)
     shape, dt = xd.shape, xd.dtype
     if adv:
         def vjp(g, n):
@@ -77,6 +97,8 @@ def getitem(input, index) -> Tensor:
         gz = np.zeros(shape, dt)
         gz[idx] = g
         return (gz,)
+    if not (x._requires_grad and _grad[0]):
+        return _view(x, o)
     t = record(o, "SelectBackward0" if isinstance(index, int) else "SliceBackward0", vjp_basic, (x,), NOSAVE)
     if o.base is not None:
         t._vc = x._vc
@@ -125,7 +147,9 @@ def index_put(input, indices, values, accumulate: bool = False) -> Tensor:
 
 def _grid(index: np.ndarray, dim: int):
     """Open index grids for scatter/gather along ``dim`` with ``index`` in that place."""
-    g = list(np.ogrid[tuple(slice(0, s) for s in index.shape)]) if index.ndim else []
+    if index.ndim == 0:
+        return (index,)
+    g = list(np.ogrid[tuple(slice(0, s) for s in index.shape)])
     g[dim] = index
     return tuple(g)
 
@@ -170,6 +194,8 @@ def scatter(input, dim: int, index, src=None, *, value=None, reduce=None) -> Ten
     x = input
     xd, id_ = x._data, index._data
     d = _wrap_dim(dim, xd.ndim)
+    if id_.ndim == 0 and xd.ndim:
+        id_ = id_.reshape((1,) * xd.ndim)
     grid = _grid(id_, d)
     o = xd.copy()
     if isinstance(src, Tensor):

@@ -21,8 +21,10 @@ def linear(input, weight, bias=None) -> Tensor:
     x, w = input, weight
     xd, wd = x._data, w._data
     if xd.dtype != wd.dtype or (bias is not None and bias._data.dtype != xd.dtype):
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {x.dtype.name.capitalize()} and "
-                           f"{w.dtype.name.capitalize()}")
+        from ._core import c10_name
+        other = w if wd.dtype != xd.dtype else bias
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {c10_name(x.dtype)} != "
+                           f"{c10_name(other.dtype)}")
     if wd.ndim != 2 or xd.ndim == 0 or xd.shape[-1] != wd.shape[-1]:
         if wd.ndim == 2 and xd.ndim >= 1:
             rows = int(np.prod(xd.shape[:-1])) if xd.ndim > 1 else 1

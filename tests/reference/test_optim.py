@@ -135,7 +135,9 @@ def _arrays(opt, params):
         for key in sorted(st):
             names.append(f"state[{i}][{key!r}]")
             v = st[key]
-            arrays.append(v.detach().numpy() if hasattr(v, "detach") else np.asarray(v))
+            if not hasattr(v, "detach"):  # Python numbers (SparseAdam's int step) must agree exactly
+                names[-1] += f"={v!r}"
+            arrays.append(v.detach().numpy() if hasattr(v, "detach") else np.asarray(v, np.float64))
     return names, arrays
 
 
@@ -144,9 +146,10 @@ def _assert_same(topt, nopt, tparams, nparams, step, dtype=np.float32):
     tnames, tarrays = _arrays(topt, tparams)
     nnames, narrays = _arrays(nopt, nparams)
     assert nnames == tnames, f"step {step}: {nnames} vs {tnames}"
-    for p in nparams:
-        assert all(isinstance(v, numtorch.Tensor) for v in nopt.state.get(p, {}).values()
-                   if v is not None), f"step {step}: state holds non-Tensors"
+    for t, n in zip(tparams, nparams):
+        for key, v in topt.state.get(t, {}).items():
+            assert isinstance(nopt.state[n][key], numtorch.Tensor) == isinstance(v, torch.Tensor), \
+                f"step {step}: state[{key!r}] is {type(nopt.state[n][key])}, PyTorch's is {type(v)}"
     tol = _tol(dtype)
     for name, a, b in zip(tnames, tarrays, narrays):
         if a.shape != b.shape or a.dtype != b.dtype:
@@ -262,6 +265,50 @@ def test_implementation_flags_are_accepted(name, flags):
         assert nopt.param_groups[0][key] == value
     for k in range(10):
         _set_grads(tparams, nparams, grads[k])
+        topt.step()
+        nopt.step()
+        _assert_same(topt, nopt, tparams, nparams, k)
+
+
+@pytest.mark.parametrize("kw", [dict(lr=0.01), dict(lr=0.01, nesterov=False, weight_decay=0.0),
+                                dict(lr=0.02, momentum=0.5, ns_steps=3, adjust_lr_fn="match_rms_adamw"),
+                                dict(lr=0.01, adjust_lr_fn="original", ns_coefficients=(2.0, -1.5, 0.5))])
+def test_muon_trajectory_matches_torch(kw):
+    """Muon orthogonalises in bfloat16 (see numtorch/optim/muon.py): agreement is at that precision,
+    while the momentum buffers (float32) must agree to float32 rounding."""
+    shapes = [(8, 5), (4, 6)]
+    init, grads = _stream(9, shapes=shapes)
+    tparams, nparams = _leaves(init)
+    topt, nopt = torch.optim.Muon(tparams, **kw), numtorch.optim.Muon(nparams, **kw)
+    for k in range(STEPS):
+        _set_grads(tparams, nparams, grads[k])
+        topt.step()
+        nopt.step()
+        for i, (t, n) in enumerate(zip(tparams, nparams)):
+            np.testing.assert_allclose(n.detach().numpy(), t.detach().numpy(), rtol=0, atol=2e-3 * kw["lr"] * (k + 1),
+                                       err_msg=f"step {k}: param {i}")
+            tb, nb = topt.state[t]["momentum_buffer"], nopt.state[n]["momentum_buffer"]
+            assert isinstance(nb, numtorch.Tensor)
+            np.testing.assert_allclose(nb.detach().numpy(), tb.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kw", [dict(lr=0.01), dict(lr=0.05, betas=(0.5, 0.9), eps=1e-4, maximize=True)])
+def test_sparse_adam_matches_torch_sparse_gradients(kw):
+    """PyTorch gets sparse row gradients (as from ``Embedding(sparse=True)``); numtorch gets the
+    same gradients densely (see numtorch/optim/sparse_adam.py)."""
+    rng = np.random.default_rng(10)
+    init = [rng.standard_normal((10, 3)).astype(np.float32), rng.standard_normal(6).astype(np.float32)]
+    tparams, nparams = _leaves(init)
+    topt, nopt = torch.optim.SparseAdam(tparams, **kw), numtorch.optim.SparseAdam(nparams, **kw)
+    for k in range(STEPS):
+        for t, n, a in zip(tparams, nparams, init):
+            rows = rng.integers(0, a.shape[0], size=3)
+            values = rng.standard_normal((3,) + a.shape[1:]).astype(np.float32)
+            t.grad = torch.sparse_coo_tensor(torch.tensor(rows[None]), torch.tensor(values), a.shape,
+                                             check_invariants=True)
+            dense = np.zeros_like(a)
+            np.add.at(dense, rows, values)
+            n.grad = numtorch.tensor(dense)
         topt.step()
         nopt.step()
         _assert_same(topt, nopt, tparams, nparams, k)

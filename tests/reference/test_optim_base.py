@@ -79,6 +79,16 @@ ERRORS = [
     ("adafactor-eps2", _o("Adafactor", eps=(None, -1.0)), "epsilon2 should be >= 0 but is: -1.0"),
     ("adafactor-d", _o("Adafactor", d=0.5), "Clipping threshold d should be >= 1 but is: 0.5"),
     ("adafactor-wd", _o("Adafactor", weight_decay=-0.5), "weight_decay should be >= 0 but is: -0.5"),
+    ("muon-lr", lambda lib: lib.optim.Muon([_params(lib)[0]], lr=-0.1), "Learning rate should be >= 0 but is: -0.1"),
+    ("muon-momentum", lambda lib: lib.optim.Muon([_params(lib)[0]], momentum=-0.1), "momentum should be >= 0"),
+    ("muon-wd", lambda lib: lib.optim.Muon([_params(lib)[0]], weight_decay=-0.1), "weight decay should be >= 0"),
+    ("muon-adjust", lambda lib: lib.optim.Muon([_params(lib)[0]], adjust_lr_fn="sqrt"),
+     "Adjust learning rate function sqrt is not supported"),
+    ("muon-1d", lambda lib: lib.optim.Muon(_params(lib)),
+     "Muon only supports 2D parameters whereas we found a parameter with size: torch.Size([3])"),
+    ("sparse-adam-lr", _o("SparseAdam", lr=0.0), "Invalid learning rate: 0.0"),
+    ("sparse-adam-eps", _o("SparseAdam", eps=0.0), "Invalid epsilon value: 0.0"),
+    ("sparse-adam-beta", _o("SparseAdam", betas=(0.9, 1.0)), "Invalid beta parameter at index 1: 1.0"),
     ("lbfgs-lr", _o("LBFGS", lr=-1.0), "Invalid learning rate: -1.0"),
     ("lbfgs-groups", lambda lib: lib.optim.LBFGS([{"params": [p]} for p in _params(lib)]),
      "LBFGS doesn't support per-parameter options (parameter groups)"),
@@ -138,7 +148,7 @@ def test_duplicate_parameters_warn_like_torch():
 
 # ---- groups, defaults, printing --------------------------------------------------------------
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-                                  "NAdam", "RAdam", "ASGD", "Rprop", "LBFGS", "Adafactor"])
+                                  "NAdam", "RAdam", "ASGD", "Rprop", "LBFGS", "Adafactor", "SparseAdam"])
 def test_defaults_groups_and_repr_match_torch(name):
     topt = getattr(torch.optim, name)(_params(torch))
     nopt = getattr(numtorch.optim, name)(_params(numtorch))
@@ -146,6 +156,21 @@ def test_defaults_groups_and_repr_match_torch(name):
     assert [sorted(g) for g in nopt.param_groups] == [sorted(g) for g in topt.param_groups]
     assert repr(nopt) == repr(topt)
     assert nopt.state_dict()["param_groups"] == topt.state_dict()["param_groups"]
+
+
+def test_muon_defaults_and_repr_match_torch():
+    topt = torch.optim.Muon([_params(torch)[0]])
+    nopt = numtorch.optim.Muon([_params(numtorch)[0]])
+    assert nopt.defaults == topt.defaults
+    assert repr(nopt) == repr(topt)
+
+
+def test_namespace_matches_torch():
+    public = {name for name in dir(torch.optim) if not name.startswith("_")}
+    missing = public - set(dir(numtorch.optim)) - {"swap_in_optimizer_params_and_state"}
+    assert not missing
+    for name in ["LRScheduler", "StepLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR"]:
+        assert hasattr(numtorch.optim.lr_scheduler, name)
 
 
 def test_add_param_group_and_named_parameters():

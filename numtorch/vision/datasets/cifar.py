@@ -109,7 +109,13 @@ class CIFAR10(VisionDataset):
             if check_integrity(local, self.tgz_md5):
                 extract_archive(local, self.root)
                 return
-        download_and_extract_archive(self.url, self.root, filename=self.filename, md5=self.tgz_md5)
+        try:
+            download_and_extract_archive(self.url, self.root, filename=self.filename, md5=self.tgz_md5)
+        except OSError as error:
+            raise RuntimeError(
+                f"Error downloading {self.url}:\n{error}\nWithout network access, put {self.filename} in a "
+                "folder named in NUMTORCH_DATASETS."
+            ) from error
 
     def extra_repr(self) -> str:
         split = "Train" if self.train is True else "Test"

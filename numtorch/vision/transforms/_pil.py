@@ -34,6 +34,12 @@ def pil_image_module():
     return Image
 
 
+def _enum(name: str):
+    """Pillow's ``Image.<name>`` enum (Pillow >= 9.1), or the module's constants before it."""
+    image = pil_image_module()
+    return getattr(image, name, image)
+
+
 def is_pil_image(img: Any) -> bool:
     """Whether ``img`` is a PIL image, without importing Pillow to find out."""
     module = sys.modules.get("PIL.Image")
@@ -97,13 +103,13 @@ def parse_fill(fill: Any, img: Any, name: str = "fillcolor") -> dict[str, Any]:
 def hflip(img):
     """Mirror left to right."""
     _assert_pil(img)
-    return img.transpose(pil_image_module().Transpose.FLIP_LEFT_RIGHT)
+    return img.transpose(_enum("Transpose").FLIP_LEFT_RIGHT)
 
 
 def vflip(img):
     """Mirror top to bottom."""
     _assert_pil(img)
-    return img.transpose(pil_image_module().Transpose.FLIP_TOP_BOTTOM)
+    return img.transpose(_enum("Transpose").FLIP_TOP_BOTTOM)
 
 
 def crop(img, top: int, left: int, height: int, width: int):
@@ -165,7 +171,7 @@ def affine(img, matrix: list[float], interpolation: int, fill):
     """Resample through the inverse affine ``matrix`` (Pillow's ``Image.transform``), same size."""
     _assert_pil(img)
     opts = parse_fill(fill, img)
-    return img.transform(img.size, pil_image_module().Transform.AFFINE, matrix, interpolation, **opts)
+    return img.transform(img.size, _enum("Transform").AFFINE, matrix, interpolation, **opts)
 
 
 def to_grayscale(img, num_output_channels: int):
