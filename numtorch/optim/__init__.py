@@ -35,6 +35,11 @@ from .rprop import Rprop
 from .sgd import SGD
 from .sparse_adam import SparseAdam
 
+# As in torch.optim, the implementation modules are not part of the namespace
+# (``import numtorch.optim.optimizer`` still works).
+del adadelta, adafactor, adagrad, adam, adamax, adamw, asgd, lbfgs, muon  # noqa: F821
+del nadam, optimizer, radam, rmsprop, rprop, sgd, sparse_adam  # noqa: F821
+
 __all__ = [
     "Adafactor",
     "Adadelta",
