@@ -396,33 +396,6 @@ class Tensor:
     def is_shared(self) -> bool:
         return False
 
-    def float(self, memory_format=None) -> Tensor:
-        return self.to(_dtype.float32)
-
-    def double(self, memory_format=None) -> Tensor:
-        return self.to(_dtype.float64)
-
-    def half(self, memory_format=None) -> Tensor:
-        return self.to(_dtype.float16)
-
-    def long(self, memory_format=None) -> Tensor:
-        return self.to(_dtype.int64)
-
-    def int(self, memory_format=None) -> Tensor:
-        return self.to(_dtype.int32)
-
-    def short(self, memory_format=None) -> Tensor:
-        return self.to(_dtype.int16)
-
-    def char(self, memory_format=None) -> Tensor:
-        return self.to(_dtype.int8)
-
-    def byte(self, memory_format=None) -> Tensor:
-        return self.to(_dtype.uint8)
-
-    def bool(self, memory_format=None) -> Tensor:
-        return self.to(_dtype.bool)
-
     # ---- new_* constructors -------------------------------------------------------------
     def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         from ._ops.creation import tensor
@@ -453,6 +426,21 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
 def type_name(t: Tensor) -> str:
     """PyTorch's legacy type string, e.g. ``torch.FloatTensor``."""
     return "torch." + _TYPE_NAMES[t.dtype.name]
+
+
+def _conversion(dt: _dtype.dtype, name: str):
+    def method(self, memory_format=None) -> Tensor:
+        return self.to(dt)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``self.to({dt})``."
+    return method
+
+
+# float(), double(), long() ...: one line each in PyTorch, generated here from the dtype aliases
+for _name, _dt in (("float", _dtype.float32), ("double", _dtype.float64), ("half", _dtype.float16),
+                   ("long", _dtype.int64), ("int", _dtype.int32), ("short", _dtype.int16),
+                   ("char", _dtype.int8), ("byte", _dtype.uint8), ("bool", _dtype.bool)):
+    setattr(Tensor, _name, _conversion(_dt, _name))
 
 
 def _init(t: Tensor, data: np.ndarray, requires_grad: bool) -> None:
