@@ -18,6 +18,7 @@ Example:
 """
 
 from . import lr_scheduler, swa_utils
+from ._stateless import swap_in_optimizer_params_and_state
 from .adadelta import Adadelta
 from .adafactor import Adafactor
 from .adagrad import Adagrad
@@ -58,5 +59,6 @@ __all__ = [
     "Rprop",
     "SGD",
     "SparseAdam",
+    "swap_in_optimizer_params_and_state",
     "swa_utils",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from numtorch._tensor import Tensor, _wrap
+from numtorch.autograd import grad_mode
 
 from . import _kernels as K
 from .optimizer import Optimizer, _eval_closure, _scalar_tensor, _value
@@ -79,6 +80,7 @@ class Adafactor(Optimizer):
         for group in self.param_groups:
             group.setdefault("foreach", None)
 
+    @grad_mode.no_grad()
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss if one is given."""
         loss = _eval_closure(closure)

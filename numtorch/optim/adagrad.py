@@ -7,7 +7,14 @@ import numpy as np
 from numtorch._tensor import Tensor, _wrap
 
 from . import _kernels as K
-from .optimizer import Optimizer, _check_lr, _eval_closure, _scalar_tensor, _value
+from .optimizer import (
+    Optimizer,
+    _check_lr,
+    _eval_closure,
+    _scalar_tensor,
+    _use_grad_for_differentiable,
+    _value,
+)
 
 __all__ = ["Adagrad", "adagrad"]
 
@@ -86,6 +93,7 @@ class Adagrad(Optimizer):
     def share_memory(self) -> None:
         """Kept for compatibility: NumPy state is already in this process's memory."""
 
+    @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss if one is given."""
         loss = _eval_closure(closure)

@@ -7,7 +7,15 @@ import numpy as np
 from numtorch._tensor import Tensor
 
 from . import _kernels as K
-from .optimizer import Optimizer, _check_lr, _eval_closure, _scalar_tensor, _value, _zeros_like
+from .optimizer import (
+    Optimizer,
+    _check_lr,
+    _eval_closure,
+    _scalar_tensor,
+    _use_grad_for_differentiable,
+    _value,
+    _zeros_like,
+)
 
 __all__ = ["Adam", "adam"]
 
@@ -115,6 +123,7 @@ class Adam(Optimizer):
                 if group["amsgrad"]:
                     state["max_exp_avg_sq"] = _zeros_like(p)
 
+    @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss if one is given."""
         loss = _eval_closure(closure)

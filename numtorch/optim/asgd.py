@@ -7,7 +7,15 @@ import numpy as np
 from numtorch._tensor import Tensor
 
 from . import _kernels as K
-from .optimizer import Optimizer, _check_lr, _eval_closure, _scalar_tensor, _value, _zeros_like
+from .optimizer import (
+    Optimizer,
+    _check_lr,
+    _eval_closure,
+    _scalar_tensor,
+    _use_grad_for_differentiable,
+    _value,
+    _zeros_like,
+)
 
 __all__ = ["ASGD", "asgd"]
 
@@ -67,6 +75,7 @@ class ASGD(Optimizer):
                         if not isinstance(s[key], Tensor):
                             s[key] = _scalar_tensor(float(s[key]))
 
+    @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss if one is given."""
         loss = _eval_closure(closure)

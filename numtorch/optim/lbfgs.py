@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from numtorch._tensor import Tensor, _wrap
+from numtorch.autograd import grad_mode
 
 from . import _kernels as K
 from .optimizer import Optimizer, _check_lr, _eval_closure, _value
@@ -212,6 +213,7 @@ class LBFGS(Optimizer):
         self._set_param(x)
         return loss, flat_grad
 
+    @grad_mode.no_grad()
     def step(self, closure):
         """Run up to ``max_iter`` L-BFGS iterations; ``closure`` re-evaluates and returns the loss."""
         group = self.param_groups[0]

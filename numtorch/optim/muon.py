@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from numtorch._tensor import Tensor, _wrap
+from numtorch.autograd import grad_mode
 
 from . import _kernels as K
 from .optimizer import Optimizer, _eval_closure, _value
@@ -126,6 +127,7 @@ class Muon(Optimizer):
                     raise ValueError("Muon only supports 2D parameters whereas we found a parameter "
                                      f"with size: {p.size()}")
 
+    @grad_mode.no_grad()
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss if one is given."""
         loss = _eval_closure(closure)

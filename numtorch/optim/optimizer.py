@@ -79,10 +79,15 @@ def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
     return handle
 
 
+_TENSOR_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+                      "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+                      "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
 def _typename(obj) -> str:
+    """The type name PyTorch's messages use: ``torch.FloatTensor`` for tensors, ``int`` for builtins."""
     if isinstance(obj, Tensor):
-        return "torch." + {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(
-            obj._data.dtype.name, "Tensor")
+        return "torch." + _TENSOR_TYPE_NAMES.get(obj._data.dtype.name, "Tensor")
     module = type(obj).__module__
     name = type(obj).__qualname__
     return name if module in ("builtins", "__builtin__") else f"{module}.{name}"
@@ -125,8 +130,19 @@ def _zeros_like(p: Tensor) -> Tensor:
     return _wrap(np.zeros_like(p._data))
 
 
+def _use_grad_for_differentiable(step: Callable) -> Callable:
+    """Run a built-in ``step`` without gradient tracking (with it when ``differentiable=True``)."""
+
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        with grad_mode.set_grad_enabled(bool(self.defaults.get("differentiable", False))):
+            return step(self, *args, **kwargs)
+
+    return wrapper
+
+
 def _hooked_step(step: Callable) -> Callable:
-    """Wrap a subclass's ``step`` so that it runs the pre/post hooks around it, without grad."""
+    """Wrap a class's ``step`` so that the global and per-instance pre/post hooks run around it."""
 
     @functools.wraps(step)
     def wrapper(*args, **kwargs):
@@ -140,8 +156,7 @@ def _hooked_step(step: Callable) -> Callable:
                 else:
                     raise RuntimeError(
                         f"{step} must return None or a tuple of (new_args, new_kwargs), but got {result}.")
-        with grad_mode.set_grad_enabled(bool(self.defaults.get("differentiable", False))):
-            out = step(*args, **kwargs)
+        out = step(*args, **kwargs)
         for post_hook in chain(self._optimizer_step_post_hooks.values(),
                                _global_optimizer_post_hooks.values()):
             post_hook(self, args, kwargs)
@@ -160,11 +175,11 @@ class Optimizer:
         defaults: the default value of each option, used where a group does not set it.
     """
 
-    def __init_subclass__(cls, **kwargs) -> None:
-        super().__init_subclass__(**kwargs)
-        step = cls.__dict__.get("step")
-        if step is not None and not getattr(step, "hooked", False):
-            cls.step = _hooked_step(step)
+    def _patch_step_function(self) -> None:
+        """Make the class's ``step`` run the step hooks (once per class, as PyTorch does)."""
+        cls = type(self)
+        if not getattr(cls.step, "hooked", False):
+            cls.step = _hooked_step(cls.step)
 
     def __init__(self, params, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -174,6 +189,7 @@ class Optimizer:
         self._optimizer_state_dict_post_hooks: OrderedDict = OrderedDict()
         self._optimizer_load_state_dict_pre_hooks: OrderedDict = OrderedDict()
         self._optimizer_load_state_dict_post_hooks: OrderedDict = OrderedDict()
+        self._patch_step_function()
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             "Tensors or dicts, but got " + _typename(params))
@@ -198,6 +214,7 @@ class Optimizer:
                      "_optimizer_load_state_dict_pre_hooks", "_optimizer_load_state_dict_post_hooks"):
             if name not in self.__dict__:
                 setattr(self, name, OrderedDict())
+        self._patch_step_function()
         self.defaults.setdefault("differentiable", False)
 
     def __repr__(self) -> str:

@@ -8,7 +8,15 @@ from numtorch._tensor import Tensor
 
 from . import _kernels as K
 from .adam import _check_betas
-from .optimizer import Optimizer, _check_lr, _eval_closure, _scalar_tensor, _value, _zeros_like
+from .optimizer import (
+    Optimizer,
+    _check_lr,
+    _eval_closure,
+    _scalar_tensor,
+    _use_grad_for_differentiable,
+    _value,
+    _zeros_like,
+)
 
 __all__ = ["RAdam", "radam"]
 
@@ -70,6 +78,7 @@ class RAdam(Optimizer):
                                ("decoupled_weight_decay", False), ("capturable", False)):
                 group.setdefault(key, value)
 
+    @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss if one is given."""
         loss = _eval_closure(closure)

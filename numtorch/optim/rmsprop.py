@@ -7,7 +7,15 @@ import numpy as np
 from numtorch._tensor import Tensor
 
 from . import _kernels as K
-from .optimizer import Optimizer, _check_lr, _eval_closure, _scalar_tensor, _value, _zeros_like
+from .optimizer import (
+    Optimizer,
+    _check_lr,
+    _eval_closure,
+    _scalar_tensor,
+    _use_grad_for_differentiable,
+    _value,
+    _zeros_like,
+)
 
 __all__ = ["RMSprop", "rmsprop"]
 
@@ -72,6 +80,7 @@ class RMSprop(Optimizer):
                                ("maximize", False), ("differentiable", False), ("capturable", False)):
                 group.setdefault(key, value)
 
+    @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss if one is given."""
         loss = _eval_closure(closure)

@@ -7,7 +7,7 @@ import numpy as np
 from numtorch._tensor import Tensor, _wrap
 
 from . import _kernels as K
-from .optimizer import Optimizer, _eval_closure, _value
+from .optimizer import Optimizer, _eval_closure, _use_grad_for_differentiable, _value
 
 __all__ = ["SGD", "sgd"]
 
@@ -80,6 +80,7 @@ class SGD(Optimizer):
                                ("differentiable", False), ("fused", False)):
                 group.setdefault(key, value)
 
+    @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss if one is given."""
         loss = _eval_closure(closure)

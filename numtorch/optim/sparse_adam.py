@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from numtorch._tensor import Tensor
+from numtorch.autograd import grad_mode
 
 from . import _kernels as K
 from .adam import _check_betas
@@ -65,6 +66,7 @@ class SparseAdam(Optimizer):
         _check_betas(betas)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, maximize=maximize))
 
+    @grad_mode.no_grad()
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss if one is given."""
         loss = _eval_closure(closure)
