@@ -322,3 +322,24 @@ def test_branch_without_gradient_still_releases_shared_nodes():
         out.sum().backward()
         return x.grad
     assert_close(*both(f))
+
+
+def test_inplace_on_views_rebases_the_base():
+    """In-place ops on slices, transposes and reshapes of a graph tensor (PyTorch's CopySlices)."""
+    def f(L):
+        x = L.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        w = L.tensor([0.5, -1.0], requires_grad=True)
+        y = x * 2
+        y[0].mul_(3)
+        y.t()[1].add_(w)
+        v = y.view(-1)[1:4]
+        v.mul_(L.tensor([1.5, -2.0, 0.5]))
+        buf = L.zeros(2, 3)
+        buf[:, 1:].copy_(y[:, :2])
+        (y * L.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).sum().backward(retain_graph=True)
+        (buf * buf).sum().backward()
+        return y, x.grad, w.grad, type(y.grad_fn).__name__, type(buf.grad_fn).__name__
+    n, t = both(f)
+    for a, b in zip(n[:3], t[:3]):
+        assert_close(a, b)
+    assert n[3:] == t[3:]

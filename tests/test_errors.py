@@ -42,6 +42,19 @@ def leaf_inplace(L):
     x.add_(1)
 
 
+def view_of_leaf_inplace(L):
+    x = L.ones(3, requires_grad=True)
+    x[0].mul_(2)
+
+
+def saved_output_changed_through_view(L):
+    """relu_ on a view saves its output; a later in-place change of the base invalidates it."""
+    y = L.ones(2, 3, requires_grad=True) * 2
+    y[:, 2].relu_()
+    y.t()[1].add_(1)
+    y.sum().backward()
+
+
 def twice_retained(L):
     """retain_graph=True keeps the graph for a second pass, then a third without it frees it..."""
     x = L.ones(3, requires_grad=True)
@@ -59,6 +72,8 @@ CASES = [
     ("nonscalar", lambda L: (L.ones(3, requires_grad=True) * 2).backward()),
     ("twice", twice),
     ("twice_retained", twice_retained),
+    ("view_of_leaf_inplace", view_of_leaf_inplace),
+    ("saved_output_changed_through_view", saved_output_changed_through_view),
     ("version", version),
     ("version exp", version_exp),
     ("leaf inplace", leaf_inplace),

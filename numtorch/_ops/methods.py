@@ -108,7 +108,8 @@ def _snapshot(t: Tensor) -> Tensor:
     return s
 
 
-def _commit(self: Tensor, res: Tensor) -> Tensor:
+def _write(self: Tensor, res: Tensor) -> None:
+    """Copy ``res`` into ``self``'s array (PyTorch's checks on dtype and shape) and bump the version."""
     if res._data.dtype != self._data.dtype and res.dtype._cat > self.dtype._cat:
         raise RuntimeError(f"result type {_TYPE_WORD[res.dtype.name]} can't be cast to the desired output type "
                            f"{_TYPE_WORD[self.dtype.name]}")
@@ -121,11 +122,81 @@ def _commit(self: Tensor, res: Tensor) -> Tensor:
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
                            "single memory location. Please clone() the tensor before performing the operation."
                            ) from None
+    self._vc[0] += 1
+
+
+def _commit(self: Tensor, res: Tensor) -> Tensor:
+    """Finish an in-place op: write the result and, if it was recorded, rebase ``self`` onto its node."""
+    if res.grad_fn is not None and self._base is not None:
+        return _commit_view(self, res)
+    _write(self, res)
     if res.grad_fn is not None:
+        _retarget_saved(res.grad_fn, res, self)
         self.grad_fn = res.grad_fn
         self._requires_grad = True
-        res.grad_fn = None
-    self._vc[0] += 1
+    return self
+
+
+def _retarget_saved(node, res: Tensor, self: Tensor) -> None:
+    """An op that saved its own output now lives in ``self``: check ``self``'s version instead."""
+    if node.saved and any(t is res for _, _, t in node.saved):
+        node.saved = tuple((self._vc, self._vc[0], self) if t is res else (c, v, t) for c, v, t in node.saved)
+
+
+def _flat_positions(view: np.ndarray, base: np.ndarray):
+    """For each element of ``view``, its index in ``base.reshape(-1)``; None unless base is C-contiguous."""
+    if not base.flags.c_contiguous:
+        return None
+    item = base.itemsize
+    off = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    pos = np.full((), off // item, np.int64)
+    for k, (n, st) in enumerate(zip(view.shape, view.strides)):
+        shape = [1] * view.ndim
+        shape[k] = n
+        pos = pos + (np.arange(n, dtype=np.int64) * (st // item)).reshape(shape)
+    return np.broadcast_to(pos, view.shape).reshape(-1)
+
+
+def _commit_view(self: Tensor, res: Tensor) -> Tensor:
+    """In-place op on a view: the base's history is rebased too (PyTorch's ``CopySlices``).
+
+    NOTE [ in-place on a view ]: the base becomes "old base with the view's elements replaced by
+    the op's result": a node whose vjp sends the gradient of the replaced elements to the result
+    and the rest to the old base.  The view itself becomes a view of the new base.  Element
+    positions come from the arrays' memory layout, so any view (slice, transpose, reshape...)
+    of a C-contiguous base works.
+    """
+    from ..autograd.graph import node_class
+    base = self._base
+    pos = _flat_positions(self._data, base._data)
+    if pos is None:
+        raise RuntimeError("numtorch: an in-place operation on a view of a non-contiguous tensor cannot be "
+                           "recorded by autograd; apply it to a contiguous copy instead")
+    old = _wrap(base._data)
+    old.grad_fn = base.grad_fn
+    old._requires_grad = base._requires_grad
+    bshape, vshape = base._data.shape, self._data.shape
+
+    def copy_slices(g, n):
+        gb = gv = None
+        if n[0]:
+            gb = np.array(g, copy=True, order="C")
+            gb.reshape(-1)[pos] = 0
+        if n[1]:
+            gv = np.ascontiguousarray(g).reshape(-1)[pos].reshape(vshape)
+        return gb, gv
+    node = node_class("CopySlices")(copy_slices, (old, res), (old._requires_grad, True), None)
+    _write(self, res)
+    _retarget_saved(res.grad_fn, res, self)
+    base.grad_fn = node
+    base._requires_grad = True
+
+    def as_strided(g, n):
+        gz = np.zeros(bshape, g.dtype)
+        np.add.at(gz.reshape(-1), pos, np.ascontiguousarray(g).reshape(-1))
+        return (gz,)
+    self.grad_fn = node_class("AsStridedBackward0")(as_strided, (base,), (True,), None)
+    self._requires_grad = True
     return self
 
 
@@ -141,6 +212,9 @@ def _tracks(self, args, kwargs) -> bool:
 def _leaf_check(self) -> None:
     if self.grad_fn is None and self._requires_grad:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    base = self._base
+    if base is not None and base.grad_fn is None and base._requires_grad:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 
 def make_inplace(fn, name):
