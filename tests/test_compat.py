@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 SCRIPT = textwrap.dedent("""
@@ -70,3 +71,43 @@ def test_aliases_are_the_numtorch_modules():
     finally:
         compat.uninstall()
         sys.modules.update(saved)
+
+
+VISION_SCRIPT = textwrap.dedent("""
+    import sys
+    import torch
+    from torch.utils.data import DataLoader
+    from torchvision import datasets, transforms
+
+    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize(mean=[0.5], std=[0.5])])
+    train = datasets.FashionMNIST(root=sys.argv[1], train=True, download=False, transform=transform)
+    torch.manual_seed(0)
+    loader = DataLoader(train, batch_size=4, shuffle=True)
+    for x, y in loader:
+        print(list(x.shape), x.dtype, y.tolist(), repr(float(x.sum())))
+        break
+""")
+
+
+def test_torchvision_pipeline_runs_unchanged(tmp_path):
+    """FashionMNIST + Compose(ToTensor, Normalize) + DataLoader, as a torchvision script, under the runner."""
+    torch = pytest.importorskip("torch")
+    from test_vision_helpers import fake_mnist, gz_files, write_files
+
+    arrays = fake_mnist(seed=3, n_train=10, n_test=2)
+    write_files(str(tmp_path / "FashionMNIST" / "raw"), gz_files(arrays))
+    script = tmp_path / "script.py"
+    script.write_text(VISION_SCRIPT)
+    res = subprocess.run([sys.executable, "-m", "numtorch", "run", str(script), str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    line = res.stdout.strip()
+    # the expectation, independently: PyTorch's shuffle order for the same seed, and the transform by hand
+    torch.manual_seed(0)
+    order = next(iter(torch.utils.data.DataLoader(range(10), batch_size=4, shuffle=True))).tolist()
+    images = arrays["train-images-idx3-ubyte"][order].astype(np.float32) / 255
+    expected_x = (images - 0.5) / 0.5
+    expected_y = arrays["train-labels-idx1-ubyte"][order].astype(int).tolist()
+    assert line.startswith("[4, 1, 28, 28] torch.float32 ")
+    assert f"{expected_y}" in line
+    assert abs(float(line.rsplit(" ", 1)[1]) - float(expected_x.sum(dtype=np.float64))) < 1e-2
