@@ -18,7 +18,7 @@ $(VENV)/.installed-test: pyproject.toml
 	touch $@ $(VENV)/.installed-run
 
 train: $(VENV)/.installed-run
-	$(PY) examples/simple_net.py
+	$(PY) examples/digits.py
 
 test: $(VENV)/.installed-test
 	$(PY) -m ruff check numtorch tests examples benchmarks

@@ -37,3 +37,14 @@ def test_simple_net_trains_and_matches_pytorch():
         la, lb = float(a.rsplit(" ", 1)[1]), float(b.rsplit(" ", 1)[1])
         assert abs(la - lb) <= 2e-4, (a, b)
     assert abs(acc - acc_t) < 1e-6
+
+
+def test_digits_pipeline_learns():
+    """The guide's whole pipeline on the bundled digits: validation accuracy well above chance."""
+    pytest.importorskip("PIL")
+    mod = _load((ROOT / "examples" / "digits.py").read_text(), "digits_example")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        acc = mod.main(epochs=3)
+    assert acc > 0.85
+    assert out.getvalue().count("validation accuracy") == 3
