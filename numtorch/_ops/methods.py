@@ -299,7 +299,7 @@ def attach() -> None:
     Tensor.fill_ = make_inplace(_fill, "fill_")
     Tensor.zero_ = make_inplace(_zero, "zero_")
     Tensor.copy_ = make_inplace(_copy, "copy_")
-    Tensor.T = property(lambda self: movement.permute(self, tuple(range(self._data.ndim))[::-1]))
+    Tensor.T = property(_T)
     Tensor.mT = property(lambda self: movement.transpose(self, -2, -1))
     Tensor.__setitem__ = _setitem
     Tensor.__getitem__ = indexing.getitem
@@ -338,6 +338,20 @@ def attach() -> None:
     Tensor.__pos__ = lambda self: self
     Tensor.__invert__ = _invert
     Tensor.__hash__ = lambda self: id(self)
+
+
+def _T(self):
+    nd = self._data.ndim
+    if nd != 2:
+        import warnings
+        if nd == 0:
+            msg = "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+        else:
+            msg = ("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and "
+                   "it will throw an error in a future release. Consider `x.mT` to transpose batches of matrices "
+                   "or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.")
+        warnings.warn(msg, UserWarning, stacklevel=2)
+    return movement.permute(self, tuple(range(nd))[::-1])
 
 
 def _invert(self):

@@ -80,10 +80,13 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Ten
         xd = xd.astype(_dtype.as_np(dtype))
     axes = dims(dim, xd.ndim)
     shape = xd.shape
-    o = np.asarray(xd.mean(axis=axes, keepdims=keepdim))
     count = _count(shape, axes)
+    if count:
+        o = np.asarray(xd.mean(axis=axes, keepdims=keepdim))
+    else:  # the mean of nothing is nan, quietly, as in PyTorch
+        o = np.full(xd.sum(axis=axes, keepdims=keepdim).shape, np.nan, xd.dtype)
     return record(o, "MeanBackward0" if dim is None else "MeanBackward1",
-                  lambda g, n: (np.broadcast_to(_unsqueeze_to(g, axes, keepdim) / count, shape),), (x,), NOSAVE)
+                  lambda g, n: (np.broadcast_to(_unsqueeze_to(g, axes, keepdim) / (count or 1), shape),), (x,), NOSAVE)
 
 
 _TYPE_WORD = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
@@ -101,6 +104,8 @@ def prod(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
         return _wrap(o)
 
     def vjp(g, n):
+        if xd.size == 0:
+            return (np.zeros_like(xd),)
         gk = _unsqueeze_to(g, axes, keepdim)
         # product of all the other elements: exclusive cumulative products from both sides
         if dim is None:
@@ -145,9 +150,15 @@ def _var(x, dim, corr, keepdim, take_sqrt):
         raise RuntimeError("std and var only support floating point and complex dtypes")
     axes = dims(dim, xd.ndim)
     n = _count(xd.shape, axes)
-    m = xd.mean(axis=axes, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = xd.sum(axis=axes, keepdims=True) / np.asarray(n, xd.dtype)
     c = xd - m
     denom = builtins.max(n - corr, 0)
+    if denom <= 0:
+        import warnings
+        warnings.warn(f"{'std' if take_sqrt else 'var'}(): degrees of freedom is <= 0. Correction should be "
+                      "strictly less than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.asarray((c * c).sum(axis=axes, keepdims=keepdim) / np.asarray(denom, xd.dtype))
         o = np.sqrt(v) if take_sqrt else v
@@ -158,7 +169,7 @@ def _var(x, dim, corr, keepdim, take_sqrt):
             if take_sqrt:
                 ok = _unsqueeze_to(o, axes, keepdim)
                 return (gk * c / (ok * denom),)
-            return (gk * (2 / denom) * c,)
+            return (gk * (2 / denom if denom else np.inf) * c,)
     name = ("StdBackward0" if take_sqrt else "VarBackward0")
     return record(o.astype(xd.dtype, copy=False), name, vjp, (x,), (x,))
 
@@ -175,6 +186,9 @@ def _ext(x, dim, keepdim, np_fn, name):
     """amax/amin: the gradient is shared evenly between tied extreme elements."""
     xd = x._data
     axes = dims(dim, xd.ndim)
+    if xd.size == 0 and dim is None:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                           "Specify the reduction dim with the 'dim' argument.")
     if xd.size == 0 and (not axes or builtins.any(xd.shape[a] == 0 for a in axes)):
         raise IndexError(f"{name}(): Expected reduction dim {axes[0] if axes else 0} to have non-zero size.")
     o = np.asarray(np_fn(xd, axis=axes, keepdims=keepdim))

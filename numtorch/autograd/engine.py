@@ -150,6 +150,8 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
     while heap:
         _, _, node = heapq.heappop(heap)
         g = buffers.pop(node, None)
+        if g is not None and type(g) is not np.ndarray:
+            g = np.array(g)
         if g is None or (needed is not None and node not in needed):
             for nxt in node.edges:  # nothing below needs this branch: only release its dependants
                 if nxt is not None:
@@ -204,6 +206,9 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
                 if c == 0:  # ready (with no gradient at all, it only releases its own inputs)
                     heapq.heappush(heap, (-nxt.seq, id(nxt), nxt))
 
+    for entry in leaves.values():  # NumPy returns scalars for 0-d results: a .grad is always an array
+        if type(entry[1]) is not np.ndarray:
+            entry[1] = np.array(entry[1])
     counts: dict = {}
     for _, g in leaves.values():
         counts[id(g)] = counts.get(id(g), 0) + 1
@@ -214,6 +219,8 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
                 res = hook(_wrap(g))
                 if res is not None:
                     g = res._data
+        if type(g) is not np.ndarray:
+            g = np.array(g)
         if leaf_targets is not None:
             idx = leaf_targets.get(id(t))
             if idx is None:

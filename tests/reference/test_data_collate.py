@@ -47,6 +47,7 @@ BATCHES = {
     "bools": lambda T: [True, False],
     "floats": lambda T: [1.5, 2.0, -3.25],
     "int_then_float": lambda T: [1, 2.5],
+    "floats_full_precision": lambda T: [0.1, 1 / 3, 0.6877744601095357, 2, True],
     "strings": lambda T: ["a", "b", "c"],
     "bytes": lambda T: [b"a", b"bc"],
     "tensors_f32": lambda T: [T.tensor([1.0, 2.0]), T.tensor([3.0, 4.0])],

@@ -2,7 +2,7 @@
 
 ``nn.Tanh()(x)`` is ``F.tanh(x)``; ``nn.LeakyReLU(0.2)`` remembers the slope and
 prints it (``LeakyReLU(negative_slope=0.2)``).  The maths, with each gradient,
-is in ``numtorch/nn/functional.py``.
+is in ``numtorch/nn/functional/``.
 
 Example:
     >>> import numtorch

@@ -245,7 +245,11 @@ def collate_float_fn(batch: Any, *, collate_fn_map: dict | None = None) -> Tenso
     """Python floats become a ``float64`` Tensor (no precision is lost)."""
     import numtorch
 
-    return numtorch.tensor(list(batch), dtype=numtorch.float64)
+    try:
+        # Straight to float64: no detour through the default (float32) dtype.
+        return _wrap(np.array(list(batch), dtype=np.float64))
+    except (TypeError, ValueError):
+        return numtorch.tensor(list(batch), dtype=numtorch.float64)
 
 
 def collate_int_fn(batch: Any, *, collate_fn_map: dict | None = None) -> Tensor:

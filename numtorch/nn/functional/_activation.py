@@ -1,0 +1,267 @@
+"""Activation functions: ``relu``, ``gelu``, ``silu``, the ELU family, the hard variants, ``prelu``...
+
+Each one is a single elementwise primitive: a NumPy forward and, beside it, its derivative
+(see ``_elementwise.py``), for example
+
+    relu:      y = max(x, 0)                     dy/dx = [y > 0]
+    tanh:      y = tanh(x)                       dy/dx = 1 - y^2
+    sigmoid:   y = 1 / (1 + e^-x)                dy/dx = y (1 - y)
+    elu:       y = x (x > 0), a (e^x - 1)        dy/dx = 1 (x > 0), a e^x
+    gelu:      y = x Phi(x)                      dy/dx = Phi(x) + x phi(x)
+
+The ELU family (``elu``, ``selu``, ``celu``) shares one kernel with three constants, as
+PyTorch's does.  Functions with an ``inplace`` flag also have an ``op_`` twin that writes
+into its input.  ``prelu`` has a learnt slope, so it records gradients for two inputs.
+
+Example:
+    >>> import numtorch
+    >>> leaky_relu(numtorch.tensor([-2.0, 3.0]), 0.5).tolist()
+    [-1.0, 3.0]
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from numtorch._ops._core import record
+from numtorch._tensor import Tensor
+
+from ._elementwise import _act, _erf, _sigmoid, _softplus, _unary
+
+_SQRT_2_PI = math.sqrt(2.0 / math.pi)
+_SELU_SCALE = 1.0507009873554804934193349852946
+_SELU_ALPHA = 1.6732632423543772848170429916717
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``max(x, 0)``; its gradient passes where the output is positive."""
+    return _act("ReluBackward0", lambda x: np.maximum(x, 0), lambda g, x, y: g * (y > 0),
+                input, inplace)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place ``relu``."""
+    return relu(input, inplace=True)
+
+
+def _hardtanh_fns(lo: float, hi: float):
+    return (lambda x: np.clip(x, lo, hi).astype(x.dtype, copy=False),
+            lambda g, x, y: g * ((x > lo) & (x < hi)))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """``clip(x, min_val, max_val)``; gradient 1 strictly inside the interval, else 0."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    fwd, bwd = _hardtanh_fns(min_val, max_val)
+    return _act("HardtanhBackward0", fwd, bwd, input, inplace)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place ``hardtanh``."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(x, 0), 6)``: ``hardtanh(x, 0, 6)``."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """``x`` for ``x > 0``, ``negative_slope * x`` otherwise."""
+    s = negative_slope
+    return _act("LeakyReluBackward0", lambda x: np.where(x > 0, x, x * s),
+                lambda g, x, y: np.where(x > 0, g, g * s), input, inplace)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place ``leaky_relu``."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def _elu(input: Tensor, neg: float, pos: float, ipt: float, inplace: bool) -> Tensor:
+    """The ELU family: ``pos * x`` for ``x > 0``, ``neg * (exp(ipt * x) - 1)`` otherwise."""
+    def fwd(x):
+        with np.errstate(over="ignore"):
+            return np.where(x > 0, x * pos, np.expm1(x * ipt) * neg).astype(x.dtype, copy=False)
+
+    def bwd(g, x, y):
+        with np.errstate(over="ignore"):
+            return np.where(x > 0, g * pos, g * (neg * ipt) * np.exp(x * ipt))
+
+    return _act("EluBackward0", fwd, bwd, input, inplace)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
+    return _elu(input, alpha, 1.0, 1.0, inplace)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place ``elu``."""
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``scale * elu(x, alpha)`` with the self-normalising constants."""
+    return _elu(input, _SELU_ALPHA * _SELU_SCALE, _SELU_SCALE, 1.0, inplace)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place ``selu``."""
+    return selu(input, inplace=True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    return _elu(input, alpha, 1.0, 1.0 / alpha, inplace)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place ``celu``."""
+    return celu(input, alpha, inplace=True)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """``x * Phi(x)`` (``approximate='none'``) or its tanh approximation (``'tanh'``)."""
+    if approximate == "none":
+        def fwd(x):
+            return x * 0.5 * (1.0 + _erf(x * (1 / math.sqrt(2.0))))
+
+        def bwd(g, x, y):
+            cdf = 0.5 * (1.0 + _erf(x * (1 / math.sqrt(2.0))))
+            pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2.0 * math.pi))
+            return g * (cdf + x * pdf)
+    elif approximate == "tanh":
+        def fwd(x):
+            return 0.5 * x * (1.0 + np.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x)))
+
+        def bwd(g, x, y):
+            t = np.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x))
+            d = _SQRT_2_PI * (1.0 + 3 * 0.044715 * x * x)
+            return g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * d)
+    else:
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _unary("GeluBackward0", input, fwd, bwd)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * sigmoid(x)`` (swish)."""
+    def bwd(g, x, y):
+        s = _sigmoid(x)
+        return g * (s * (1.0 + x * (1.0 - s)))
+
+    return _act("SiluBackward0", lambda x: x * _sigmoid(x), bwd, input, inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * tanh(softplus(x))``."""
+    def bwd(g, x, y):
+        t = np.tanh(_softplus(x))
+        return g * (t + x * _sigmoid(x) * (1.0 - t * t))
+
+    return _act("MishBackward0", lambda x: x * np.tanh(_softplus(x)), bwd, input, inplace)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """``1 / (1 + exp(-x))``; gradient ``y (1 - y)``."""
+    return _unary("SigmoidBackward0", input, _sigmoid, lambda g, x, y: g * (y * (1.0 - y)), False)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """``tanh(x)``; gradient ``1 - y^2``."""
+    return _unary("TanhBackward0", input, np.tanh, lambda g, x, y: g * (1.0 - y * y), False)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """``relu6(x + 3) / 6``."""
+    return _act("HardsigmoidBackward0",
+                lambda x: (np.clip(x + 3.0, 0.0, 6.0) / 6.0).astype(x.dtype, copy=False),
+                lambda g, x, y: np.where((x > -3.0) & (x < 3.0), g / 6.0, 0.0).astype(g.dtype),
+                input, inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * relu6(x + 3) / 6``."""
+    def bwd(g, x, y):
+        return np.where(x < -3.0, 0.0, np.where(x <= 3.0, g * (x / 3.0 + 0.5), g)).astype(g.dtype)
+
+    return _act("HardswishBackward0",
+                lambda x: (x * np.clip(x + 3.0, 0.0, 6.0) / 6.0).astype(x.dtype, copy=False),
+                bwd, input, inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta x)) / beta``, linear where ``beta x > threshold``."""
+    def bwd(g, x, y):
+        with np.errstate(over="ignore"):
+            z = np.exp(x * beta)
+        return np.where(x * beta > threshold, g, g * z / (z + 1.0)).astype(g.dtype)
+
+    return _unary("SoftplusBackward0", input, lambda x: _softplus(x, beta, threshold), bwd)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + |x|)``."""
+    return _unary("DivBackward0", input, lambda x: x / (1.0 + np.abs(x)),
+                  lambda g, x, y: g / ((1.0 + np.abs(x)) ** 2))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)``."""
+    return _unary("SubBackward0", input, lambda x: x - np.tanh(x),
+                  lambda g, x, y: g * np.tanh(x) ** 2)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``x`` where ``x > threshold``, else ``value``."""
+    th = threshold
+    return _act("ThresholdBackward0",
+                lambda x: np.where(x > th, x, value).astype(x.dtype, copy=False),
+                lambda g, x, y: np.where(x > th, g, 0.0).astype(g.dtype), input, inplace)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place ``threshold``."""
+    return globals()["threshold"](input, threshold, value, inplace=True)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x)) = -softplus(-x)``."""
+    return _unary("LogSigmoidBackward0", input,
+                  lambda x: -_softplus(-x), lambda g, x, y: g * _sigmoid(-x))
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """``x`` for ``x > 0``, ``a * x`` otherwise, with one learnt ``a`` per channel (dim 1) or shared."""
+    x, w = input._data, weight._data
+    n = w.size
+    if n != 1:
+        if x.ndim == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = x.shape[1] if x.ndim >= 2 else 1
+        if channels != n:
+            raise RuntimeError("Mismatch of parameter numbers and input channel size. Found parameter"
+                               f" numbers = {n} and channel size = {channels}.")
+    if n == 1:
+        wb = w.reshape(())
+    else:
+        wb = w.reshape((1, n) + (1,) * (x.ndim - 2)) if x.ndim >= 2 else w.reshape(n)
+    out = np.where(x > 0, x, wb * x)
+
+    def vjp(g, needs):
+        gx = np.where(x > 0, g, wb * g) if needs[0] else None
+        gw = None
+        if needs[1]:
+            gxw = np.where(x > 0, 0.0, g * x).astype(g.dtype)
+            if n == 1:
+                gw = np.asarray(gxw.sum(), g.dtype).reshape(w.shape)
+            else:
+                axes = tuple(i for i in range(x.ndim) if i != 1) if x.ndim >= 2 else ()
+                gw = gxw.sum(axis=axes).reshape(w.shape)
+        return gx, gw
+
+    return record(out, "PreluKernelBackward0", vjp, (input, weight), (input, weight))

@@ -1,0 +1,52 @@
+"""Small shared helpers of ``nn.functional``: PyTorch's dtype names, graph checks, broadcasting.
+
+Error messages quote PyTorch's own names for scalar types (``Float``, ``Long``, or the C++
+spelling ``long int`` in matmul errors), so the tables here map NumPy dtype names to them.
+``_needs_graph`` answers the question every primitive asks before it records a node: is grad
+mode on, and does any input require a gradient?  ``_broadcast_shape`` mirrors PyTorch's
+broadcasting check so that a mismatch is reported with PyTorch's message, at the call that
+was wrong.
+
+Example:
+    >>> import numpy as np
+    >>> _tname(np.zeros(2, np.int64)), _broadcast_shape((3, 1), (4,))
+    ('Long', (3, 4))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numtorch.autograd.grad_mode import _state as _grad_state
+
+_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+         "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _tname(a: np.ndarray) -> str:
+    """PyTorch's scalar-type name of an array (``Float``, ``Long``...)."""
+    return _TYPE[a.dtype.name]
+
+
+def _needs_graph(*ts) -> bool:
+    return _grad_state[0] and any(t is not None and t._requires_grad for t in ts)
+
+
+def _broadcast_shape(a: tuple, b: tuple) -> tuple:
+    """The broadcast of two shapes, or PyTorch's RuntimeError naming the first clash."""
+    if a == b:
+        return a
+    n = max(len(a), len(b))
+    out = []
+    for i in range(n):
+        sa = a[i - n + len(a)] if i - n + len(a) >= 0 else 1
+        sb = b[i - n + len(b)] if i - n + len(b) >= 0 else 1
+        if sa != sb and sa != 1 and sb != 1:
+            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) "
+                               f"at non-singleton dimension {i}")
+        out.append(sb if sa == 1 else sa)
+    return tuple(out)
+
+
+_CNAME = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
+          "int32": "int"}

@@ -1,0 +1,147 @@
+"""Normalisation layers' maths: ``layer_norm`` and ``batch_norm``.
+
+Both compute ``y = (x - mean) / sqrt(var + eps) * w + b`` with the biased variance; they differ
+in which elements share a statistic.  ``layer_norm`` normalises each sample over its trailing
+``normalized_shape`` dims; ``batch_norm`` normalises each channel (dim 1) over the batch and
+every spatial dim, and in training moves the running statistics towards the batch's
+(``running = (1 - momentum) running + momentum batch``, the variance unbiased there).
+Both are primitives with the gradient of NOTE [ the normalisation gradient ].
+
+Example:
+    >>> import numtorch
+    >>> x = numtorch.tensor([[1.0, 2.0], [3.0, 6.0]])
+    >>> [[round(v, 3) for v in row] for row in batch_norm(x, None, None, training=True).tolist()]
+    [[-1.0, -1.0], [1.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numtorch._ops._core import record
+from numtorch._tensor import Tensor, _wrap
+
+from ._helpers import _needs_graph
+
+
+def _normalize_over(x: np.ndarray, axes: tuple, eps: float):
+    """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance), with its pieces."""
+    mean = x.mean(axis=axes, keepdims=True)
+    xc = x - mean
+    var = (xc * xc).mean(axis=axes, keepdims=True)
+    rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+    return xc * rstd, rstd, mean, var
+
+
+def _affine_norm(name: str, input: Tensor, weight, bias, xhat, rstd, w_b, b_b, axes, stat_axes,
+                 batch_stats: bool) -> Tensor:
+    """Record ``y = xhat * w + b`` where ``xhat`` is ``input`` normalised over ``axes``.
+
+    NOTE [ the normalisation gradient ]
+    With ``gh = g * w`` and ``n`` elements per statistic, the gradient through the batch
+    statistics is ``rstd * (gh - mean(gh) - xhat * mean(gh * xhat))``; with fixed (running)
+    statistics it is just ``gh * rstd``.  ``w`` and ``b`` get ``sum(g * xhat)`` and ``sum(g)``
+    over every axis but their own.
+    """
+    out = xhat * w_b if w_b is not None else xhat
+    if b_b is not None:
+        out = out + b_b
+    out = out.astype(input._data.dtype, copy=False)
+    ins = tuple(t for t in (input, weight, bias) if t is not None)
+    if not _needs_graph(*ins):
+        return _wrap(out)
+    has_w, has_b = weight is not None, bias is not None
+
+    def vjp(g, needs):
+        res = [None]
+        if needs[0]:
+            gh = g * w_b if has_w else g
+            if batch_stats:
+                res[0] = rstd * (gh - gh.mean(axis=axes, keepdims=True)
+                                 - xhat * (gh * xhat).mean(axis=axes, keepdims=True))
+            else:
+                res[0] = gh * rstd
+        if has_w:
+            res.append((g * xhat).sum(axis=stat_axes).reshape(weight._data.shape)
+                       if needs[1] else None)
+        if has_b:
+            res.append(g.sum(axis=stat_axes).reshape(bias._data.shape) if needs[-1] else None)
+        return tuple(res)
+
+    return record(out, name, vjp, ins, ins)
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the trailing ``normalized_shape`` dims: ``(x - mean) / sqrt(var + eps) * w + b``.
+
+    ``var`` is the biased variance (divided by the number of elements normalised).
+
+    Example:
+        >>> import numtorch
+        >>> [round(v, 4) for v in layer_norm(numtorch.tensor([[1.0, 3.0]]), (2,))[0].tolist()]
+        [-1.0, 1.0]
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    x = input._data
+    k = len(shape)
+    if x.ndim < k or x.shape[x.ndim - k:] != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size{list(x.shape)}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and p._data.shape != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got "
+                               f"{name} of shape {list(p._data.shape)} and normalized_shape = "
+                               f"{list(shape)}")
+    axes = tuple(range(x.ndim - k, x.ndim))
+    xhat, rstd, _, _ = _normalize_over(x, axes, eps)
+    return _affine_norm("NativeLayerNormBackward0", input, weight, bias, xhat, rstd,
+                        None if weight is None else weight._data,
+                        None if bias is None else bias._data, axes, tuple(range(x.ndim - k)), True)
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (dim 1) over the batch and any trailing dims.
+
+    In training, the batch's mean and biased variance normalise the input, and the running
+    statistics (when given) move towards the batch's mean and unbiased variance:
+    ``running = (1 - momentum) * running + momentum * batch``.  Otherwise the running
+    statistics normalise.
+    """
+    x = input._data
+    if training:
+        size = input.shape
+        n = size[0]
+        for s in size[2:]:
+            n *= s
+        if n == 1:
+            raise ValueError("Expected more than 1 value per channel when training, got input size "
+                             f"{size}")
+        if eps <= 0.0:
+            raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    c = x.shape[1] if x.ndim > 1 else 1
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and t._data.size != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t._data.size}")
+    axes = (0,) + tuple(range(2, x.ndim))
+    cshape = (1, c) + (1,) * (x.ndim - 2)
+    use_batch = training or running_mean is None or running_var is None
+    if use_batch:
+        xhat, rstd, mean, var = _normalize_over(x, axes, eps)
+        if training and running_mean is not None and running_var is not None:
+            cnt = x.size // c
+            unbiased = var.reshape(c) * (cnt / max(cnt - 1, 1))
+            rm, rv = running_mean._data, running_var._data
+            np.copyto(rm, rm * (1 - momentum) + mean.reshape(c) * momentum, casting="unsafe")
+            np.copyto(rv, rv * (1 - momentum) + unbiased * momentum, casting="unsafe")
+            running_mean._bump()
+            running_var._bump()
+    else:
+        rstd = (1.0 / np.sqrt(running_var._data.reshape(cshape) + eps)).astype(x.dtype, copy=False)
+        xhat = (x - running_mean._data.reshape(cshape)).astype(x.dtype, copy=False) * rstd
+    return _affine_norm("NativeBatchNormBackward0", input, weight, bias, xhat, rstd,
+                        None if weight is None else weight._data.reshape(cshape),
+                        None if bias is None else bias._data.reshape(cshape), axes, axes, use_batch)
