@@ -15,7 +15,8 @@ normal, n < 16 or   per element, Box-Muller in double with the second value of
 non-contiguous      each pair cached in the generator (see ``normal_serial``)
 normal, n >= 16     fill with uniforms, transform blocks of 16 (see ``normal_fill``);
 contiguous          float32 with the AVX2 polynomials, float16 via float32
-randperm            Fisher-Yates: swap ``i`` with ``i + w % (n-i)``
+randperm            Fisher-Yates: swap ``i`` with ``i + w % (n-i)`` (in
+                    ``numtorch._random_perm``, with the variant for huge ``n``)
 bernoulli(p)        ``u < p``, ``u`` a 53-bit double (24-bit float for float ``p``
                     tensors)
 exponential         ``-1/lambda * log1p(-u)``
@@ -31,6 +32,7 @@ import numpy as np
 
 from ._random_engine import MT19937
 from ._random_math import fma32, fma64, libm, log_ps, sincos_ps
+from ._random_perm import randperm
 
 __all__ = [
     "uniform_float", "uniform_double", "uniform", "normal", "normal_serial", "normal_fill",
@@ -197,18 +199,6 @@ def random_bits(eng: MT19937, n: int, dt: np.dtype) -> np.ndarray:
 def random_full_range(eng: MT19937, n: int, dt: np.dtype) -> np.ndarray:
     """``random_(-2**63, None)``: a 64-bit word reinterpreted as int64, cast to ``dt``."""
     return eng.words64(n).view(np.int64).astype(dt)
-
-
-def randperm(eng: MT19937, n: int) -> np.ndarray:
-    """A permutation of ``range(n)`` by Fisher-Yates: step ``i`` swaps ``i`` and ``i + w % (n-i)``."""
-    if n < 2:
-        return np.arange(n, dtype=np.int64)
-    steps = np.arange(n - 1, dtype=np.int64)
-    z = (eng.words(n - 1) % (n - steps).astype(_u64)).astype(np.int64) + steps
-    p = list(range(n))
-    for i, j in enumerate(z.tolist()):
-        p[i], p[j] = p[j], p[i]
-    return np.array(p, dtype=np.int64)
 
 
 # ---- other distributions ----------------------------------------------------------------

@@ -94,6 +94,11 @@ def test_pil_to_tensor():
     same(F.pil_to_tensor(Image.fromarray(U8[..., 1])), U8[None, ..., 1].copy())
     with pytest.raises(TypeError, match=r"^pic should be PIL Image. Got <class 'numpy.ndarray'>$"):
         F.pil_to_tensor(U8)
+    # 16-bit PIL images hold uint16, a dtype numtorch's tensors do not have: a clear error
+    with pytest.raises(TypeError, match=r"^can't convert np.ndarray of type numpy.uint16"):
+        F.pil_to_tensor(Image.fromarray(np.array([[1, 600]], np.uint16)))
+    with pytest.raises(TypeError, match=r"^can't convert np.ndarray of type numpy.uint16"):
+        F.to_tensor(np.zeros((2, 2, 1), np.uint16))
 
 
 # --------------------------------------------------------------------------- to_pil_image

@@ -150,7 +150,7 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
     while heap:
         _, _, node = heapq.heappop(heap)
         g = buffers.pop(node, None)
-        if g is not None and type(g) is not np.ndarray:
+        if isinstance(g, np.generic):  # NumPy gives scalars for 0-d results
             g = np.array(g)
         if g is None or (needed is not None and node not in needed):
             for nxt in node.edges:  # nothing below needs this branch: only release its dependants
@@ -207,7 +207,7 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
                     heapq.heappush(heap, (-nxt.seq, id(nxt), nxt))
 
     for entry in leaves.values():  # NumPy returns scalars for 0-d results: a .grad is always an array
-        if type(entry[1]) is not np.ndarray:
+        if isinstance(entry[1], np.generic):
             entry[1] = np.array(entry[1])
     counts: dict = {}
     for _, g in leaves.values():
@@ -219,7 +219,7 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
                 res = hook(_wrap(g))
                 if res is not None:
                     g = res._data
-        if type(g) is not np.ndarray:
+        if isinstance(g, np.generic):
             g = np.array(g)
         if leaf_targets is not None:
             idx = leaf_targets.get(id(t))

@@ -118,6 +118,8 @@ class Faulty:
                 raise ValueError(f"bad sample {i}")
             if self.how == "keyerror":
                 raise KeyError(i)
+            if self.how == "exit":
+                os._exit(3)
             if self.how == "hang":
                 time.sleep(30)  # until the test kills this worker or times out on it
         return i
@@ -219,10 +221,25 @@ def test_killed_worker_is_reported():
     os.kill(pids[1], signal.SIGKILL)
     with pytest.raises(RuntimeError) as caught:
         next(it)
-    message = str(caught.value)
-    assert message.startswith("DataLoader worker (pid ")
-    assert message.endswith(") is killed by signal: Killed. ")
-    assert int(message.split("(pid ")[1].split(")")[0]) == pids[1]
+    # PyTorch's pair of messages, as its own loader raises them in this situation
+    assert str(caught.value) == f"DataLoader worker (pid(s) {pids[1]}) exited unexpectedly"
+    assert isinstance(caught.value.__cause__, RuntimeError)
+    assert str(caught.value.__cause__) == (
+        f"DataLoader worker (pid {pids[1]}) is killed by signal: Killed. ")
+    del it
+    assert all(gone(pid) for pid in pids)
+
+
+def test_worker_exit_code_is_reported():
+    loader = ndata.DataLoader(Faulty(1, "exit"), num_workers=2)
+    it = iter(loader)
+    pids = loader_pids(it)
+    with pytest.raises(RuntimeError) as caught:
+        list(it)
+    assert str(caught.value) == f"DataLoader worker (pid(s) {pids[1]}) exited unexpectedly"
+    assert str(caught.value.__cause__) == (
+        f"DataLoader worker (pid {pids[1]}) exited unexpectedly with exit code 3. Details are "
+        "lost due to multiprocessing. Rerunning with num_workers=0 may give better error trace.")
     del it
     assert all(gone(pid) for pid in pids)
 

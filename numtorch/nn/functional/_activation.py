@@ -29,6 +29,7 @@ from numtorch._ops._core import record
 from numtorch._tensor import Tensor
 
 from ._elementwise import _act, _erf, _sigmoid, _softplus, _unary
+from ._helpers import _float_of, _kernel_error, _require_float, _tname
 
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -37,6 +38,8 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(x, 0)``; its gradient passes where the output is positive."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
     return _act("ReluBackward0", lambda x: np.maximum(x, 0), lambda g, x, y: g * (y > 0),
                 input, inplace)
 
@@ -56,6 +59,11 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     """``clip(x, min_val, max_val)``; gradient 1 strictly inside the interval, else 0."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    dt = input._data.dtype
+    if dt == np.bool_:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if dt.kind == "u" and (min_val < 0 or max_val < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     fwd, bwd = _hardtanh_fns(min_val, max_val)
     return _act("HardtanhBackward0", fwd, bwd, input, inplace)
 
@@ -72,6 +80,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` for ``x > 0``, ``negative_slope * x`` otherwise."""
+    _require_float(input, "leaky_relu_cpu")
     s = negative_slope
     return _act("LeakyReluBackward0", lambda x: np.where(x > 0, x, x * s),
                 lambda g, x, y: np.where(x > 0, g, g * s), input, inplace)
@@ -84,6 +93,7 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 def _elu(input: Tensor, neg: float, pos: float, ipt: float, inplace: bool) -> Tensor:
     """The ELU family: ``pos * x`` for ``x > 0``, ``neg * (exp(ipt * x) - 1)`` otherwise."""
+    _require_float(input, "elu_cpu")
     def fwd(x):
         with np.errstate(over="ignore"):
             return np.where(x > 0, x * pos, np.expm1(x * ipt) * neg).astype(x.dtype, copy=False)
@@ -145,11 +155,13 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
             return g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * d)
     else:
         raise RuntimeError("approximate argument must be either none or tanh.")
+    _require_float(input, "GeluKernelImpl")
     return _unary("GeluBackward0", input, fwd, bwd)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * sigmoid(x)`` (swish)."""
+    _require_float(input, "silu_cpu")
     def bwd(g, x, y):
         s = _sigmoid(x)
         return g * (s * (1.0 + x * (1.0 - s)))
@@ -159,6 +171,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * tanh(softplus(x))``."""
+    _require_float(input, "mish_cpu")
     def bwd(g, x, y):
         t = np.tanh(_softplus(x))
         return g * (t + x * _sigmoid(x) * (1.0 - t * t))
@@ -167,17 +180,18 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    """``1 / (1 + exp(-x))``; gradient ``y (1 - y)``."""
-    return _unary("SigmoidBackward0", input, _sigmoid, lambda g, x, y: g * (y * (1.0 - y)), False)
+    """``1 / (1 + exp(-x))``; gradient ``y (1 - y)``.  Integer inputs give the default float dtype."""
+    return _unary("SigmoidBackward0", _float_of(input), _sigmoid, lambda g, x, y: g * (y * (1.0 - y)), False)
 
 
 def tanh(input: Tensor) -> Tensor:
-    """``tanh(x)``; gradient ``1 - y^2``."""
-    return _unary("TanhBackward0", input, np.tanh, lambda g, x, y: g * (1.0 - y * y), False)
+    """``tanh(x)``; gradient ``1 - y^2``.  Integer inputs give the default float dtype."""
+    return _unary("TanhBackward0", _float_of(input), np.tanh, lambda g, x, y: g * (1.0 - y * y), False)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """``relu6(x + 3) / 6``."""
+    _require_float(input, "hardsigmoid_cpu")
     return _act("HardsigmoidBackward0",
                 lambda x: (np.clip(x + 3.0, 0.0, 6.0) / 6.0).astype(x.dtype, copy=False),
                 lambda g, x, y: np.where((x > -3.0) & (x < 3.0), g / 6.0, 0.0).astype(g.dtype),
@@ -186,6 +200,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * relu6(x + 3) / 6``."""
+    _require_float(input, "hardswish_cpu")
     def bwd(g, x, y):
         return np.where(x < -3.0, 0.0, np.where(x <= 3.0, g * (x / 3.0 + 0.5), g)).astype(g.dtype)
 
@@ -196,6 +211,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta x)) / beta``, linear where ``beta x > threshold``."""
+    _require_float(input, "softplus_cpu")
     def bwd(g, x, y):
         with np.errstate(over="ignore"):
             z = np.exp(x * beta)
@@ -206,18 +222,26 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 def softsign(input: Tensor) -> Tensor:
     """``x / (1 + |x|)``."""
-    return _unary("DivBackward0", input, lambda x: x / (1.0 + np.abs(x)),
+    if input._data.dtype == np.bool_:
+        raise _kernel_error("abs_cpu", input._data)
+    return _unary("DivBackward0", _float_of(input), lambda x: x / (1.0 + np.abs(x)),
                   lambda g, x, y: g / ((1.0 + np.abs(x)) ** 2))
 
 
 def tanhshrink(input: Tensor) -> Tensor:
     """``x - tanh(x)``."""
-    return _unary("SubBackward0", input, lambda x: x - np.tanh(x),
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    return _unary("SubBackward0", _float_of(input), lambda x: x - np.tanh(x),
                   lambda g, x, y: g * np.tanh(x) ** 2)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """``x`` where ``x > threshold``, else ``value``."""
+    if input._data.dtype == np.bool_:
+        raise _kernel_error("threshold_cpu", input._data)
     th = threshold
     return _act("ThresholdBackward0",
                 lambda x: np.where(x > th, x, value).astype(x.dtype, copy=False),
@@ -231,6 +255,7 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
 
 def logsigmoid(input: Tensor) -> Tensor:
     """``log(sigmoid(x)) = -softplus(-x)``."""
+    _require_float(input, "log_sigmoid_cpu")
     return _unary("LogSigmoidBackward0", input,
                   lambda x: -_softplus(-x), lambda g, x, y: g * _sigmoid(-x))
 
@@ -238,6 +263,9 @@ def logsigmoid(input: Tensor) -> Tensor:
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``x`` for ``x > 0``, ``a * x`` otherwise, with one learnt ``a`` per channel (dim 1) or shared."""
     x, w = input._data, weight._data
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {_tname(x)} and {_tname(w)}")
+    _require_float(input, "prelu_cpu")
     n = w.size
     if n != 1:
         if x.ndim == 0:

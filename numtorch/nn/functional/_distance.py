@@ -22,14 +22,18 @@ import math
 import numpy as np
 
 from numtorch._ops._core import NOSAVE, record
+from numtorch._dtype import from_np
 from numtorch._tensor import Tensor, _wrap_dim
 
-from ._helpers import _broadcast_shape
+from ._helpers import _broadcast_shape, _promote, _tname
 
 
 def _vector_norm(input: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
     """``(sum |x|^p)^(1/p)`` along ``dim``; the gradient is 0 where the norm is 0."""
     x = input._data
+    if x.dtype.kind != "f":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_tname(x)}")
     ax = _wrap_dim(dim, x.ndim)
     a = np.abs(x)
     if p == 2:
@@ -83,10 +87,14 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     Each input is divided by its own norm first, which keeps the result within [-1, 1].
     """
     shape = _broadcast_shape(tuple(x1.shape), tuple(x2.shape))
-    if x1._data.dtype.kind != "f":
-        x1 = x1.float()
-    if x2._data.dtype.kind != "f":
-        x2 = x2.float()
+    common = _promote(x1._data.dtype, x2._data.dtype)
+    if common.kind != "f":
+        raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
+                           f"{_tname(np.empty((), common))}")
+    if x1._data.dtype != common:
+        x1 = x1.to(from_np(common))
+    if x2._data.dtype != common:
+        x2 = x2.to(from_np(common))
     if tuple(x1.shape) != shape:
         x1 = x1.expand(shape)
     if tuple(x2.shape) != shape:

@@ -21,6 +21,7 @@ import numpy as np
 from numtorch._tensor import Tensor
 
 from ._elementwise import _inplace, _unary
+from ._helpers import _tname
 
 
 def _check_p(p: float) -> None:
@@ -31,6 +32,8 @@ def _check_p(p: float) -> None:
 def _masked(input: Tensor, noise_shape: tuple, p: float, inplace: bool) -> Tensor:
     """``input * noise`` with ``noise ~ Bernoulli(1 - p) / (1 - p)`` drawn as PyTorch draws it."""
     x = input._data
+    if x.dtype.kind != "f" and p != 1.0:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {_tname(x)}")
     if p == 1.0:
         noise = np.zeros(noise_shape, x.dtype)
     else:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from numtorch._dtype import as_np, from_np, get_default_dtype, promote_types
 from numtorch.autograd.grad_mode import _state as _grad_state
 
 _TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
@@ -26,6 +27,29 @@ _TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "L
 def _tname(a: np.ndarray) -> str:
     """PyTorch's scalar-type name of an array (``Float``, ``Long``...)."""
     return _TYPE[a.dtype.name]
+
+
+def _kernel_error(kernel: str, a: np.ndarray) -> NotImplementedError:
+    """PyTorch's error for a kernel that has no version for ``a``'s dtype (ints, bools)."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{_tname(a)}\'')
+
+
+def _require_float(input, kernel: str) -> None:
+    """Raise ``_kernel_error`` unless ``input`` is floating point: most nn kernels are."""
+    if input._data.dtype.kind != "f":
+        raise _kernel_error(kernel, input._data)
+
+
+def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """PyTorch's type promotion of two array dtypes (``int64`` with ``float32`` is ``float32``)."""
+    return as_np(promote_types(from_np(a), from_np(b)))
+
+
+def _float_of(input):
+    """``input`` itself if floating point, else cast to the default dtype (as ``sigmoid`` does)."""
+    if input._data.dtype.kind == "f":
+        return input
+    return input.to(get_default_dtype())
 
 
 def _needs_graph(*ts) -> bool:

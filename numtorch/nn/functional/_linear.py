@@ -39,6 +39,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         [[2.0, 2.0, 2.0]]
     """
     x, w = input._data, weight._data
+    if x.ndim == 0 or w.ndim == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
+                           f"{x.ndim}D and {w.ndim}D")
     if x.dtype != w.dtype:
         raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
                            f"{_CNAME.get(x.dtype.name, x.dtype.name)} != "
@@ -62,6 +65,12 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
         weight: ``(out_features, in1_features, in2_features)``; bias: ``(out_features,)``.
     """
     a, c, w = input1._data, input2._data, weight._data
+    ins = (input1, input2, weight) + (() if bias is None else (bias,))
+    if len({t._data.dtype for t in ins}) > 1:
+        names = ("input1", "input2", "weight", "bias")
+        got = ", ".join(f"{n}: {_CNAME.get(t._data.dtype.name, t._data.dtype.name)}"
+                        for n, t in zip(names, ins))
+        raise RuntimeError(f"All tensors must have the same dtype, got {got}")
     if w.ndim != 3:
         raise RuntimeError(f"bilinear(): weight must be three-dimensional, but got {w.ndim}")
     if a.ndim != c.ndim:
@@ -90,5 +99,4 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
         gb = g2.sum(0) if len(needs) > 3 and needs[3] else None
         return ga, gc, gw, gb
 
-    ins = (input1, input2, weight) + (() if bias is None else (bias,))
     return record(out.reshape(lead + (w.shape[0],)), "AddBackward0", vjp, ins, ins)

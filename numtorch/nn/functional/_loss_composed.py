@@ -47,6 +47,8 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
                 "major release.", stacklevel=2)
         if reduction not in _REDUCTIONS + ("batchmean",):
             raise ValueError(f"{reduction} is not a valid value for reduction")
+    if input._data.dtype.kind not in "fc" or target._data.dtype.kind not in "fc":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         l = target.exp() * (target - input)
     elif target._requires_grad:

@@ -27,7 +27,7 @@ import numpy as np
 from numtorch._ops._core import record
 from numtorch._tensor import Tensor, _wrap
 
-from ._helpers import _needs_graph, _tname
+from ._helpers import _kernel_error, _needs_graph, _tname
 from ._reduction import _check_reduction
 from ._softmax import _log_softmax
 
@@ -124,9 +124,12 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
 def _nll(input, target, weight, ignore_index, reduction, prefix):
     x0, t0 = input._data, target._data
     w = weight._data if weight is not None else None
+    x, t, tshape = _nll_shapes(x0, t0, w, prefix)
     if w is not None and w.dtype != x0.dtype:
         raise RuntimeError(f"expected scalar type {_tname(x0)} but found {_tname(w)}")
-    x, t, tshape = _nll_shapes(x0, t0, w, prefix)
+    if x0.dtype.kind != "f":
+        raise _kernel_error("nll_loss_out_frame" if x0.ndim <= 2 else "nll_loss2d_forward_out_frame",
+                            x0)
     # classes last, one row per target: (N, C, d1..dk) -> (N * d1..dk, C)
     xm = np.moveaxis(x, 1, -1) if x.ndim > 2 else x
     x2 = xm.reshape(-1, x.shape[1])

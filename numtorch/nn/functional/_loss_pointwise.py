@@ -28,7 +28,7 @@ from numtorch._ops._core import record
 from numtorch._tensor import Tensor, _wrap
 
 from ._elementwise import _sigmoid, _softplus
-from ._helpers import _broadcast_shape, _needs_graph
+from ._helpers import _broadcast_shape, _kernel_error, _needs_graph, _promote, _tname
 from ._reduction import _check_reduction, _expand_grad, _reduce_array, _reduce_tensor
 
 
@@ -41,11 +41,17 @@ def _size_warning(input: Tensor, target: Tensor) -> None:
 
 
 def _pointwise_loss(name: str, input: Tensor, target: Tensor, reduction: str, fwd, bwd,
-                    extra: tuple = ()) -> Tensor:
-    """Reduce ``fwd(x, t, *extra)`` and record ``bwd(gl, x, t, *extra) -> (gx, gt)``."""
+                    extra: tuple = (), kernel: str | None = None) -> Tensor:
+    """Reduce ``fwd(x, t, *extra)`` and record ``bwd(gl, x, t, *extra) -> (gx, gt)``.
+
+    Input and target are promoted to a common dtype as PyTorch promotes them; ``kernel`` names
+    the kernel PyTorch reports missing when that dtype is not floating point.
+    """
     x, t = input._data, target._data
     _broadcast_shape(x.shape, t.shape)
-    dt = np.result_type(x.dtype, t.dtype) if t.dtype.kind == "f" else x.dtype
+    dt = _promote(x.dtype, t.dtype)
+    if kernel is not None and dt.kind != "f":
+        raise _kernel_error(kernel, np.empty((), dt))
     if x.dtype != dt:
         x = x.astype(dt)
     if t.dtype != dt:
@@ -85,7 +91,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         return d, -d
 
     return _pointwise_loss("MseLossBackward0", input, target, reduction,
-                           lambda x, t: (x - t) ** 2, bwd)
+                           lambda x, t: (x - t) ** 2, bwd, kernel="mse_cpu")
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
@@ -95,6 +101,10 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     _size_warning(input, target)
     if weight is not None:
         return _reduce_tensor(weight * (input - target).abs(), reduction)
+    dt = _promote(input._data.dtype, target._data.dtype)
+    if reduction == "mean" and dt.kind != "f":
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {_tname(np.empty((), dt))}")
 
     def bwd(g, x, t):
         d = g * np.sign(x - t)
@@ -123,7 +133,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
         r = g * np.where(np.abs(d) < beta, d / beta, np.sign(d)).astype(x.dtype, copy=False)
         return r, -r
 
-    return _pointwise_loss("SmoothL1LossBackward0", input, target, reduction, fwd, bwd)
+    return _pointwise_loss("SmoothL1LossBackward0", input, target, reduction, fwd, bwd,
+                           kernel="smooth_l1_cpu")
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
@@ -144,9 +155,11 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
         return r, -r
 
     if weight is not None:
-        l = _pointwise_loss("HuberLossBackward0", input, target, "none", fwd, bwd)
+        l = _pointwise_loss("HuberLossBackward0", input, target, "none", fwd, bwd,
+                            kernel="huber_cpu")
         return _reduce_tensor(l * weight, reduction)
-    return _pointwise_loss("HuberLossBackward0", input, target, reduction, fwd, bwd)
+    return _pointwise_loss("HuberLossBackward0", input, target, reduction, fwd, bwd,
+                           kernel="huber_cpu")
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -157,10 +170,13 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
                          "size.")
-    x = input._data
+    x, t = input._data, target._data
+    if t.dtype != x.dtype:
+        raise RuntimeError(f"Found dtype {_tname(t)} but expected {_tname(x)}")
+    if x.dtype.kind != "f":
+        raise _kernel_error("binary_cross_entropy", x)
     if x.size and (x.min() < 0 or x.max() > 1):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    t = target._data
     if t.size and (t.min() < 0 or t.max() > 1):
         raise RuntimeError("all elements of target should be between 0 and 1")
     if weight is not None:
@@ -209,6 +225,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     if target._data.shape != input._data.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
+    x, t = input._data, target._data
+    if x.dtype.kind != "f":
+        raise _kernel_error("log_sigmoid_cpu", x)
+    if t.dtype.kind != "f":
+        raise RuntimeError(f"result type {_tname(x)} can't be cast to the desired output type "
+                           f"{_tname(t)}")
 
     def fwd(x, t, *ex):
         sp = _softplus(-x)  # log(1 + exp(-x)) = -log sigmoid(x)

@@ -21,7 +21,7 @@ import numpy as np
 from numtorch._ops._core import record
 from numtorch._tensor import Tensor, _wrap
 
-from ._helpers import _needs_graph
+from ._helpers import _needs_graph, _require_float
 
 
 def _normalize_over(x: np.ndarray, axes: tuple, eps: float):
@@ -84,6 +84,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     """
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     x = input._data
+    _require_float(input, "LayerNormKernelImpl")
     k = len(shape)
     if x.ndim < k or x.shape[x.ndim - k:] != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
@@ -126,6 +127,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                     ("weight", weight), ("bias", bias)):
         if t is not None and t._data.size != c:
             raise RuntimeError(f"{name} should contain {c} elements not {t._data.size}")
+    if not training:
+        for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+            if t is None:
+                raise RuntimeError(f"{name} must be defined in evaluation mode")
+    _require_float(input, "batch_norm")
     axes = (0,) + tuple(range(2, x.ndim))
     cshape = (1, c) + (1,) * (x.ndim - 2)
     use_batch = training or running_mean is None or running_var is None

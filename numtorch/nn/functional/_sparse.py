@@ -55,7 +55,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         >>> embedding(numtorch.tensor([2, 0]), numtorch.arange(6.0).reshape(3, 2)).tolist()
         [[4.0, 5.0], [0.0, 1.0]]
     """
-    n = weight.shape[0]
+    n = weight.shape[0] if weight._data.ndim else 0
     if padding_idx is not None:
         if padding_idx > 0:
             if padding_idx >= n:
@@ -66,6 +66,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
             padding_idx = n + padding_idx
     else:
         padding_idx = -1
+    if weight._data.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
     idx = input._data
     if idx.dtype not in (np.int64, np.int32):
         raise RuntimeError(

@@ -12,8 +12,10 @@ Failures are reported where the user is, in the main process:
 * an exception in a worker comes back wrapped and is raised again with its traceback;
 * a worker that dies (killed by a signal, or exits) is noticed while waiting for a
   batch: the main process polls the result queue in short slices and checks the
-  workers' exit codes between slices, raising PyTorch's messages
-  ("DataLoader worker (pid N) is killed by signal: Killed. ");
+  workers' exit codes between slices, raising PyTorch's pair of messages,
+  "DataLoader worker (pid(s) N) exited unexpectedly" caused by
+  "DataLoader worker (pid N) is killed by signal: Killed. " (or "... exited
+  unexpectedly with exit code C. ...");
 * ``timeout > 0`` bounds the wait for each batch.
 
 Shutdown (end of the epoch, iterator garbage-collected, or interpreter exit) sets the
@@ -229,18 +231,23 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     # -- receiving -----------------------------------------------------------------------
 
     def _check_workers(self) -> None:
-        """Raise if a worker has died (NOTE [ Multi-process loading ])."""
-        for w in self._workers:
-            message = _death_message(w)
-            if message is not None:
-                self._shutdown_workers()
-                raise RuntimeError(message)
-        gone = [w for i, w in enumerate(self._workers)
-                if self._workers_status[i] and not w.is_alive()]
-        if gone:
-            self._shutdown_workers()
-            pids = ", ".join(str(w.pid) for w in gone)
-            raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
+        """Raise if a worker has died (NOTE [ Multi-process loading ]).
+
+        As in PyTorch, a worker still expected to answer that is gone gives
+        "... (pid(s) N) exited unexpectedly", raised from the reason it died when it died
+        abnormally; an abnormal death of any other worker is raised on its own.
+        """
+        failed = [w for i, w in enumerate(self._workers)
+                  if self._workers_status[i] and not w.is_alive()]
+        reason = next(filter(None, map(_death_message, self._workers)), None)  # after is_alive
+        if not failed and reason is None:
+            return
+        self._shutdown_workers()
+        cause = None if reason is None else RuntimeError(reason)
+        if not failed:
+            raise cause
+        pids = ", ".join(str(w.pid) for w in failed)
+        raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly") from cause
 
     def _get_data(self):
         """The next message from any worker, honouring ``timeout`` and worker deaths."""

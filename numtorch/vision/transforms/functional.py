@@ -95,6 +95,7 @@ def to_tensor(pic: Any) -> Tensor:
         out = img.astype(default_float, order="C")
         np.divide(out, default_float.type(255), out=out)
         return _wrap(out)
+    _dtype.from_np(img.dtype)  # an ndarray of a dtype no Tensor has: PyTorch's TypeError
     return _wrap(np.array(img, order="C"))
 
 
@@ -103,6 +104,7 @@ def pil_to_tensor(pic: Any) -> Tensor:
     if not _pil.is_pil_image(pic):
         raise TypeError(f"pic should be PIL Image. Got {type(pic)}")
     arr = np.array(pic, copy=True)
+    _dtype.from_np(arr.dtype)  # e.g. mode I;16 (uint16): PyTorch's TypeError, not a broken tensor
     arr = arr.reshape(pic.size[1], pic.size[0], len(pic.getbands()))
     return _wrap(arr.transpose((2, 0, 1)))
 
