@@ -60,6 +60,8 @@ class Generator:
 
     def __init__(self, device="cpu"):
         d = device if isinstance(device, _device) else _device(device)
+        if d.type not in ("cpu", "cuda"):
+            raise RuntimeError(f"{d.type.upper()} device type not an accelerator.")
         if d.type != "cpu":
             raise RuntimeError(
                 "Cannot get CUDA generator without ATen_cuda library. PyTorch splits its backend "
@@ -129,6 +131,5 @@ def resolve(generator, who: str) -> MT19937:
     if generator is None:
         return default_generator._engine
     if not isinstance(generator, Generator):
-        raise TypeError(f"{who}() received an invalid combination of arguments - got "
-                        f"generator={type(generator).__name__}, but expected a torch.Generator")
+        raise TypeError(f"{who}(): argument 'generator' must be torch.Generator, not {type(generator).__name__}")
     return generator._engine

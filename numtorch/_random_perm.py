@@ -48,23 +48,30 @@ __all__ = ["randperm", "SMALL_LIMIT"]
 SMALL_LIMIT = 0xFFFFFFFF // 20  # PyTorch: n < uint32 max / 20 keeps the 32-bit shuffle
 
 
+def _stable_order(z: np.ndarray) -> np.ndarray:
+    """``argsort(z, kind="stable")`` for non-negative ``z``, as a radix sort on 16-bit digits
+    (NumPy sorts 16-bit keys stably in linear time, several times faster than a merge sort)."""
+    order = np.argsort((z & 0xFFFF).astype(np.uint16), kind="stable")
+    for shift in range(16, int(z.max()).bit_length(), 16):
+        digit = ((z[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+    return order
+
+
 def _same_target_links(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``prev[i]``: the last step before ``i`` with the same target (-1 if none);
     ``last[q]``: the last step aiming at ``q`` (-1 if none), for ``q`` in ``range(len(z) + 1)``.
 
-    One sort of the keys ``target * 2**b + step`` (unique, so the order is stable by
-    construction) lists the steps grouped by target and in order within each group.
+    A stable sort by target lists the steps grouped by target, in order within each group.
     """
-    m = z.size + 1
-    b = m.bit_length()
-    key = np.sort((z << b) | np.arange(z.size, dtype=np.int64))
-    zs = key >> b
-    ks = key & ((1 << b) - 1)
+    ks = _stable_order(z)
+    zs = z[ks]
     same = zs[1:] == zs[:-1]
-    prev = np.full(z.size, -1, dtype=np.int64)
-    prev[ks[1:][same]] = ks[:-1][same]
+    prev = np.empty(z.size, dtype=np.int64)
+    prev[ks[0]] = -1
+    prev[ks[1:]] = np.where(same, ks[:-1], -1)
     end = np.append(~same, True)  # the last entry of each target's run
-    last = np.full(m, -1, dtype=np.int64)
+    last = np.full(z.size + 1, -1, dtype=np.int64)
     last[zs[end]] = ks[end]
     return prev, last
 

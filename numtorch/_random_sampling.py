@@ -18,8 +18,18 @@ import numpy as np
 
 from . import _dtype
 from . import _random_recipes as R
-from ._random_generator import resolve
-from ._random_methods import bernoulli_, fill, normal_, num, random_, scalar_name, uniform_
+from ._random_generator import Generator, resolve
+from ._random_methods import (
+    bernoulli_,
+    fill,
+    int_arg,
+    invalid_args,
+    normal_,
+    num,
+    random_,
+    scalar_name,
+    uniform_,
+)
 from ._size import Size, check_device
 from ._tensor import Tensor, _wrap
 
@@ -29,6 +39,8 @@ __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multi
 
 def _size(who: str, size: tuple, kwargs: dict) -> tuple:
     """``size`` given as varargs, as one tuple/list/Size, or as ``size=``; checked."""
+    if not size and "size" not in kwargs:
+        raise invalid_args(who, (), kwargs)
     if "size" in kwargs:
         if size:
             raise TypeError(f"{who}() got multiple values for argument 'size'")
@@ -56,12 +68,19 @@ def _empty(shape: tuple, dtype, out: Tensor | None, device, default=None) -> Ten
     check_device(device)
     if out is not None:
         if dtype is not None and dtype is not out.dtype:
-            raise RuntimeError(f"Expected out tensor to have dtype {dtype}, but got {out.dtype} instead")
+            raise RuntimeError(f"dtype {scalar_name(np.empty(0, _dtype.as_np(dtype)))} does not match dtype "
+                               f"of out parameter ({scalar_name(out._data)})")
         if out._data.shape != shape:
             out._data = np.empty(shape, out._data.dtype)
         return out
     dt = dtype or default or _dtype.get_default_dtype()
     return _wrap(np.empty(shape, _dtype.as_np(dt)))
+
+
+def _check_generator(who: str, args: tuple, kwargs: dict, generator) -> None:
+    """A factory function given a non-Generator ``generator`` matches none of its signatures."""
+    if generator is not None and not isinstance(generator, Generator):
+        raise invalid_args(who, args, dict(kwargs, generator=generator))
 
 
 def _finish(t: Tensor, requires_grad: bool) -> Tensor:
@@ -75,6 +94,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False, pin_memory: bool = False, **kwargs) -> Tensor:
     """Samples of U[0, 1) in a tensor of shape ``size``: float32 from 24-bit words,
     float64 from 53-bit ones (see ``numtorch._random_recipes``)."""
+    _check_generator("rand", size, kwargs, generator)
     t = _empty(_size("rand", size, kwargs), dtype, out, device)
     return _finish(uniform_(t, generator=generator), requires_grad)
 
@@ -82,6 +102,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False, pin_memory: bool = False, **kwargs) -> Tensor:
     """Samples of N(0, 1) in a tensor of shape ``size`` (Box-Muller, PyTorch's layout)."""
+    _check_generator("randn", size, kwargs, generator)
     t = _empty(_size("randn", size, kwargs), dtype, out, device)
     return _finish(normal_(t, generator=generator), requires_grad)
 
@@ -92,6 +113,7 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
 
     Each is ``word % (high - low) + low``; default dtype int64.
     """
+    given = (tuple(args), dict(kwargs))
     args = list(args)
     low = kwargs.pop("low", None)
     high = kwargs.pop("high", None)
@@ -102,23 +124,43 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
         high = args.pop()
     if low is None and args:
         low = args.pop()
-    if size is None or high is None or args or kwargs:
-        got = ", ".join(type(a).__name__ for a in args) or "no size"
-        raise TypeError(f"randint() received an invalid combination of arguments - got ({got}), "
-                        "but expected one of: (int high, tuple of ints size, ...) or "
-                        "(int low, int high, tuple of ints size, ...)")
+    if size is None and len(given[0]) == 2 and not given[1] and all(map(int_arg, given[0])):
+        raise TypeError("randint(): argument 'size' (position 2) must be tuple of ints, not int")
+    if size is None or high is None or args or kwargs or not int_arg(high) or not (
+            low is None or int_arg(low)):
+        raise invalid_args("randint", *given)
     t = _empty(_size("randint", (size,), {}), dtype, out, device, default=_dtype.int64)
     return _finish(random_(t, int(low or 0), int(high), generator=generator), requires_grad)
+
+
+_PERM_FLOAT_LIMIT = {"float16": (2049, "2049", "Half"), "float32": ((1 << 24) + 1, "2^24+1", "Float"),
+                     "float64": ((1 << 53) + 1, "2^53+1", "Double")}
+
+
+def _check_perm_dtype(n: int, a: np.ndarray) -> None:
+    """``n - 1`` must fit the result's dtype, and floats must hold every integer up to it."""
+    if a.dtype == np.bool_:
+        raise NotImplementedError('"randperm" not implemented for \'Bool\'')
+    if a.dtype.kind in "iu" and n - 1 > np.iinfo(a.dtype).max:
+        raise RuntimeError(f"value cannot be converted to type {a.dtype.name}_t without overflow")
+    if a.dtype.name == "float16" and n - 1 > 65504:
+        raise RuntimeError("value cannot be converted to type at::Half without overflow")
+    if a.dtype.kind == "f":
+        limit, text, name = _PERM_FLOAT_LIMIT[a.dtype.name]
+        if n > limit:
+            raise RuntimeError(f"n cannot be greater than {text} for {name} type.")
 
 
 def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """A random permutation of ``0 .. n-1`` (Fisher-Yates on 32-bit words)."""
+    if not int_arg(n):
+        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+    _check_generator("randperm", (n,), {}, generator)
     n = int(n)
     t = _empty(_size("randperm", (n,), {}), dtype, out, device, default=_dtype.int64)
     a = t._data
-    if a.dtype.kind == "f" and n > (1 << {2: 11, 4: 24, 8: 53}[a.dtype.itemsize]):
-        raise RuntimeError(f"n is too large for result tensor type: '{scalar_name(a)}'")
+    _check_perm_dtype(n, a)
     eng = resolve(generator, "randperm")
     fill(t, R.randperm(eng, n).astype(a.dtype))
     return _finish(t, requires_grad)
@@ -130,28 +172,40 @@ def _like(who, input, dtype, device):
     return _empty(tuple(input._data.shape), dtype or input.dtype, None, device)
 
 
-def rand_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
-              memory_format=None) -> Tensor:
+def rand_like(input: Tensor, *, generator=None, dtype=None, layout=None, device=None,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
     """``rand`` with ``input``'s shape and (by default) dtype."""
-    return _finish(uniform_(_like("rand_like", input, dtype, device)), requires_grad)
+    return _finish(uniform_(_like("rand_like", input, dtype, device), generator=generator), requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
-               memory_format=None) -> Tensor:
+def randn_like(input: Tensor, *, generator=None, dtype=None, layout=None, device=None,
+               requires_grad: bool = False, memory_format=None) -> Tensor:
     """``randn`` with ``input``'s shape and (by default) dtype."""
-    return _finish(normal_(_like("randn_like", input, dtype, device)), requires_grad)
+    return _finish(normal_(_like("randn_like", input, dtype, device), generator=generator), requires_grad)
 
 
-def randint_like(input: Tensor, low=0, high=None, *, dtype=None, layout=None, device=None,
+def randint_like(input: Tensor, low=0, high=None, *, generator=None, dtype=None, layout=None, device=None,
                  requires_grad: bool = False, memory_format=None) -> Tensor:
     """``randint`` with ``input``'s shape and dtype: ``randint_like(x, high)`` or ``(x, low, high)``."""
     if high is None:
         low, high = 0, low
     t = _like("randint_like", input, dtype, device)
-    return _finish(random_(t, int(low), int(high)), requires_grad)
+    return _finish(random_(t, low, high, generator=generator), requires_grad)
 
 
 # ---- normal with tensor arguments -------------------------------------------------------
+def _broadcast_shape(a: tuple, b: tuple) -> tuple:
+    """The broadcast shape of ``a`` and ``b``, with PyTorch's error."""
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    for i in reversed(range(n)):
+        x, y = a[i], b[i]
+        if x != y and 1 not in (x, y):
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {i}")
+    return tuple(max(x, y) if 0 not in (x, y) else 0 for x, y in zip(a, b))
+
+
 def normal(*args, generator=None, out=None, dtype=None, layout=None, device=None,
            requires_grad: bool = False, pin_memory: bool = False, **kwargs) -> Tensor:
     """Normal samples; ``mean`` and ``std`` may each be a tensor or a number.
@@ -196,7 +250,7 @@ def normal(*args, generator=None, out=None, dtype=None, layout=None, device=None
         np.multiply(t._data, std._data, out=t._data, casting="unsafe")
         np.add(t._data, np.asarray(float(mean), t._data.dtype), out=t._data, casting="unsafe")
         return t
-    shape = np.broadcast_shapes(mean._data.shape, std._data.shape)
+    shape = _broadcast_shape(mean._data.shape, std._data.shape)
     t = _empty(shape, None, out, None, default=mean.dtype)
     normal_(t, 0.0, 1.0, generator=generator)
     np.multiply(t._data, std._data, out=t._data, casting="unsafe")
@@ -248,6 +302,9 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
     Without replacement: the exponential race, ``topk(p / q)`` with ``q ~ Exp(1)``.
     With replacement: binary search of a 53-bit uniform in the normalised running sum.
     """
+    if not int_arg(num_samples):
+        raise TypeError("multinomial(): argument 'num_samples' (position 2) must be int, not "
+                        f"{type(num_samples).__name__}")
     a = input._data
     n = int(num_samples)
     _check_probs(a, n, bool(replacement))

@@ -226,6 +226,9 @@ def _scale(v):
 def test_digits_data_and_split():
     rows = _digits_rows()
     assert len(rows) == 1797 and all(len(r) == 65 for r in rows)
+    # the published data: the first image's top two rows, and labels 0..9 in the first rows
+    assert rows[0][:16] == [0, 0, 5, 13, 9, 1, 0, 0, 0, 0, 13, 15, 10, 15, 5, 0]
+    assert [r[64] for r in rows[:10]] == list(range(10))
     train, test = datasets.Digits(), datasets.Digits(train=False)
     assert (len(train), len(test)) == (1437, 360)
     assert train.data.dtype == numtorch.uint8 and tuple(train.data.shape) == (1437, 8, 8)

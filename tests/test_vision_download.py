@@ -33,10 +33,20 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 - the http.server hook name
         type(self).requests.append(self.path)
         _, kind, name = self.path.split("/", 2)
-        if name not in SERVED or kind not in ("good", "corrupt", "broken"):
+        if name not in SERVED or kind not in ("good", "corrupt", "broken", "chunked"):
             self.send_error(404)
             return
         data = SERVED[name]
+        if kind == "chunked":  # one chunk of a chunked body, then the connection drops
+            self.protocol_version = "HTTP/1.1"
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            half = data[: len(data) // 2]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(half), half))
+            self.wfile.flush()
+            self.close_connection = True
+            return
         if kind == "corrupt":
             data = data[:-9] + bytes([data[-9] ^ 0xFF]) + data[-8:]
         self.send_response(200)
@@ -94,8 +104,9 @@ def test_corrupted_file_leaves_nothing(tmp_path, server, monkeypatch):
     assert all_files(str(tmp_path)) == []
 
 
-def test_interrupted_transfer_leaves_nothing(tmp_path, server, monkeypatch):
-    monkeypatch.setattr(datasets.MNIST, "mirrors", [f"{server}/broken/"])
+@pytest.mark.parametrize("kind", ["broken", "chunked"])
+def test_interrupted_transfer_leaves_nothing(tmp_path, server, monkeypatch, kind):
+    monkeypatch.setattr(datasets.MNIST, "mirrors", [f"{server}/{kind}/"])
     with pytest.raises(RuntimeError, match="interrupted after"):
         datasets.MNIST(str(tmp_path), download=True)
     assert all_files(str(tmp_path)) == []

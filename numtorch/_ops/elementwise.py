@@ -314,8 +314,14 @@ UNARY_KEEP = {
 }
 
 
+# functions that cannot warn (no overflow, no domain error) skip NumPy's errstate, which costs a microsecond
+_QUIET = {"sin", "cos", "tanh", "sigmoid", "erf", "atan", "neg", "abs", "sign", "relu", "floor", "ceil", "trunc",
+          "frac"}
+
+
 def _make_unary(name, spec, floating):
     fwd, vjp_fn, reads, node = spec
+    quiet = name in _QUIET
 
     def op(input, *, out=None) -> Tensor:
         x = _t(input)
@@ -325,8 +331,11 @@ def _make_unary(name, spec, floating):
             raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
                                "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
         xd = x._data
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if quiet:
             o = np.asarray(fwd(xd))
+        else:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                o = np.asarray(fwd(xd))
         if o.dtype != xd.dtype:
             o = o.astype(xd.dtype)
         if xd.dtype.kind != "f":

@@ -32,7 +32,7 @@ def _shape_args(args) -> tuple:
 
 def _view_of(o: np.ndarray, x: Tensor, name: str, vjp) -> Tensor:
     t = record(o, name, vjp, (x,), NOSAVE)
-    if np.shares_memory(o, x._data) if o.size and x._data.size else False:
+    if o.base is not None and o.size:  # NumPy made a view, not a copy
         t._vc = x._vc
         t._base = x if x._base is None else x._base
     return t

@@ -19,6 +19,17 @@ NOTE [ fused multiply-add ]
     two-step form.  Python scalars are rounded to the data's compute type first
     (float32 for float32 and float16 data), as PyTorch does.
 
+NOTE [ float64 scratch ]
+    The float64 detour costs four passes over the data (widen, multiply, add, round) where
+    NumPy's two-rounding form costs two; no NumPy routine fuses them, and narrowing the float64
+    work to the elements whose result would differ (about one in fifty for a typical learning
+    rate) needs more float32 passes to find them than it saves.  What can be saved is memory: for
+    large arrays a float64 temporary of the whole array (twice the parameter's size) falls out
+    of the caches and costs page faults on every step.  Arrays of ``_LARGE`` elements or more
+    are therefore widened into one float64 scratch array per thread, reused by every call, in
+    slices of ``_CHUNK`` elements that stay in cache; smaller arrays, and operands that are not
+    contiguous or of one shape, use a temporary, which needs fewer NumPy calls.
+
 Example:
     >>> import numpy as np
     >>> p = np.ones(3, np.float32); g = np.full(3, 0.5, np.float32)
@@ -29,22 +40,52 @@ Example:
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 __all__ = ["scalar", "add_", "mul_", "addcmul_", "addcdiv_", "lerp_", "add", "neg", "sqrt", "new"]
 
-_F64 = np.dtype(np.float64)
+_F64 = np.float64      # compared with ``arr.dtype.type`` (cheaper than comparing dtypes)
 
 
 def scalar(value: float, arr: np.ndarray):
     """``value`` as the NumPy scalar of ``arr``'s compute type (float64, else float32)."""
-    if arr.dtype == _F64:
-        return np.float64(value)
-    return np.float32(value)
+    return np.float64(value) if arr.dtype.type is _F64 else np.float32(value)
 
 
-def _round_into(out: np.ndarray, wide: np.ndarray) -> None:
-    np.copyto(out, wide, casting="unsafe")
+_CHUNK = 1 << 16      # elements of float64 scratch per pass (512 KiB); see NOTE [ float64 scratch ]
+_LARGE = 1 << 17      # below this many elements, a float64 temporary is as cheap
+_scratch = threading.local()
+
+
+def _fma(out: np.ndarray, x: np.ndarray, y: np.ndarray, z) -> None:
+    """``out = x + y * z`` rounded once to ``out``'s dtype: the product and the sum are formed in
+    float64, where the product of two float32 numbers is exact.  ``z`` is a float64 scalar or an
+    array; see NOTE [ fused multiply-add ] and NOTE [ float64 scratch ]."""
+    if out.size < _LARGE or not _chunkable(out, x, y, z):
+        w = np.multiply(y, z, dtype=np.float64)
+        w += x
+        np.copyto(out, w, casting="unsafe")
+        return
+    buf = getattr(_scratch, "buf", None)
+    if buf is None:
+        buf = _scratch.buf = np.empty(_CHUNK, np.float64)
+    flat_out, flat_x, flat_y = out.reshape(-1), x.reshape(-1), y.reshape(-1)
+    flat_z = z.reshape(-1) if np.ndim(z) else None
+    for start in range(0, out.size, _CHUNK):
+        stop = min(start + _CHUNK, out.size)
+        w = buf[:stop - start]
+        np.copyto(w, flat_y[start:stop])
+        np.multiply(w, z if flat_z is None else flat_z[start:stop], out=w)
+        np.add(w, flat_x[start:stop], out=w)
+        np.copyto(flat_out[start:stop], w, casting="unsafe")
+
+
+def _chunkable(out: np.ndarray, *operands) -> bool:
+    """Whether every array operand has ``out``'s shape and is C-contiguous (so flat slices line up)."""
+    return all(np.ndim(a) == 0 and not isinstance(a, np.ndarray) or
+               (a.shape == out.shape and a.flags.c_contiguous) for a in (out, *operands))
 
 
 def add_(x: np.ndarray, y: np.ndarray, alpha: float = 1.0, out: np.ndarray | None = None) -> np.ndarray:
@@ -55,12 +96,10 @@ def add_(x: np.ndarray, y: np.ndarray, alpha: float = 1.0, out: np.ndarray | Non
     if alpha == -1:
         return np.subtract(x, y, out=out)
     a = scalar(alpha, x)
-    if x.dtype == _F64:
+    if x.dtype.type is _F64:
         t = np.multiply(y, a)
         return np.add(x, t, out=out)
-    w = np.multiply(y, np.float64(a), dtype=np.float64)
-    w += x
-    _round_into(out, w)
+    _fma(out, x, y, np.float64(a))
     return out
 
 
@@ -96,14 +135,11 @@ def addcmul_(x: np.ndarray, y: np.ndarray, z: np.ndarray, value: float = 1.0,
     """``out = x + (value * y) * z`` with one rounding after the product, like ``x.addcmul_``."""
     out = x if out is None else out
     v = scalar(value, x)
-    if x.dtype == _F64:
+    if x.dtype.type is _F64:
         t = np.multiply(y, v, out=np.empty_like(y)) if value != 1 else y.copy()
         t *= z
         return np.add(x, t, out=out)
-    t = np.multiply(y, v) if value != 1 else y
-    w = np.multiply(t, z, dtype=np.float64)
-    w += x
-    _round_into(out, w)
+    _fma(out, x, np.multiply(y, v) if value != 1 else y, z)
     return out
 
 
@@ -129,10 +165,8 @@ def lerp_(x: np.ndarray, y: np.ndarray, weight: float, out: np.ndarray | None = 
     small = abs(w) < 0.5
     coeff = w if small else w - w.dtype.type(1)
     base = x if small else y
-    if x.dtype == _F64:
+    if x.dtype.type is _F64:
         diff *= coeff
         return np.add(base, diff, out=out)
-    wide = np.multiply(diff, np.float64(coeff), dtype=np.float64)
-    wide += base
-    _round_into(out, wide)
+    _fma(out, base, diff, np.float64(coeff))
     return out

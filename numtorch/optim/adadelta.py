@@ -7,20 +7,13 @@ import numpy as np
 from numtorch._tensor import Tensor
 
 from . import _kernels as K
-from .optimizer import (
-    Optimizer,
-    _check_lr,
-    _eval_closure,
-    _scalar_tensor,
-    _use_grad_for_differentiable,
-    _value,
-    _zeros_like,
-)
+from ._builtin import BuiltinOptimizer, check_lr, check_nonnegative, each_param
+from .optimizer import _scalar_tensor, _value, _zeros_like
 
 __all__ = ["Adadelta", "adadelta"]
 
 
-class Adadelta(Optimizer):
+class Adadelta(BuiltinOptimizer):
     r"""Adadelta (Zeiler).
 
     .. math::
@@ -53,42 +46,19 @@ class Adadelta(Optimizer):
     def __init__(self, params, lr: float | Tensor = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0, foreach: bool | None = None, *, capturable: bool = False,
                  maximize: bool = False, differentiable: bool = False) -> None:
-        _check_lr(lr)
+        check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_nonnegative("epsilon", eps)
+        check_nonnegative("weight_decay", weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("foreach", None), ("maximize", False), ("differentiable", False),
-                               ("capturable", False)):
-                group.setdefault(key, value)
+    _state_keys = ("square_avg", "acc_delta", "step")
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step; returns the closure's loss if one is given."""
-        loss = _eval_closure(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            for p in params:
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar_tensor(0.0)
-                    state["square_avg"] = _zeros_like(p)
-                    state["acc_delta"] = _zeros_like(p)
-            st = [self.state[p] for p in params]
-            adadelta(params, [p.grad for p in params], [s["square_avg"] for s in st],
-                     [s["acc_delta"] for s in st], [s["step"] for s in st], lr=group["lr"],
-                     rho=group["rho"], eps=group["eps"], weight_decay=group["weight_decay"],
-                     maximize=group["maximize"])
-        return loss
+    def _init_state(self, group, p):
+        return {"step": _scalar_tensor(0.0), "square_avg": _zeros_like(p), "acc_delta": _zeros_like(p)}
 
 
 def adadelta(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor], acc_deltas: list[Tensor],
@@ -96,12 +66,9 @@ def adadelta(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor
              maximize: bool, **_) -> None:
     """The Adadelta update of each parameter and its state, in place.  See :class:`Adadelta`."""
     lr = _value(lr)
-    for param, grad, square_avg, acc_delta, step in zip(params, grads, square_avgs, acc_deltas, state_steps):
-        step._data += 1
-        p, v, u = param._data, square_avg._data, acc_delta._data
-        g = K.neg(grad._data) if maximize else grad._data
-        if weight_decay != 0:
-            g = K.add(g, p, weight_decay)
+    for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay):
+        state_steps[i]._data += 1
+        v, u = square_avgs[i]._data, acc_deltas[i]._data
         K.mul_(v, rho)
         K.addcmul_(v, g, g, 1 - rho)
         e = K.scalar(eps, v)
@@ -114,4 +81,6 @@ def adadelta(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor
         K.mul_(u, rho)
         K.addcmul_(u, delta, delta, 1 - rho)
         K.add_(p, delta, -lr)
-        param._bump()
+
+
+Adadelta._update = staticmethod(adadelta)

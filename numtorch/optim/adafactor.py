@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from numtorch._tensor import Tensor, _wrap
-from numtorch.autograd import grad_mode
 
 from . import _kernels as K
-from .optimizer import Optimizer, _eval_closure, _scalar_tensor, _value
+from ._builtin import BuiltinOptimizer, each_param
+from .optimizer import _scalar_tensor, _value
 
 __all__ = ["Adafactor", "adafactor"]
 
@@ -18,7 +18,7 @@ def _norm(x: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
     return np.sqrt(np.sum(sq, axis=axis, keepdims=keepdims))
 
 
-class Adafactor(Optimizer):
+class Adafactor(BuiltinOptimizer):
     r"""Adafactor (Shazeer & Stern), as PyTorch defines it.
 
     For a matrix-shaped gradient :math:`G` only the running means of its squares over rows
@@ -75,35 +75,17 @@ class Adafactor(Optimizer):
                         foreach=foreach, maximize=maximize)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
+    _state_keys = ("row_var", "col_var", "variance", "step")
+    _split = {"eps": ("eps1", "eps2")}
+    _flags = (("foreach", None),)
 
-    @grad_mode.no_grad()
-    def step(self, closure=None):
-        """Perform a single optimization step; returns the closure's loss if one is given."""
-        loss = _eval_closure(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            for p in params:
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar_tensor(0.0)
-                    g = p.grad._data
-                    if g.ndim > 1:
-                        state["row_var"] = _wrap(np.zeros(g.shape[:-1] + (1,), g.dtype))
-                        state["col_var"] = _wrap(np.zeros(g.shape[:-2] + (1,) + g.shape[-1:], g.dtype))
-                    else:
-                        state["variance"] = _wrap(np.zeros_like(g))
-            st = [self.state[p] for p in params]
-            eps1, eps2 = group["eps"]
-            adafactor(params, [p.grad for p in params], [s.get("row_var") for s in st],
-                      [s.get("col_var") for s in st], [s.get("variance") for s in st],
-                      [s["step"] for s in st], d=group["d"], lr=group["lr"],
-                      beta2_decay=group["beta2_decay"], weight_decay=group["weight_decay"], eps1=eps1,
-                      eps2=eps2, maximize=group["maximize"])
-        return loss
+    def _init_state(self, group, p):
+        g = p.grad._data
+        if g.ndim > 1:
+            return {"step": _scalar_tensor(0.0),
+                    "row_var": _wrap(np.zeros(g.shape[:-1] + (1,), g.dtype)),
+                    "col_var": _wrap(np.zeros(g.shape[:-2] + (1,) + g.shape[-1:], g.dtype))}
+        return {"step": _scalar_tensor(0.0), "variance": _wrap(np.zeros_like(g))}
 
 
 def adafactor(params: list[Tensor], grads: list[Tensor], row_vars: list, col_vars: list, variances: list,
@@ -111,9 +93,7 @@ def adafactor(params: list[Tensor], grads: list[Tensor], row_vars: list, col_var
               eps1: float | None, eps2: float, maximize: bool, **_) -> None:
     """The Adafactor update of each parameter and its state, in place.  See :class:`Adafactor`."""
     lr = _value(lr)
-    for i, param in enumerate(params):
-        p = param._data
-        g = K.neg(grads[i]._data) if maximize else grads[i]._data
+    for i, p, g in each_param(params, grads, maximize=maximize):
         if eps1 is None:
             eps1 = float(np.finfo(p.dtype).eps)
         step_t = state_steps[i]._data
@@ -149,4 +129,6 @@ def adafactor(params: list[Tensor], grads: list[Tensor], row_vars: list, col_var
         np.multiply(update, g, out=update)
         denom = max(1.0, _norm(update).item() / (update.size ** 0.5 * d))
         K.add_(p, update, -alpha / denom)
-        param._bump()
+
+
+Adafactor._update = staticmethod(adafactor)

@@ -7,19 +7,13 @@ import numpy as np
 from numtorch._tensor import Tensor, _wrap
 
 from . import _kernels as K
-from .optimizer import (
-    Optimizer,
-    _check_lr,
-    _eval_closure,
-    _scalar_tensor,
-    _use_grad_for_differentiable,
-    _value,
-)
+from ._builtin import BuiltinOptimizer, check_fused, check_lr, check_nonnegative, each_param
+from .optimizer import _scalar_tensor, _value
 
 __all__ = ["Adagrad", "adagrad"]
 
 
-class Adagrad(Optimizer):
+class Adagrad(BuiltinOptimizer):
     r"""Adagrad (Duchi et al.).
 
     .. math::
@@ -53,76 +47,46 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr: float | Tensor = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: bool | None = None,
                  *, maximize: bool = False, differentiable: bool = False, fused: bool | None = None) -> None:
-        _check_lr(lr)
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        check_lr(lr)
+        check_nonnegative("lr_decay", lr_decay)
+        check_nonnegative("weight_decay", weight_decay)
+        check_nonnegative("initial_accumulator_value", initial_accumulator_value)
+        check_nonnegative("epsilon", eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        check_fused(fused, foreach, differentiable)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p)
+                self.state[p].update(self._init_state(group, p))
 
-    def _init_state(self, p: Tensor) -> None:
-        state = self.state[p]
-        state["step"] = _scalar_tensor(0.0)
-        state["sum"] = _wrap(np.full_like(p._data, self.defaults["initial_accumulator_value"]))
+    _state_keys = ("sum", "step")
+    _flags = (("foreach", None), ("maximize", False), ("differentiable", False), ("fused", None))
 
-    def __setstate__(self, state) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("foreach", None), ("maximize", False), ("differentiable", False),
-                               ("fused", None)):
-                group.setdefault(key, value)
-        for s in self.state.values():
-            if "step" in s and not isinstance(s["step"], Tensor):
-                s["step"] = _scalar_tensor(float(s["step"]))
+    def _init_state(self, group, p):
+        # PyTorch fills ``sum`` from the constructor's value, whatever the group says.
+        return {"step": _scalar_tensor(0.0),
+                "sum": _wrap(np.full_like(p._data, self.defaults["initial_accumulator_value"]))}
 
     def share_memory(self) -> None:
         """Kept for compatibility: NumPy state is already in this process's memory."""
-
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step; returns the closure's loss if one is given."""
-        loss = _eval_closure(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            for p in params:
-                if len(self.state[p]) == 0:
-                    self._init_state(p)
-            st = [self.state[p] for p in params]
-            adagrad(params, [p.grad for p in params], [s["sum"] for s in st], [s["step"] for s in st],
-                    lr=group["lr"], weight_decay=group["weight_decay"], lr_decay=group["lr_decay"],
-                    eps=group["eps"], maximize=group["maximize"])
-        return loss
 
 
 def adagrad(params: list[Tensor], grads: list[Tensor], state_sums: list[Tensor], state_steps: list[Tensor],
             *, lr: float, weight_decay: float, lr_decay: float, eps: float, maximize: bool, **_) -> None:
     """The Adagrad update of each parameter and its state, in place.  See :class:`Adagrad`."""
     lr = _value(lr)
-    for param, grad, state_sum, step_t in zip(params, grads, state_sums, state_steps):
-        step_t._data += 1
-        step = step_t._data.item()
-        p, s = param._data, state_sum._data
-        g = K.neg(grad._data) if maximize else grad._data
-        if weight_decay != 0:
-            g = K.add(g, p, weight_decay)
+    for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay):
+        step_t = state_steps[i]._data
+        step_t += 1
+        step = step_t.item()
+        s = state_sums[i]._data
         clr = lr / (1 + (step - 1) * lr_decay)
         K.addcmul_(s, g, g, 1)
         std = K.sqrt(s)
         np.add(std, K.scalar(eps, std), out=std)
         K.addcdiv_(p, g, std, -clr)
-        param._bump()
+
+
+Adagrad._update = staticmethod(adagrad)

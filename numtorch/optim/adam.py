@@ -7,27 +7,20 @@ import numpy as np
 from numtorch._tensor import Tensor
 
 from . import _kernels as K
-from .optimizer import (
-    Optimizer,
-    _check_lr,
-    _eval_closure,
-    _scalar_tensor,
-    _use_grad_for_differentiable,
-    _value,
-    _zeros_like,
+from ._builtin import (
+    BuiltinOptimizer,
+    check_betas,
+    check_fused,
+    check_lr,
+    check_nonnegative,
+    each_param,
 )
+from .optimizer import _scalar_tensor, _value, _zeros_like
 
 __all__ = ["Adam", "adam"]
 
 
-def _check_betas(betas) -> None:
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-
-
-class Adam(Optimizer):
+class Adam(BuiltinOptimizer):
     r"""Adam (Kingma & Ba), optionally AMSGrad, with L2 or decoupled weight decay.
 
     With gradient :math:`g_t` at step :math:`t` (negated when ``maximize``):
@@ -74,12 +67,10 @@ class Adam(Optimizer):
                 raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
             if lr.numel() != 1:
                 raise ValueError("Tensor lr must be 1-element")
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_lr(lr)
+        check_nonnegative("epsilon", eps)
+        check_betas(betas)
+        check_nonnegative("weight_decay", weight_decay)
         if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
                 or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
             raise ValueError("betas must be either both floats or both Tensors")
@@ -95,50 +86,18 @@ class Adam(Optimizer):
                         differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        check_fused(fused, foreach, differentiable)
 
-    def __setstate__(self, state) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("amsgrad", False), ("maximize", False), ("foreach", None),
-                               ("capturable", False), ("differentiable", False),
-                               ("decoupled_weight_decay", False), ("fused", None)):
-                group.setdefault(key, value)
-            for p in group["params"]:
-                s = self.state.get(p, [])
-                if len(s) != 0 and not isinstance(s["step"], Tensor):
-                    s["step"] = _scalar_tensor(float(s["step"]))
+    _state_keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step")
+    _split = {"betas": ("beta1", "beta2")}
+    _flags = (("amsgrad", False), ("maximize", False), ("foreach", None), ("capturable", False),
+              ("differentiable", False), ("decoupled_weight_decay", False), ("fused", None))
 
-    def _init_group(self, group, params):
-        for p in params:
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _scalar_tensor(0.0)
-                state["exp_avg"] = _zeros_like(p)
-                state["exp_avg_sq"] = _zeros_like(p)
-                if group["amsgrad"]:
-                    state["max_exp_avg_sq"] = _zeros_like(p)
-
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step; returns the closure's loss if one is given."""
-        loss = _eval_closure(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            self._init_group(group, params)
-            st = [self.state[p] for p in params]
-            beta1, beta2 = group["betas"]
-            adam(params, [p.grad for p in params], [s["exp_avg"] for s in st],
-                 [s["exp_avg_sq"] for s in st],
-                 [s["max_exp_avg_sq"] for s in st] if group["amsgrad"] else [],
-                 [s["step"] for s in st], amsgrad=group["amsgrad"], beta1=beta1, beta2=beta2,
-                 lr=group["lr"], weight_decay=group["weight_decay"], eps=group["eps"],
-                 maximize=group["maximize"], decoupled_weight_decay=group["decoupled_weight_decay"])
-        return loss
+    def _init_state(self, group, p):
+        state = {"step": _scalar_tensor(0.0), "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = _zeros_like(p)
+        return state
 
 
 def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp_avg_sqs: list[Tensor],
@@ -147,18 +106,10 @@ def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp_
          decoupled_weight_decay: bool = False, **_) -> None:
     """The Adam update of each parameter and its state, in place.  See :class:`Adam`."""
     lr, beta1, beta2, weight_decay = _value(lr), _value(beta1), _value(beta2), _value(weight_decay)
-    for i, param in enumerate(params):
-        p = param._data
-        g = grads[i]._data
-        if maximize:
-            g = K.neg(g)
+    for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay, lr=lr,
+                              decoupled=decoupled_weight_decay):
         m, v, step_t = exp_avgs[i]._data, exp_avg_sqs[i]._data, state_steps[i]._data
         step_t += 1
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                K.mul_(p, 1 - lr * weight_decay)
-            else:
-                g = K.add(g, p, weight_decay)
         K.lerp_(m, g, 1 - beta1)
         K.mul_(v, beta2)
         K.addcmul_(v, g, g, 1 - beta2)
@@ -175,4 +126,6 @@ def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp_
         np.divide(denom, K.scalar(bias_correction2_sqrt, denom), out=denom)
         np.add(denom, K.scalar(eps, denom), out=denom)
         K.addcdiv_(p, m, denom, -step_size)
-        param._bump()
+
+
+Adam._update = staticmethod(adam)

@@ -7,21 +7,13 @@ import numpy as np
 from numtorch._tensor import Tensor
 
 from . import _kernels as K
-from .adam import _check_betas
-from .optimizer import (
-    Optimizer,
-    _check_lr,
-    _eval_closure,
-    _scalar_tensor,
-    _use_grad_for_differentiable,
-    _value,
-    _zeros_like,
-)
+from ._builtin import BuiltinOptimizer, check_betas, check_lr, check_nonnegative, each_param
+from .optimizer import _scalar_tensor, _value, _zeros_like
 
 __all__ = ["Adamax", "adamax"]
 
 
-class Adamax(Optimizer):
+class Adamax(BuiltinOptimizer):
     r"""Adamax (Kingma & Ba), the infinity-norm variant of Adam.
 
     .. math::
@@ -53,42 +45,19 @@ class Adamax(Optimizer):
     def __init__(self, params, lr: float | Tensor = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, foreach: bool | None = None, *, maximize: bool = False,
                  differentiable: bool = False, capturable: bool = False) -> None:
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_lr(lr)
+        check_nonnegative("epsilon", eps)
+        check_betas(betas)
+        check_nonnegative("weight_decay", weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("foreach", None), ("maximize", False), ("differentiable", False),
-                               ("capturable", False)):
-                group.setdefault(key, value)
+    _state_keys = ("exp_avg", "exp_inf", "step")
+    _split = {"betas": ("beta1", "beta2")}
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step; returns the closure's loss if one is given."""
-        loss = _eval_closure(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            for p in params:
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar_tensor(0.0)
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_inf"] = _zeros_like(p)
-            st = [self.state[p] for p in params]
-            beta1, beta2 = group["betas"]
-            adamax(params, [p.grad for p in params], [s["exp_avg"] for s in st],
-                   [s["exp_inf"] for s in st], [s["step"] for s in st], eps=group["eps"],
-                   beta1=beta1, beta2=beta2, lr=group["lr"], weight_decay=group["weight_decay"],
-                   maximize=group["maximize"])
-        return loss
+    def _init_state(self, group, p):
+        return {"step": _scalar_tensor(0.0), "exp_avg": _zeros_like(p), "exp_inf": _zeros_like(p)}
 
 
 def adamax(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp_infs: list[Tensor],
@@ -96,12 +65,9 @@ def adamax(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], ex
            weight_decay: float, maximize: bool, **_) -> None:
     """The Adamax update of each parameter and its state, in place.  See :class:`Adamax`."""
     lr = _value(lr)
-    for i, param in enumerate(params):
-        p, m, u = param._data, exp_avgs[i]._data, exp_infs[i]._data
-        g = K.neg(grads[i]._data) if maximize else grads[i]._data
+    for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay):
+        m, u = exp_avgs[i]._data, exp_infs[i]._data
         state_steps[i]._data += 1
-        if weight_decay != 0:
-            g = K.add(g, p, weight_decay)
         K.lerp_(m, g, 1 - beta1)
         K.mul_(u, beta2)
         a = K.new(np.abs, g)
@@ -109,4 +75,6 @@ def adamax(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], ex
         np.maximum(u, a, out=u)
         clr = lr / (1 - beta1 ** state_steps[i]._data.item())
         K.addcdiv_(p, m, u, -clr)
-        param._bump()
+
+
+Adamax._update = staticmethod(adamax)

@@ -7,21 +7,13 @@ import numpy as np
 from numtorch._tensor import Tensor
 
 from . import _kernels as K
-from .adam import _check_betas
-from .optimizer import (
-    Optimizer,
-    _check_lr,
-    _eval_closure,
-    _scalar_tensor,
-    _use_grad_for_differentiable,
-    _value,
-    _zeros_like,
-)
+from ._builtin import BuiltinOptimizer, check_betas, check_lr, check_nonnegative, each_param
+from .optimizer import _scalar_tensor, _value, _zeros_like
 
 __all__ = ["NAdam", "nadam"]
 
 
-class NAdam(Optimizer):
+class NAdam(BuiltinOptimizer):
     r"""NAdam (Dozat): Adam with Nesterov momentum.
 
     With the momentum schedule :math:`\mu_t = \beta_1 (1 - \tfrac12 \, 0.96^{t \psi})`
@@ -61,49 +53,25 @@ class NAdam(Optimizer):
                  weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False) -> None:
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        check_lr(lr)
+        check_nonnegative("epsilon", eps)
+        check_betas(betas)
+        check_nonnegative("weight_decay", weight_decay)
+        check_nonnegative("momentum_decay", momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("maximize", False), ("foreach", None), ("capturable", False),
-                               ("differentiable", False), ("decoupled_weight_decay", False)):
-                group.setdefault(key, value)
+    _state_keys = ("exp_avg", "exp_avg_sq", "mu_product", "step")
+    _split = {"betas": ("beta1", "beta2")}
+    _flags = BuiltinOptimizer._flags + (("decoupled_weight_decay", False),)
+    _scalar_state = ("step", "mu_product")
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step; returns the closure's loss if one is given."""
-        loss = _eval_closure(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            for p in params:
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar_tensor(0.0)
-                    state["mu_product"] = _scalar_tensor(1.0)
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
-            st = [self.state[p] for p in params]
-            beta1, beta2 = group["betas"]
-            nadam(params, [p.grad for p in params], [s["exp_avg"] for s in st],
-                  [s["exp_avg_sq"] for s in st], [s["mu_product"] for s in st],
-                  [s["step"] for s in st], beta1=beta1, beta2=beta2, lr=group["lr"],
-                  weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
-                  eps=group["eps"], decoupled_weight_decay=group["decoupled_weight_decay"],
-                  maximize=group["maximize"])
-        return loss
+    def _init_state(self, group, p):
+        return {"step": _scalar_tensor(0.0), "mu_product": _scalar_tensor(1.0),
+                "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)}
 
 
 def nadam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp_avg_sqs: list[Tensor],
@@ -112,19 +80,14 @@ def nadam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp
           maximize: bool, **_) -> None:
     """The NAdam update of each parameter and its state, in place.  See :class:`NAdam`."""
     lr = _value(lr)
-    for i, param in enumerate(params):
-        p, m, v = param._data, exp_avgs[i]._data, exp_avg_sqs[i]._data
-        g = K.neg(grads[i]._data) if maximize else grads[i]._data
+    for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay, lr=lr,
+                              decoupled=decoupled_weight_decay):
+        m, v = exp_avgs[i]._data, exp_avg_sqs[i]._data
         mu_product = mu_products[i]._data
         step_t = state_steps[i]._data
         step_t += 1
         step = step_t.item()
         bias_correction2 = 1 - beta2 ** step
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                K.mul_(p, 1 - lr * weight_decay)
-            else:
-                g = K.add(g, p, weight_decay)
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
         np.multiply(mu_product, K.scalar(mu, mu_product), out=mu_product)
@@ -138,4 +101,6 @@ def nadam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp
         np.add(denom, K.scalar(eps, denom), out=denom)
         K.addcdiv_(p, g, denom, -lr * (1.0 - mu) / (1.0 - mu_product_value))
         K.addcdiv_(p, m, denom, (-lr * mu_next) / (1.0 - mu_product_next))
-        param._bump()
+
+
+NAdam._update = staticmethod(nadam)

@@ -7,21 +7,13 @@ import numpy as np
 from numtorch._tensor import Tensor
 
 from . import _kernels as K
-from .adam import _check_betas
-from .optimizer import (
-    Optimizer,
-    _check_lr,
-    _eval_closure,
-    _scalar_tensor,
-    _use_grad_for_differentiable,
-    _value,
-    _zeros_like,
-)
+from ._builtin import BuiltinOptimizer, check_betas, check_lr, check_nonnegative, each_param
+from .optimizer import _scalar_tensor, _value, _zeros_like
 
 __all__ = ["RAdam", "radam"]
 
 
-class RAdam(Optimizer):
+class RAdam(BuiltinOptimizer):
     r"""RAdam (Liu et al.): rectified Adam.
 
     With :math:`\rho_\infty = 2/(1-\beta_2) - 1` and
@@ -60,43 +52,21 @@ class RAdam(Optimizer):
                  weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False) -> None:
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_lr(lr)
+        check_nonnegative("epsilon", eps)
+        check_betas(betas)
+        check_nonnegative("weight_decay", weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         foreach=foreach, capturable=capturable,
                         decoupled_weight_decay=decoupled_weight_decay, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("foreach", None), ("maximize", False), ("differentiable", False),
-                               ("decoupled_weight_decay", False), ("capturable", False)):
-                group.setdefault(key, value)
+    _state_keys = ("exp_avg", "exp_avg_sq", "step")
+    _split = {"betas": ("beta1", "beta2")}
+    _flags = BuiltinOptimizer._flags + (("decoupled_weight_decay", False),)
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step; returns the closure's loss if one is given."""
-        loss = _eval_closure(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            for p in params:
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar_tensor(0.0)
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
-            st = [self.state[p] for p in params]
-            beta1, beta2 = group["betas"]
-            radam(params, [p.grad for p in params], [s["exp_avg"] for s in st],
-                  [s["exp_avg_sq"] for s in st], [s["step"] for s in st], beta1=beta1, beta2=beta2,
-                  lr=group["lr"], weight_decay=group["weight_decay"], eps=group["eps"],
-                  decoupled_weight_decay=group["decoupled_weight_decay"], maximize=group["maximize"])
-        return loss
+    def _init_state(self, group, p):
+        return {"step": _scalar_tensor(0.0), "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)}
 
 
 def radam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp_avg_sqs: list[Tensor],
@@ -104,17 +74,12 @@ def radam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp
           eps: float, decoupled_weight_decay: bool = False, maximize: bool, **_) -> None:
     """The RAdam update of each parameter and its state, in place.  See :class:`RAdam`."""
     lr = _value(lr)
-    for i, param in enumerate(params):
-        p, m, v = param._data, exp_avgs[i]._data, exp_avg_sqs[i]._data
-        g = K.neg(grads[i]._data) if maximize else grads[i]._data
+    for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay, lr=lr,
+                              decoupled=decoupled_weight_decay):
+        m, v = exp_avgs[i]._data, exp_avg_sqs[i]._data
         step_t = state_steps[i]._data
         step_t += 1
         step = step_t.item()
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                K.mul_(p, 1 - lr * weight_decay)
-            else:
-                g = K.add(g, p, weight_decay)
         K.lerp_(m, g, 1 - beta1)
         K.mul_(v, beta2)
         K.addcmul_(v, g, g, 1 - beta2)
@@ -132,4 +97,6 @@ def radam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp
             np.multiply(update, adaptive, out=update)
             np.multiply(update, K.scalar(rect, update), out=update)
         np.subtract(p, update, out=p)
-        param._bump()
+
+
+RAdam._update = staticmethod(radam)

@@ -7,20 +7,13 @@ import numpy as np
 from numtorch._tensor import Tensor
 
 from . import _kernels as K
-from .optimizer import (
-    Optimizer,
-    _check_lr,
-    _eval_closure,
-    _scalar_tensor,
-    _use_grad_for_differentiable,
-    _value,
-    _zeros_like,
-)
+from ._builtin import BuiltinOptimizer, check_lr, check_nonnegative, each_param
+from .optimizer import _scalar_tensor, _value, _zeros_like
 
 __all__ = ["RMSprop", "rmsprop"]
 
 
-class RMSprop(Optimizer):
+class RMSprop(BuiltinOptimizer):
     r"""RMSprop (Hinton), optionally centered and with momentum.
 
     .. math::
@@ -59,50 +52,26 @@ class RMSprop(Optimizer):
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False,
                  capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False) -> None:
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        check_lr(lr)
+        check_nonnegative("epsilon", eps)
+        check_nonnegative("momentum", momentum)
+        check_nonnegative("weight_decay", weight_decay)
+        check_nonnegative("alpha", alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("momentum", 0), ("centered", False), ("foreach", None),
-                               ("maximize", False), ("differentiable", False), ("capturable", False)):
-                group.setdefault(key, value)
+    _state_keys = ("square_avg", "grad_avg", "momentum_buffer", "step")
+    _flags = (("momentum", 0), ("centered", False)) + BuiltinOptimizer._flags
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step; returns the closure's loss if one is given."""
-        loss = _eval_closure(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            for p in params:
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar_tensor(0.0)
-                    state["square_avg"] = _zeros_like(p)
-                    if group["momentum"] > 0:
-                        state["momentum_buffer"] = _zeros_like(p)
-                    if group["centered"]:
-                        state["grad_avg"] = _zeros_like(p)
-            st = [self.state[p] for p in params]
-            rmsprop(params, [p.grad for p in params], [s["square_avg"] for s in st],
-                    [s["grad_avg"] for s in st] if group["centered"] else [],
-                    [s["momentum_buffer"] for s in st] if group["momentum"] > 0 else [],
-                    [s["step"] for s in st], lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
-                    weight_decay=group["weight_decay"], momentum=group["momentum"],
-                    centered=group["centered"], maximize=group["maximize"])
-        return loss
+    def _init_state(self, group, p):
+        state = {"step": _scalar_tensor(0.0), "square_avg": _zeros_like(p)}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = _zeros_like(p)
+        if group["centered"]:
+            state["grad_avg"] = _zeros_like(p)
+        return state
 
 
 def rmsprop(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor], grad_avgs: list[Tensor],
@@ -110,14 +79,8 @@ def rmsprop(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor]
             eps: float, weight_decay: float, momentum: float, centered: bool, maximize: bool, **_) -> None:
     """The RMSprop update of each parameter and its state, in place.  See :class:`RMSprop`."""
     lr = _value(lr)
-    for i, param in enumerate(params):
-        p = param._data
-        g = grads[i]._data
-        if maximize:
-            g = K.neg(g)
+    for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay):
         state_steps[i]._data += 1
-        if weight_decay != 0:
-            g = K.add(g, p, weight_decay)
         sq = square_avgs[i]._data
         K.mul_(sq, alpha)
         K.addcmul_(sq, g, g, 1 - alpha)
@@ -136,4 +99,6 @@ def rmsprop(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor]
             K.add_(p, buf, -lr)
         else:
             K.addcdiv_(p, g, avg, -lr)
-        param._bump()
+
+
+RMSprop._update = staticmethod(rmsprop)

@@ -7,20 +7,13 @@ import numpy as np
 from numtorch._tensor import Tensor, _wrap
 
 from . import _kernels as K
-from .optimizer import (
-    Optimizer,
-    _check_lr,
-    _eval_closure,
-    _scalar_tensor,
-    _use_grad_for_differentiable,
-    _value,
-    _zeros_like,
-)
+from ._builtin import BuiltinOptimizer, check_lr, each_param
+from .optimizer import _scalar_tensor, _value, _zeros_like
 
 __all__ = ["Rprop", "rprop"]
 
 
-class Rprop(Optimizer):
+class Rprop(BuiltinOptimizer):
     r"""Rprop (Riedmiller & Braun).
 
     Each coordinate has its own step size :math:`\delta`.  When the gradient keeps its sign
@@ -51,51 +44,29 @@ class Rprop(Optimizer):
     def __init__(self, params, lr: float | Tensor = 1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False) -> None:
-        _check_lr(lr)
+        check_lr(lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("foreach", None), ("maximize", False), ("differentiable", False),
-                               ("capturable", False)):
-                group.setdefault(key, value)
+    _state_keys = ("prev", "step_size", "step")
+    _split = {"etas": ("etaminus", "etaplus"), "step_sizes": ("step_size_min", "step_size_max")}
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step; returns the closure's loss if one is given."""
-        loss = _eval_closure(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            for p in params:
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar_tensor(0.0)
-                    state["prev"] = _zeros_like(p)
-                    state["step_size"] = _wrap(np.full_like(p.grad._data, _value(group["lr"])))
-            st = [self.state[p] for p in params]
-            etaminus, etaplus = group["etas"]
-            step_size_min, step_size_max = group["step_sizes"]
-            rprop(params, [p.grad for p in params], [s["prev"] for s in st],
-                  [s["step_size"] for s in st], [s["step"] for s in st],
-                  step_size_min=step_size_min, step_size_max=step_size_max, etaminus=etaminus,
-                  etaplus=etaplus, maximize=group["maximize"])
-        return loss
+    def _init_state(self, group, p):
+        return {"step": _scalar_tensor(0.0), "prev": _zeros_like(p),
+                "step_size": _wrap(np.full_like(p.grad._data, _value(group["lr"])))}
 
 
 def rprop(params: list[Tensor], grads: list[Tensor], prevs: list[Tensor], step_sizes: list[Tensor],
           state_steps: list[Tensor], *, step_size_min: float, step_size_max: float, etaminus: float,
           etaplus: float, maximize: bool, **_) -> None:
     """The Rprop update of each parameter and its state, in place.  See :class:`Rprop`."""
-    for i, param in enumerate(params):
-        p, prev, step_size = param._data, prevs[i]._data, step_sizes[i]._data
-        g = grads[i]._data
+    for i, p, g in each_param(params, grads, maximize=maximize):
+        prev, step_size = prevs[i]._data, step_sizes[i]._data
         state_steps[i]._data += 1
-        grad = K.neg(g) if maximize else g.copy()
+        grad = g if maximize else g.copy()
         sign = K.new(np.multiply, grad, prev)
         np.sign(sign, out=sign)
         flipped = sign < 0
@@ -107,4 +78,6 @@ def rprop(params: list[Tensor], grads: list[Tensor], prevs: list[Tensor], step_s
         grad[flipped] = 0
         K.addcmul_(p, K.new(np.sign, grad), step_size, -1)
         np.copyto(prev, grad)
-        param._bump()
+
+
+Rprop._update = staticmethod(rprop)

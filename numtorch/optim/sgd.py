@@ -7,6 +7,7 @@ import numpy as np
 from numtorch._tensor import Tensor, _wrap
 
 from . import _kernels as K
+from ._builtin import check_fused, check_nonnegative
 from .optimizer import Optimizer, _eval_closure, _use_grad_for_differentiable, _value
 
 __all__ = ["SGD", "sgd"]
@@ -57,21 +58,15 @@ class SGD(Optimizer):
             raise ValueError("Tensor lr must be 1-element")
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_nonnegative("momentum", momentum)
+        check_nonnegative("weight_decay", weight_decay)
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize, foreach=foreach,
                         differentiable=differentiable, fused=fused)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        check_fused(fused, foreach, differentiable)
 
     def __setstate__(self, state) -> None:
         super().__setstate__(state)
@@ -86,20 +81,25 @@ class SGD(Optimizer):
         loss = _eval_closure(closure)
         for group in self.param_groups:
             params = self._params_with_grad(group)
-            bufs = [self.state[p].get("momentum_buffer") for p in params] if group["momentum"] != 0 else []
+            momentum = group["momentum"]
+            bufs = [self.state[p].get("momentum_buffer") for p in params] if momentum != 0 else []
             sgd(params, [p.grad for p in params], bufs, weight_decay=group["weight_decay"],
-                momentum=group["momentum"], lr=group["lr"], dampening=group["dampening"],
+                momentum=momentum, lr=group["lr"], dampening=group["dampening"],
                 nesterov=group["nesterov"], maximize=group["maximize"])
-            if group["momentum"] != 0:
-                for p, buf in zip(params, bufs):
-                    self.state[p]["momentum_buffer"] = buf
+            for p, buf in zip(params, bufs):
+                self.state[p]["momentum_buffer"] = buf
         return loss
 
 
 def sgd(params: list[Tensor], grads: list[Tensor], momentum_buffer_list: list, *, weight_decay: float,
         momentum: float, lr: float, dampening: float, nesterov: bool, maximize: bool, **_) -> None:
     """The SGD update of each parameter in place; ``momentum_buffer_list`` entries that are None
-    are created (as Tensors) on the way.  See :class:`SGD` for the maths."""
+    are created (as Tensors) on the way.  See :class:`SGD` for the maths.
+
+    This is the hot path of most training loops, so it is written out without
+    :func:`~numtorch.optim._builtin.each_param`, and with the rounding of each hyperparameter
+    to the data's compute type done once per parameter.
+    """
     lr, weight_decay = _value(lr), _value(weight_decay)
     for i, param in enumerate(params):
         p = param._data
@@ -111,8 +111,7 @@ def sgd(params: list[Tensor], grads: list[Tensor], momentum_buffer_list: list, *
         if momentum != 0:
             buf = momentum_buffer_list[i]
             if buf is None:
-                buf = _wrap(np.array(g, copy=True))
-                momentum_buffer_list[i] = buf
+                momentum_buffer_list[i] = buf = _wrap(np.array(g, copy=True))
             else:
                 b = buf._data
                 K.mul_(b, momentum)

@@ -18,7 +18,7 @@ from numtorch._tensor import Tensor
 from numtorch.autograd import grad_mode
 
 from . import _kernels as K
-from .adam import _check_betas
+from ._builtin import check_betas
 from .optimizer import Optimizer, _eval_closure, _value, _zeros_like
 
 __all__ = ["SparseAdam"]
@@ -63,7 +63,7 @@ class SparseAdam(Optimizer):
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 < eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_betas(betas)
+        check_betas(betas)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, maximize=maximize))
 
     @grad_mode.no_grad()

@@ -87,6 +87,20 @@ def test_subset(indices):
     assert py(a[0]) == py(e[0]) and a[2] == e[2]
 
 
+@pytest.mark.parametrize("make_indices", [list, lambda v: np.array(v, np.int32), "tensor"])
+def test_subset_indices_changed_in_place_are_honoured(make_indices):
+    """The batched path reads ``indices`` afresh each time, as PyTorch's per-key lookup does."""
+    def run(T, D):
+        indices = T.tensor([0, 1, 2, 3]) if make_indices == "tensor" else make_indices([0, 1, 2, 3])
+        s = D.Subset(tensor_ds(T, D), indices)
+        loader = D.DataLoader(s, batch_size=3)
+        first = [py(b) for b in loader]
+        s.indices[0] = 9
+        s.indices[3] = 5
+        return first, [py(b) for b in loader]
+    assert run(numtorch, ndata) == run(torch, tdata)
+
+
 def test_subset_of_plain_dataset_and_of_subset():
     def run(T, D):
         inner = D.Subset(list("abcdefgh"), [7, 6, 5, 4, 3])

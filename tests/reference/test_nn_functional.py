@@ -399,6 +399,20 @@ def test_one_hot_matches_torch():
     assert_close(NF.one_hot(numtorch.tensor(a), 7), TF.one_hot(torch.tensor(a), 7))
 
 
+@pytest.mark.parametrize("out_shape,dtype", [((2, 3), "float32"), ((0,), "float32"),
+                                             ((2, 3), "float64")])
+def test_normalize_writes_out_like_torch(out_shape, dtype):
+    a = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32)
+    results = []
+    for lib, F in ((torch, TF), (numtorch, NF)):
+        out = lib.empty(out_shape, dtype=getattr(lib, dtype))
+        assert F.normalize(lib.tensor(a), out=out) is out
+        results.append(out)
+    assert_close(results[1], results[0])
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        NF.normalize(numtorch.tensor(a, requires_grad=True), out=numtorch.empty(2, 3))
+
+
 def test_legacy_size_average_reduce_flags():
     a = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
     b = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)

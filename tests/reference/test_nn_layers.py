@@ -8,6 +8,7 @@ numtorch layer through ``state_dict``/``load_state_dict``.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -99,9 +100,38 @@ REPRS = [
     lambda nn: nn.Embedding(3, 2, max_norm=1.0, sparse=True),
     lambda nn: nn.BatchNorm1d(4, eps=1e-3, momentum=None, affine=False,
                               track_running_stats=False),
+    lambda nn: nn.BatchNorm1d(4, bias=False),
     lambda nn: nn.LayerNorm((2, 3)),
     lambda nn: nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)),
 ]
+
+
+def _has_signature(fn) -> bool:
+    """False for PyTorch's C builtins, whose signature Python cannot see."""
+    try:
+        inspect.signature(fn)
+    except ValueError:
+        return False
+    return True
+
+
+def _params(fn):
+    """(name, default, kind) of each parameter: what a caller can pass, and how."""
+    return [(p.name, p.default, p.kind) for p in inspect.signature(fn).parameters.values()]
+
+
+@pytest.mark.parametrize("name", nnn.modules.__all__)
+def test_constructor_and_forward_signatures_match_torch(name):
+    tcls, ncls = getattr(tnn, name), getattr(nnn, name)
+    assert _params(ncls.__init__) == _params(tcls.__init__)
+    if name != "Module":
+        assert _params(ncls.forward) == _params(tcls.forward)
+
+
+@pytest.mark.parametrize("name", [n for n in nnn.functional.__all__
+                                  if _has_signature(getattr(torch.nn.functional, n))])
+def test_functional_signatures_match_torch(name):
+    assert _params(getattr(nnn.functional, name)) == _params(getattr(torch.nn.functional, name))
 
 
 def _inputs(specs, npdt, seed=0):

@@ -21,8 +21,9 @@ import math
 
 import numpy as np
 
-from numtorch._ops._core import NOSAVE, record
+import numtorch
 from numtorch._dtype import from_np
+from numtorch._ops._core import NOSAVE, record
 from numtorch._tensor import Tensor, _wrap_dim
 
 from ._helpers import _broadcast_shape, _promote, _tname
@@ -76,8 +77,10 @@ def _clamp_min_keep_grad(t: Tensor, eps: float) -> Tensor:
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
               out: Tensor | None = None) -> Tensor:
-    """``x / max(||x||_p, eps)`` along ``dim``."""
+    """``x / max(||x||_p, eps)`` along ``dim``; with ``out``, the result is written there."""
     n = _vector_norm(input, p, dim, True).clamp_min(eps)
+    if out is not None:
+        return numtorch.div(input, n, out=out)
     return input / n
 
 

@@ -22,7 +22,7 @@ from numtorch._ops._core import record
 from numtorch._ops.nn import linear as _linear
 from numtorch._tensor import Tensor
 
-from ._helpers import _CNAME
+from ._helpers import _CNAME, _tname
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -42,6 +42,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if x.ndim == 0 or w.ndim == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
                            f"{x.ndim}D and {w.ndim}D")
+    if bias is not None and w.ndim == 2:  # PyTorch's addmm path names its operands
+        if x.dtype != w.dtype:
+            raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                               f"{_tname(x)} and {_tname(w)}")
+        if bias._data.dtype != w.dtype:
+            raise RuntimeError("self and mat2 must have the same dtype, but got "
+                               f"{_tname(bias._data)} and {_tname(w)}")
     if x.dtype != w.dtype:
         raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
                            f"{_CNAME.get(x.dtype.name, x.dtype.name)} != "

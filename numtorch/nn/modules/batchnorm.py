@@ -43,7 +43,7 @@ class _NormBase(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device=None, dtype=None,
-                 bias: bool = True) -> None:
+                 *, bias: bool = True) -> None:
         super().__init__()
         self.num_features = num_features
         self.eps = eps

@@ -320,26 +320,31 @@ class Subset(Dataset[_T_co]):
             return self.dataset[[self.indices[i] for i in idx]]
         return self.dataset[self.indices[idx]]
 
-    def _index_array(self) -> np.ndarray | None:
-        """``indices`` as an int64 array (cached per ``indices`` object); ``None`` if not ints."""
-        cached = getattr(self, "_index_cache", None)
-        if cached is not None and cached[0] is self.indices and len(cached[1]) == len(self.indices):
-            return cached[1]
+    def _mapped_keys(self, indices) -> np.ndarray | None:
+        """``self.indices[k]`` for each key, as an int64 array; ``None`` if they are not ints.
+
+        ``self.indices`` is read afresh at every batch (nothing is cached), so a list of
+        indices changed in place is honoured, as in PyTorch.
+        """
+        keys = _as_index_array(indices)
+        table = self.indices
+        if isinstance(table, Tensor):
+            table = table._data
+        if isinstance(table, np.ndarray):
+            if table.ndim != 1 or table.dtype.kind not in "iu":
+                return None
+            return table[keys].astype(np.int64, copy=False)
         try:
-            array = _as_index_array(self.indices)
+            return _as_index_array([table[k] for k in keys.tolist()])
         except (TypeError, ValueError):
             return None
-        if array.ndim != 1:
-            return None
-        self._index_cache = (self.indices, array)
-        return array
 
     def __getitems__(self, indices) -> list | BatchedSamples:
-        """Map the batch's keys through ``indices`` with one array lookup, then fetch."""
+        """Map the batch's keys through ``indices``, then fetch the batch in one call."""
         if _accepts_index_array(self.dataset):
-            table = self._index_array()
-            if table is not None:
-                return self.dataset.__getitems__(table[_as_index_array(indices)])
+            mapped = self._mapped_keys(indices)
+            if mapped is not None and mapped.ndim == 1:
+                return self.dataset.__getitems__(mapped)
         keys = indices.tolist() if isinstance(indices, np.ndarray) else indices
         if callable(getattr(self.dataset, "__getitems__", None)):
             return self.dataset.__getitems__([self.indices[idx] for idx in keys])

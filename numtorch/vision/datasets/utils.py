@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
 import shutil
 import tarfile
@@ -69,15 +70,19 @@ class _AtomicFile:
 
 
 def _stream(url: str, timeout: float) -> Iterator[bytes]:
+    """The body of ``url`` in chunks; any broken transfer is raised as an ``OSError``."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        expected = response.headers.get("Content-Length")
-        received = 0
-        while chunk := response.read(_CHUNK):
-            received += len(chunk)
-            yield chunk
-        if expected is not None and received != int(expected):
-            raise OSError(f"the transfer of {url} was interrupted after {received} of {expected} bytes")
+    received = 0
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            expected = response.headers.get("Content-Length")
+            while chunk := response.read(_CHUNK):
+                received += len(chunk)
+                yield chunk
+    except http.client.HTTPException as error:  # e.g. IncompleteRead of a chunked body
+        raise OSError(f"the transfer of {url} was interrupted after {received} bytes ({error!r})") from error
+    if expected is not None and received != int(expected):
+        raise OSError(f"the transfer of {url} was interrupted after {received} of {expected} bytes")
 
 
 def download_url(url: str, root: str | os.PathLike, filename: str | None = None, md5: str | None = None,
