@@ -34,8 +34,6 @@ def nondeterministic_seed() -> int:
 
 def check_seed(seed, who: str = "manual_seed") -> int:
     """The seed as an unsigned 64-bit int; negative seeds wrap as in PyTorch."""
-    if isinstance(seed, Tensor) and seed._data.ndim == 0 and seed._data.dtype.kind in "iu":
-        seed = int(seed._data)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise RuntimeError(f"{who} expected a long, but got {type(seed).__name__}")
     seed = int(seed)
@@ -95,7 +93,11 @@ class Generator:
 
     def set_state(self, new_state: Tensor) -> Generator:
         """Restore a state from ``get_state`` (of this library or of PyTorch); returns the generator."""
-        if not isinstance(new_state, Tensor) or new_state._data.dtype != np.uint8:
+        if not isinstance(new_state, Tensor):
+            cls = type(new_state)
+            name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
+            raise TypeError(f"expected a torch.ByteTensor, but got {name}")
+        if new_state._data.dtype != np.uint8:
             raise TypeError("RNG state must be a torch.ByteTensor")
         blob = np.ascontiguousarray(new_state._data).ravel()
         if blob.size not in (STATE_SIZE, LEGACY_STATE_SIZE):

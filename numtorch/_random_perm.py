@@ -67,11 +67,11 @@ def _same_target_links(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ks = _stable_order(z)
     zs = z[ks]
     same = zs[1:] == zs[:-1]
-    prev = np.empty(z.size, dtype=np.int64)
+    prev = np.empty(z.size, dtype=z.dtype)
     prev[ks[0]] = -1
     prev[ks[1:]] = np.where(same, ks[:-1], -1)
     end = np.append(~same, True)  # the last entry of each target's run
-    last = np.full(z.size + 1, -1, dtype=np.int64)
+    last = np.full(z.size + 1, -1, dtype=z.dtype)
     last[zs[end]] = ks[end]
     return prev, last
 
@@ -89,15 +89,15 @@ def forward_fisher_yates(z: np.ndarray) -> np.ndarray:
     """The permutation that swapping ``i <-> z[i]`` for ``i = 0 .. n-2`` makes of ``range(n)``
     (``z[i] >= i``; see NOTE [ forward Fisher-Yates from its swap targets ])."""
     n = z.size + 1
-    steps = np.arange(n - 1, dtype=np.int64)
+    steps = np.arange(n - 1, dtype=z.dtype)
     prev, last = _same_target_links(z)
     # L(q): the last step k < q with z_k = q.  Every step aiming at q is <= q, so it is the
     # last of q's run, or the one before it when that last one is q itself.
     self_aim = last[:-1] == steps
     last[:-1][self_aim] = prev[steps[self_aim]]
-    pos = np.arange(n, dtype=np.int64)
+    pos = np.arange(n, dtype=z.dtype)
     v = _resolve(np.where(last >= 0, last, pos))
-    out = np.empty(n, dtype=np.int64)
+    out = np.empty(n, dtype=z.dtype)
     out[:-1] = np.where(prev >= 0, v[np.maximum(prev, 0)], z)
     out[-1] = v[-1]
     return out
@@ -107,7 +107,7 @@ def inside_out(z: np.ndarray) -> np.ndarray:
     """The result of ``r[i] = r[z[i]]; r[z[i]] = i`` for ``i = 0 .. n-1`` (``z[i] <= i``;
     see NOTE [ inside-out shuffle from its swap targets ])."""
     n = z.size
-    pos = np.arange(n, dtype=np.int64)
+    pos = np.arange(n, dtype=z.dtype)
     prev, last = _same_target_links(z)
     # A(q): terminal nodes carry a value; the others point at z_q.
     value = np.where(z == pos, pos, prev)
@@ -116,12 +116,17 @@ def inside_out(z: np.ndarray) -> np.ndarray:
 
 
 def randperm(eng: MT19937, n: int) -> np.ndarray:
-    """A random permutation of ``range(n)`` drawn as PyTorch's CPU ``randperm`` draws it."""
+    """A random permutation of ``range(n)`` drawn as PyTorch's CPU ``randperm`` draws it
+    (as int32 when ``n < 2**31``, else int64; the caller casts to the result's dtype)."""
     if n < 2:  # no swaps, no draws
         return np.arange(n, dtype=np.int64)
+    idx = np.int32 if n < 1 << 31 else np.int64  # narrow indices move half the memory
     if n < SMALL_LIMIT:
-        steps = np.arange(n - 1, dtype=np.int64)
-        z = (eng.words(n - 1) % (n - steps).astype(np.uint64)).astype(np.int64) + steps
+        steps = np.arange(n - 1, dtype=idx)
+        z = (eng.words(n - 1) % (n - steps).astype(np.uint64)).astype(idx) + steps
         return forward_fisher_yates(z)
-    i1 = np.arange(1, n + 1, dtype=np.uint64)
-    return inside_out((eng.words64(n) % i1).astype(np.int64))
+    z = np.empty(n, dtype=idx)
+    for s in range(0, n, 1 << 24):  # in chunks: the words alone would be 16 bytes an element
+        e = min(n, s + (1 << 24))
+        z[s:e] = eng.words64(e - s) % np.arange(s + 1, e + 1, dtype=np.uint64)
+    return inside_out(z)

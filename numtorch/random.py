@@ -11,6 +11,8 @@ How it is built:
   PyTorch's state blob.
 * ``numtorch._random_recipes``: the recipes turning words into samples, per dtype and
   size (uniform, normal in blocks of 16 or one by one, integers, permutations...).
+* ``numtorch._random_perm``: ``randperm``'s sequential shuffles replayed with vectorised
+  NumPy (sorting and pointer jumping), with the same result.
 * ``numtorch._random_math``: the exactly-rounded arithmetic those recipes need (fused
   multiply-adds, the C library's transcendentals, the AVX2 float32 polynomials).
 * ``numtorch._random_generator``: ``Generator`` and ``default_generator``.
@@ -64,10 +66,7 @@ __all__ = [
 
 def manual_seed(seed: int) -> Generator:
     """Seed the default generator (any int in [-2**63, 2**64); negative ones wrap); returns it."""
-    if isinstance(seed, float):
-        seed = int(seed)  # PyTorch's Python wrapper calls int(seed) first
-    elif isinstance(seed, str):
-        seed = int(seed)
+    seed = int(seed)  # PyTorch's Python wrapper calls int(seed) first (floats, strings, tensors)
     return default_generator.manual_seed(check_seed(seed))
 
 

@@ -72,6 +72,8 @@ CASES = [
     ("nonscalar", lambda L: (L.ones(3, requires_grad=True) * 2).backward()),
     ("twice", twice),
     ("twice_retained", twice_retained),
+    ("softmax_int", lambda L: L.softmax(L.tensor([1, 2]), 0)),
+    ("flatten_0d", lambda L: L.tensor(3.0).flatten(1, -1)),
     ("view_of_leaf_inplace", view_of_leaf_inplace),
     ("saved_output_changed_through_view", saved_output_changed_through_view),
     ("version", version),

@@ -146,6 +146,8 @@ CASES = [
     Case("clip_max", lambda L, a: L.clip(a, max=0.2), [S], domain="away"),
     Case("clamp_tensor", lambda L, a, lo, hi: L.clamp(a, lo, hi), [S, (4,), (3, 1)], domain="away", fd=False),
     Case("maximum", lambda L, a, b: L.maximum(a, b), [S, (4,)], domain="away"),
+    Case("xlogy", lambda L, a, b: L.xlogy(a, b), [S, S], domain="pos"),
+    Case("xlogy_zero", lambda L, a, z, b: L.xlogy(a * z, b), [S, C((1, 4)), S], domain="pos", fd=False),
     Case("minimum", lambda L, a, b: L.minimum(a, b), [S, S], domain="away"),
     Case("floor", lambda L, a: a.floor(), [S], domain="away", fd=False),
     Case("ceil", lambda L, a: a.ceil(), [S], domain="away", fd=False),

@@ -211,6 +211,24 @@ def rpow(input, other) -> Tensor:
     return pow(other, input)
 
 
+def xlogy(input, other, *, out=None) -> Tensor:
+    """``input * log(other)``, taken as 0 where ``input`` is 0 (even where ``other`` is 0 or inf)."""
+    dt = result_type(input, other)
+    if not dt.is_floating_point:
+        dt = _dtype.get_default_dtype()
+    a, b = to_tensor(input, dt), to_tensor(other, dt)
+    ad, bd = a._data, b._data
+    with np.errstate(divide="ignore", invalid="ignore"):
+        o = np.where(ad == 0, np.where(np.isnan(bd), np.nan, 0), ad * np.log(bd)).astype(dt.np, copy=False)
+
+    def vjp(g, n):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = g * np.where(ad == 0, 0, np.log(bd)) if n[0] else None
+            gb = g * ad / bd if n[1] else None
+        return ga, gb
+    return record(o, "XlogyBackward0", vjp, (a, b), (a, b))
+
+
 def maximum(input, other, *, out=None) -> Tensor:
     return _minmax(input, other, np.maximum, "MaximumBackward0", np.greater)
 

@@ -264,7 +264,7 @@ INPLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "sign", "exp", "log"
            "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "erf", "reciprocal",
            "floor", "ceil", "round", "trunc", "frac", "clamp", "clamp_min", "clamp_max", "clip", "lerp",
            "addcmul", "addcdiv", "remainder", "fmod", "floor_divide", "square", "masked_fill", "index_add",
-           "scatter", "scatter_add", "index_put", "tril", "triu", "maximum", "minimum", "subtract",
+           "scatter", "scatter_add", "index_put", "tril", "triu", "maximum", "minimum", "subtract", "xlogy",
            "multiply", "divide", "true_divide", "negative", "absolute", "fix", "asin", "acos", "atan",
            "sinh", "cosh", "logical_not", "logical_and", "logical_or", "logical_xor"]
 

@@ -94,6 +94,8 @@ def reshape_as(input, other) -> Tensor:
 def flatten(input, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     xd = input._data
     if xd.ndim == 0:
+        _wrap_dim(start_dim, 0)
+        _wrap_dim(end_dim, 0)
         return reshape(input, (1,))
     s = _wrap_dim(start_dim, xd.ndim)
     e = _wrap_dim(end_dim, xd.ndim)

@@ -70,7 +70,7 @@ def softmax(input, dim=None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
         x = x.to(dtype)
     xd = x._data
     if xd.dtype.kind != "f":
-        raise RuntimeError(f'"softmax_lastdim_kernel_impl" not implemented for \'{_word(xd)}\'')
+        raise NotImplementedError(f'"softmax_lastdim_kernel_impl" not implemented for \'{_word(xd)}\'')
     d = _soft_dim(dim, xd.ndim)
     if xd.ndim == 0:
         o = np.ones((), xd.dtype)
@@ -93,7 +93,7 @@ def log_softmax(input, dim=None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
         x = x.to(dtype)
     xd = x._data
     if xd.dtype.kind != "f":
-        raise RuntimeError(f'"log_softmax_lastdim_kernel_impl" not implemented for \'{_word(xd)}\'')
+        raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for \'{_word(xd)}\'')
     d = _soft_dim(dim, xd.ndim)
     if xd.ndim == 0:
         o = np.zeros((), xd.dtype)

@@ -7,7 +7,7 @@ import numpy as np
 from numtorch._tensor import Tensor, _wrap
 
 from . import _kernels as K
-from ._builtin import check_fused, check_nonnegative
+from ._builtin import check_fused, each_param
 from .optimizer import Optimizer, _eval_closure, _use_grad_for_differentiable, _value
 
 __all__ = ["SGD", "sgd"]
@@ -58,8 +58,11 @@ class SGD(Optimizer):
             raise ValueError("Tensor lr must be 1-element")
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
-        check_nonnegative("momentum", momentum)
-        check_nonnegative("weight_decay", weight_decay)
+        # SGD compares with ``<`` (NaN passes), unlike the ``not 0.0 <= x`` of the others.
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize, foreach=foreach,
                         differentiable=differentiable, fused=fused)
@@ -94,20 +97,9 @@ class SGD(Optimizer):
 def sgd(params: list[Tensor], grads: list[Tensor], momentum_buffer_list: list, *, weight_decay: float,
         momentum: float, lr: float, dampening: float, nesterov: bool, maximize: bool, **_) -> None:
     """The SGD update of each parameter in place; ``momentum_buffer_list`` entries that are None
-    are created (as Tensors) on the way.  See :class:`SGD` for the maths.
-
-    This is the hot path of most training loops, so it is written out without
-    :func:`~numtorch.optim._builtin.each_param`, and with the rounding of each hyperparameter
-    to the data's compute type done once per parameter.
-    """
+    are created (as Tensors) on the way.  See :class:`SGD` for the maths."""
     lr, weight_decay = _value(lr), _value(weight_decay)
-    for i, param in enumerate(params):
-        p = param._data
-        g = grads[i]._data
-        if maximize:
-            g = K.neg(g)
-        if weight_decay != 0:
-            g = K.add(g, p, weight_decay)
+    for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay):
         if momentum != 0:
             buf = momentum_buffer_list[i]
             if buf is None:
@@ -118,4 +110,3 @@ def sgd(params: list[Tensor], grads: list[Tensor], momentum_buffer_list: list, *
                 K.add_(b, g, 1 - dampening)
             g = K.add(g, buf._data, momentum) if nesterov else buf._data
         K.add_(p, g, -lr)
-        param._bump()

@@ -114,9 +114,9 @@ def test_weighted_random_sampler(weights, num_samples, replacement, seed):
     def run(T, D):
         s = D.WeightedRandomSampler(weights, num_samples, replacement=replacement,
                                     generator=None if seed is None else gen(T, seed))
-        return list(s), list(s), len(s)
+        return list(s), list(s), len(s), s.weights.tolist(), str(s.weights.dtype)
     e, a = both(run)
-    assert a == e
+    assert a == e  # the weights too, exactly: Python floats are kept in float64
 
 
 @pytest.mark.parametrize("batch_size", [1, 3, 4, 10, 11])

@@ -225,11 +225,6 @@ def test_input_gradient_by_finite_differences_float64(case):
                          rtol=1e-4)
 
 
-_HAS_RANDOM = hasattr(numtorch, "manual_seed") and hasattr(numtorch.Tensor, "uniform_")
-needs_random = pytest.mark.skipif(not _HAS_RANDOM, reason="random number generation not available")
-
-
-@needs_random
 @pytest.mark.parametrize("case", [c for c in LAYERS if any(True for _ in c[1](tnn).parameters())],
                          ids=[c[0] for c in LAYERS if any(True for _ in c[1](tnn).parameters())])
 def test_default_init_matches_torch_for_same_seed(case):
@@ -241,7 +236,6 @@ def test_default_init_matches_torch_for_same_seed(case):
         assert_close(vn, vt, rtol=0, atol=0)
 
 
-@needs_random
 def test_dropout_training_masks_match_torch():
     a = np.random.default_rng(0).standard_normal((4, 30)).astype(np.float32)
     outs = []
@@ -293,7 +287,6 @@ def test_embedding_from_pretrained_matches_torch():
     assert_close(n(numtorch.tensor(idx)), t(torch.tensor(idx)))
 
 
-@needs_random
 def test_embedding_padding_row_starts_at_zero_and_gets_no_gradient():
     e = nnn.Embedding(5, 3, padding_idx=2)
     assert e.weight[2].tolist() == [0.0, 0.0, 0.0]
@@ -408,7 +401,6 @@ def test_guide_models_run_unchanged_and_match_torch():
     assert_close(n["model"](numtorch.tensor(x)), t["net"](torch.tensor(x)))
 
 
-@needs_random
 def test_guide_models_same_seed_same_outputs():
     x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
     torch.manual_seed(0)

@@ -26,7 +26,8 @@ def _params(lib, scale=1.0, with_none=True):
 
 
 @pytest.mark.parametrize("max_norm,norm_type", [(1.0, 2.0), (100.0, 2.0), (0.5, 1), (2.0, math.inf),
-                                                (0.7, 3.0), (1.0, "inf")])
+                                                (0.7, 3.0), (1.0, "inf"), (0.5, -math.inf),
+                                                (0.5, -1.5), (3.0, 0.0)])
 def test_clip_grad_norm_matches_torch(max_norm, norm_type):
     nt = float(norm_type)
     tp, npar = _params(torch), _params(numtorch)
@@ -96,3 +97,12 @@ def test_vector_to_parameters_type_error_matches_torch():
             lib.nn.utils.vector_to_parameters([lib.ones(2)], [lib.ones(2)])
         msgs.append(str(e.value))
     assert msgs[0] == msgs[1]
+
+
+def test_total_norm_minus_inf_of_empty_raises_like_torch():
+    msgs = []
+    for lib in (torch, numtorch):
+        with pytest.raises(RuntimeError) as exc:
+            lib.nn.utils.get_total_norm([lib.ones(0)], -math.inf)
+        msgs.append(str(exc.value))
+    assert msgs[1] == msgs[0]

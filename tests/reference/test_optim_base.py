@@ -403,3 +403,72 @@ def test_swap_in_requires_initialised_state():
         with lib.optim.swap_in_optimizer_params_and_state(opt, {}, opt.state_dict()):
             pass
     assert _raises_like_torch(build) == "swap_in_optimizer_params_and_state requires initialized optimizer state."
+
+
+# ---- every validated option, with odd values ---------------------------------------------------
+VALIDATED = {"SGD": ["lr", "momentum", "weight_decay", "dampening"], "Adam": ["lr", "eps", "weight_decay"],
+             "AdamW": ["lr", "eps", "weight_decay"], "RMSprop": ["lr", "alpha", "eps", "weight_decay", "momentum"],
+             "Adagrad": ["lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"],
+             "Adadelta": ["lr", "rho", "eps", "weight_decay"], "Adamax": ["lr", "eps", "weight_decay"],
+             "NAdam": ["lr", "eps", "weight_decay", "momentum_decay"], "RAdam": ["lr", "eps", "weight_decay"],
+             "ASGD": ["lr", "weight_decay"], "Rprop": ["lr"], "SparseAdam": ["lr", "eps"],
+             "Adafactor": ["lr", "d", "weight_decay", "beta2_decay"]}
+
+
+def _outcome(lib, name, kwargs):
+    try:
+        getattr(lib.optim, name)(_params(lib), **kwargs)
+    except Exception as e:  # noqa: BLE001 - the exception itself is what is compared
+        return type(e).__name__, str(e).replace("numtorch", "torch")
+    return "ok", ""
+
+
+@pytest.mark.parametrize("name", list(VALIDATED))
+def test_odd_hyperparameters_fail_like_torch(name):
+    """Negative, too large, NaN, None and string values: the same outcome (error type and
+    message, or acceptance) as PyTorch, for every option the constructor validates."""
+    for option in VALIDATED[name]:
+        for value in (-0.5, 1.5, float("nan"), None, "x"):
+            outcomes = [_outcome(lib, name, {option: value}) for lib in (torch, numtorch)]
+            assert outcomes[1] == outcomes[0], f"{name}({option}={value!r})"
+
+
+def test_adagrad_state_starts_from_the_constructor_value():
+    """PyTorch fills ``sum`` from the constructor's ``initial_accumulator_value``, also for a group
+    that sets its own and for a group added later."""
+    sums = []
+    for lib in (torch, numtorch):
+        a, b = _params(lib)
+        opt = lib.optim.Adagrad([{"params": [a], "initial_accumulator_value": 0.5}], initial_accumulator_value=0.1)
+        opt.add_param_group({"params": [b], "initial_accumulator_value": 0.7})
+        a.grad, b.grad = lib.ones(2, 3), lib.ones(3)
+        opt.step()
+        sums.append([opt.state[p]["sum"].detach().numpy().copy() for p in (a, b)])
+    for n, t in zip(sums[1], sums[0]):
+        np.testing.assert_allclose(n, t, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
+                                  "RAdam", "ASGD", "Rprop", "Adafactor"])
+def test_old_state_dicts_are_completed_like_torch(name):
+    """A state dict from an older version (groups without the implementation flags, numbers for
+    the 0-d state) loads with the same group options and the same state types as in PyTorch."""
+    core = {"params", "lr", "betas", "eps", "weight_decay", "momentum", "dampening", "alpha", "rho", "lr_decay",
+            "initial_accumulator_value", "lambd", "t0", "etas", "step_sizes", "momentum_decay", "beta2_decay",
+            "d", "amsgrad", "nesterov", "centered"}
+    loaded = []
+    for lib in (torch, numtorch):
+        p = _params(lib)[1]
+        opt = getattr(lib.optim, name)([p])
+        p.grad = lib.ones(3)
+        opt.step()
+        sd = opt.state_dict()
+        sd["param_groups"] = [{k: v for k, v in g.items() if k in core} for g in sd["param_groups"]]
+        sd["state"] = {i: {k: float(v) if k in ("step", "mu_product", "eta", "mu") else v for k, v in s.items()}
+                       for i, s in sd["state"].items()}
+        fresh = getattr(lib.optim, name)([_params(lib)[1]])
+        fresh.load_state_dict(sd)
+        group = {k: v for k, v in fresh.param_groups[0].items() if k != "params"}
+        types = {k: isinstance(v, lib.Tensor) for k, v in fresh.state[fresh.param_groups[0]["params"][0]].items()}
+        loaded.append((group, types))
+    assert loaded[1] == loaded[0]

@@ -242,7 +242,22 @@ ERRORS = {
     "cauchy_ int": lambda m: m.empty(3, dtype=m.int32).cauchy_(),
     "geometric_ bool": lambda m: m.empty(3, dtype=m.bool).geometric_(0.5),
     "Generator meta": lambda m: m.Generator("meta"),
+    "Generator seed tensor": lambda m: m.Generator().manual_seed(m.tensor(5)),
+    "Generator seed bool": lambda m: m.Generator().manual_seed(True),
+    "set_state list": lambda m: m.Generator().set_state([1, 2]),
+    "manual_seed None": lambda m: m.manual_seed(None),
 }
+
+
+@pytest.mark.parametrize("seed", [True, 3.9, "7"], ids=str)
+def test_module_manual_seed_converts_with_int(seed):
+    numtorch.manual_seed(seed)
+    torch.manual_seed(seed)
+    assert numtorch.initial_seed() == torch.initial_seed()
+    assert_next_same()
+    numtorch.manual_seed(numtorch.tensor(11))
+    torch.manual_seed(torch.tensor(11))
+    assert_next_same()
 
 
 @pytest.mark.parametrize("case", list(ERRORS))

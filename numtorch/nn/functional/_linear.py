@@ -82,9 +82,10 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
         raise RuntimeError(f"bilinear(): weight must be three-dimensional, but got {w.ndim}")
     if a.ndim != c.ndim:
         raise RuntimeError(f"bilinear(): input dimensions do not match: got {a.ndim} and {c.ndim}")
-    if a.shape[:-1] != c.shape[:-1]:
-        raise RuntimeError("bilinear(): input batch dimensions do not match: got "
-                           f"{list(a.shape)} and {list(c.shape)}")
+    for i, (sa, sc) in enumerate(zip(a.shape[:-1], c.shape[:-1])):
+        if sa != sc:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: "
+                               f"got {sa} and {sc}")
     if a.shape[-1] != w.shape[1]:
         raise RuntimeError("bilinear(): input1 size does not match weight size: got "
                            f"{a.shape[-1]} but expected {w.shape[1]}")

@@ -8,7 +8,8 @@
     margin_ranking_loss:    l = max(0, -y (x1 - x2) + margin)
 
 These are rarely on a hot path, so they are written with Tensor methods and autograd derives
-their gradients; only the argument checks and reductions are written out.
+their gradients; only the argument checks and reductions are written out.  The one exception
+is ``y log y`` in ``kl_div``, a small primitive so that ``0 log 0 = 0`` as in PyTorch.
 
 Example:
     >>> import numtorch
@@ -24,10 +25,28 @@ import warnings
 
 import numpy as np
 
+from numtorch._ops._core import record
 from numtorch._tensor import Tensor, _wrap
 
 from ._helpers import _broadcast_shape
 from ._reduction import _REDUCTIONS, _check_reduction, _legacy_reduction, _reduce_tensor
+
+
+def _xlogx(target: Tensor) -> Tensor:
+    """``y log y`` with ``0 log 0 = 0`` (PyTorch's ``xlogy(y, y)``), one primitive.
+
+    Its derivative is ``log y + 1`` where ``y != 0`` and, as in PyTorch, NaN where ``y = 0``
+    (``xlogy(y != 0, y) + y / y``).
+    """
+    t = target._data
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(t == 0, 0.0, t * np.log(t)).astype(t.dtype, copy=False)
+
+    def vjp(g, needs):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ((g * (np.where(t == 0, 0.0, np.log(t)) + t / t)).astype(t.dtype, copy=False),)
+
+    return record(out, "XlogyBackward0", vjp, (target,), (target,))
 
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
@@ -51,13 +70,8 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
         raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         l = target.exp() * (target - input)
-    elif target._requires_grad:
-        l = target * target.log() - target * input
     else:
-        t = target._data
-        with np.errstate(divide="ignore", invalid="ignore"):
-            tlogt = np.where(t == 0, 0.0, t * np.log(t)).astype(t.dtype, copy=False)
-        l = _wrap(tlogt) - target * input
+        l = _xlogx(target) - target * input
     if reduction == "batchmean":
         s = l.sum()
         return s / input.shape[0] if input.dim() != 0 else s

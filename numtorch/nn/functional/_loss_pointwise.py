@@ -201,8 +201,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     def bwd(g, x, t, *w):
         gw = g * w[0] if w else g
         gx = gw * (x - t) / np.maximum((1.0 - x) * x, 1e-12)
-        lx, l1x = logs(x)
-        return gx.astype(x.dtype, copy=False), gw * (l1x - lx)
+        with np.errstate(divide="ignore"):  # -logit(x), unclamped: +-inf at x = 0 or 1
+            gt = gw * -np.log(x / (1.0 - x))
+        return gx.astype(x.dtype, copy=False), gt
 
     extra = (weight,) if weight is not None else ()
     return _pointwise_loss("BinaryCrossEntropyBackward0", input, target, reduction, fwd, bwd, extra)

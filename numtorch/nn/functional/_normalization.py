@@ -21,15 +21,41 @@ import numpy as np
 from numtorch._ops._core import record
 from numtorch._tensor import Tensor, _wrap
 
-from ._helpers import _needs_graph, _require_float
+from ._helpers import _needs_graph, _require_float, _tname
+
+
+def _check_param_dtypes(x: np.ndarray, params) -> None:
+    """PyTorch's dtype rule for the parameters of a normalisation on CPU.
+
+    Parameters (weight, bias, running statistics) share the input's dtype, except that a
+    half-precision input may take float32 parameters ("mixed dtype"): the first parameter given
+    decides which case applies, and the error names what broke the rule.
+    """
+    ps = [p._data for p in params if p is not None]
+    if not ps:
+        return
+    if ps[0].dtype != x.dtype:
+        if any(p.dtype != np.float32 for p in ps):
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        if x.dtype != np.float16:
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+        return
+    for p in ps:
+        if p.dtype != x.dtype:
+            raise RuntimeError(f"expected scalar type {_tname(x)} but found {_tname(p)}")
 
 
 def _normalize_over(x: np.ndarray, axes: tuple, eps: float):
     """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance), with its pieces."""
-    mean = x.mean(axis=axes, keepdims=True)
-    xc = x - mean
-    var = (xc * xc).mean(axis=axes, keepdims=True)
-    rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+    n = 1
+    for ax in axes:
+        n *= x.shape[ax]
+    acc = np.float32 if x.dtype == np.float16 else None  # half precision sums in float32
+    with np.errstate(invalid="ignore", divide="ignore"):  # no elements: NaN statistics, silently
+        mean = (x.sum(axis=axes, keepdims=True, dtype=acc) / n).astype(x.dtype, copy=False)
+        xc = x - mean
+        var = ((xc * xc).sum(axis=axes, keepdims=True, dtype=acc) / n).astype(x.dtype, copy=False)
+        rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
     return xc * rstd, rstd, mean, var
 
 
@@ -84,6 +110,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     """
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     x = input._data
+    _check_param_dtypes(x, (weight, bias))
     _require_float(input, "LayerNormKernelImpl")
     k = len(shape)
     if x.ndim < k or x.shape[x.ndim - k:] != shape:
@@ -132,6 +159,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             if t is None:
                 raise RuntimeError(f"{name} must be defined in evaluation mode")
     _require_float(input, "batch_norm")
+    _check_param_dtypes(x, (weight, bias, running_mean, running_var))
     axes = (0,) + tuple(range(2, x.ndim))
     cshape = (1, c) + (1,) * (x.ndim - 2)
     use_batch = training or running_mean is None or running_var is None

@@ -38,6 +38,11 @@ def _norm(a: np.ndarray, p: float) -> np.ndarray:
     a = np.abs(a.reshape(-1))
     if p == math.inf:
         r = a.max() if a.size else 0.0
+    elif p == -math.inf:
+        if not a.size:
+            raise RuntimeError("linalg.vector_norm cannot compute the -inf norm on an empty tensor "
+                               "because the operation does not have an identity")
+        r = a.min()
     elif p == 0:
         r = (a != 0).sum()
     elif p == 1:
@@ -45,7 +50,8 @@ def _norm(a: np.ndarray, p: float) -> np.ndarray:
     elif p == 2:
         r = np.sqrt((a * a).sum())
     else:
-        r = (a ** p).sum() ** (1.0 / p)
+        with np.errstate(divide="ignore"):  # a negative p turns a zero into inf, then 0
+            r = (a ** p).sum() ** (1.0 / p)
     return np.asarray(r, dtype=a.dtype)
 
 

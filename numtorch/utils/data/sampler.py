@@ -266,7 +266,14 @@ class WeightedRandomSampler(Sampler[int]):
             raise ValueError(
                 f"replacement should be a boolean value, but got replacement={replacement}"
             )
-        weights_tensor = numtorch.as_tensor(weights, dtype=numtorch.double)
+        weights_tensor = None
+        if not isinstance(weights, (numtorch.Tensor, np.ndarray)):
+            try:  # Python numbers straight to float64, never through the float32 default
+                weights_tensor = numtorch.as_tensor(np.asarray(weights, dtype=np.float64))
+            except (TypeError, ValueError):
+                pass  # ragged or not numbers: the error comes from as_tensor below
+        if weights_tensor is None:
+            weights_tensor = numtorch.as_tensor(weights, dtype=numtorch.double)
         if len(weights_tensor.shape) != 1:
             raise ValueError(
                 "weights should be a 1d sequence but given "
