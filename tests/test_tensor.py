@@ -23,6 +23,8 @@ def both(fn):
     lambda L: L.tensor([[1, 2], [3, 4]]), lambda L: L.tensor([]), lambda L: L.tensor([[True, False]]),
     lambda L: L.tensor(np.arange(3, dtype=np.float64)), lambda L: L.tensor(np.arange(3, dtype=np.int32)),
     lambda L: L.tensor([1, 2], dtype=L.float64), lambda L: L.tensor([L.tensor(1.0), L.tensor(2.0)]),
+    lambda L: L.tensor([0.1, 1 / 3], dtype=L.float64), lambda L: L.tensor(0.1, dtype=L.float64),
+    lambda L: L.as_tensor([0.1, 2.7], dtype=L.float64),
     lambda L: L.as_tensor([1.0, 2.0]), lambda L: L.as_tensor(np.ones(2, np.int16)),
     lambda L: L.zeros(2, 3), lambda L: L.zeros((2, 3), dtype=L.int64), lambda L: L.ones([4]),
     lambda L: L.full((2, 2), 7), lambda L: L.full((2,), 1.5), lambda L: L.full((2,), True),
@@ -272,3 +274,11 @@ def test_int_index_gives_a_view():
     n, t = both(f)
     assert_close(n[0], t[0])
     assert_close(n[1], t[1])
+
+
+def test_float64_from_python_floats_is_exact():
+    def f(L):
+        return [L.tensor([0.1, 1 / 3], dtype=L.float64).tolist(), L.tensor(0.1, dtype=L.float64).item(),
+                L.as_tensor([2.7], dtype=L.float64).tolist(), L.full((1,), 0.1, dtype=L.float64).tolist()]
+    n, t = both(f)
+    assert n == t

@@ -40,7 +40,7 @@ def _has_array_leaves(data) -> bool:
     return isinstance(data, (Tensor, np.ndarray, np.generic))
 
 
-def _infer_array(data) -> np.ndarray:
+def _infer_array(data, dtype=None) -> np.ndarray:
     if isinstance(data, Tensor):
         return data._data.copy()
     if isinstance(data, np.ndarray):
@@ -54,7 +54,7 @@ def _infer_array(data) -> np.ndarray:
     if isinstance(data, numbers.Integral):
         return np.array(data, np.int64)
     if isinstance(data, numbers.Real):
-        return np.array(data, _dtype.get_default_dtype().np)
+        return np.array(data, dtype.np if dtype is not None else _dtype.get_default_dtype().np)
     if isinstance(data, (list, tuple)):
         try:
             a = np.array(data)
@@ -64,6 +64,8 @@ def _infer_array(data) -> np.ndarray:
         if a.dtype == object:
             _ragged(data)
             raise TypeError(f"Could not infer dtype of {type(data[0]).__name__}")
+        if dtype is not None and a.dtype.kind in "biuf":
+            return a.astype(dtype.np)  # straight from Python's float64 values: no detour via float32
         if a.dtype.kind == "f" and not _has_array_leaves(data):
             a = a.astype(_dtype.get_default_dtype().np)
         elif a.dtype.kind in "iu" and not _has_array_leaves(data):
@@ -99,7 +101,7 @@ def _ragged(data, dim=0):
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (a number, nested sequence, ndarray or tensor)."""
     _check_dtype(dtype)
-    a = _infer_array(data)
+    a = _infer_array(data, dtype)
     if dtype is not None and a.dtype != dtype.np:
         a = a.astype(dtype.np)
     return _finish(a, requires_grad, device)
