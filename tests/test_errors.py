@@ -72,6 +72,8 @@ CASES = [
     ("nonscalar", lambda L: (L.ones(3, requires_grad=True) * 2).backward()),
     ("twice", twice),
     ("twice_retained", twice_retained),
+    ("backward_too_few_grads", lambda L: L.autograd.backward([L.ones(2, requires_grad=True).sum()] * 2,
+                                                             [L.ones(())])),
     ("softmax_int", lambda L: L.softmax(L.tensor([1, 2]), 0)),
     ("flatten_0d", lambda L: L.tensor(3.0).flatten(1, -1)),
     ("view_of_leaf_inplace", view_of_leaf_inplace),

@@ -213,15 +213,18 @@ def test_inplace_dunders_and_methods():
         x -= 0.5
         x /= 2
         x.clamp_(0, 4).sqrt_()
-        x.zero_() if False else x.fill_(x[0, 0].item()) if False else x.masked_fill_(x > 1.5, 0.0)
+        x.masked_fill_(x > 1.5, 0.0)
+        w = L.ones(2, 2)
+        w.fill_(x[0, 1].item())
+        z0 = L.ones(3).zero_()
         y = L.zeros(2, 3).copy_(L.tensor([1.0, 2.0, 3.0]))
         z = L.tensor([1, 2, 3])
         z //= 2
-        return x, y, z, x._version
+        return x, y, z, w, z0, x._version
     n, t = both(f)
-    for a, b in zip(n[:3], t[:3]):
+    for a, b in zip(n[:5], t[:5]):
         assert_close(a, b)
-    assert n[3] == t[3]
+    assert n[5] == t[5]
 
 
 def test_comparisons_and_logic():

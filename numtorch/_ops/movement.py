@@ -181,14 +181,14 @@ def t(input) -> Tensor:
 
 def movedim(input, source, destination) -> Tensor:
     xd = input._data
-    src = source if isinstance(source, (tuple, list)) else (source,)
-    dst = destination if isinstance(destination, (tuple, list)) else (destination,)
-    order = list(np.moveaxis(np.arange(xd.ndim).reshape(xd.shape and (1,) * xd.ndim), src, dst).shape) \
-        if False else None
-    perm = [d for d in range(xd.ndim) if d not in [_wrap_dim(s, xd.ndim) for s in src]]
-    for dd, ss in sorted(zip([_wrap_dim(d, xd.ndim) for d in dst], [_wrap_dim(s, xd.ndim) for s in src])):
+    src = [_wrap_dim(d, xd.ndim) for d in (source if isinstance(source, (tuple, list)) else (source,))]
+    dst = [_wrap_dim(d, xd.ndim) for d in (destination if isinstance(destination, (tuple, list)) else (destination,))]
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
+                           f"same number of dims as destination ({dst} dims)")
+    perm = [d for d in range(xd.ndim) if d not in src]
+    for dd, ss in sorted(zip(dst, src)):
         perm.insert(dd, ss)
-    del order
     return permute(input, perm)
 
 
@@ -462,7 +462,6 @@ def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
 
     def vjp(g, n):
         gz = np.zeros(shape, g.dtype)
-        np.diagonal(gz, offset, a, b).setflags(write=True) if False else None
         view = np.moveaxis(gz, (a, b), (-2, -1))
         k = g.shape[-1]
         r = np.arange(k) + builtins.max(-offset, 0)

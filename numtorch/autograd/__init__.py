@@ -38,9 +38,8 @@ def _seeds(outputs, grad_outputs, for_grad: bool):
     seeds = []
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
-    if len(grad_outputs) != len(outputs):
-        raise RuntimeError("grad can be implicitly created only for scalar outputs" if False else
-                           f"got {len(grad_outputs)} tensors and {len(outputs)} gradients")
+    if len(grad_outputs) < len(outputs):  # extra gradients are ignored, as PyTorch does
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     for i, (o, g) in enumerate(zip(outputs, grad_outputs)):
         if not o._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
