@@ -176,6 +176,9 @@ CASES = [
     Case("einsum_batch", lambda L, a, b: L.einsum("bij,bkj->bik", a, b), [(2, 3, 4), (2, 5, 4)]),
     Case("einsum_sum", lambda L, a: L.einsum("ij->j", a), [S]),
     Case("einsum_implicit", lambda L, a, b: L.einsum("ij,j", a, b), [S, (4,)]),
+    Case("einsum_trace", lambda L, a: L.einsum("ii", a), [(4, 4)]),
+    Case("einsum_diag", lambda L, a, b: L.einsum("iij,j->i", a, b), [(3, 3, 4), (4,)]),
+    Case("einsum_ellipsis", lambda L, a, b: L.einsum("...ij,...jk->...ik", a, b), [(2, 3, 4), (2, 4, 5)]),
     # reductions
     Case("sum", lambda L, a: a.sum(), [S]),
     Case("sum_dim", lambda L, a: a.sum(1), [(2, 3, 4)]),

@@ -226,10 +226,15 @@ def einsum(equation: str, *operands) -> Tensor:
                           optimize=len(others) > 1)
             # letters found only in this operand were summed away: broadcast them back
             letters = "".join(dict.fromkeys(s))
-            if letters != s:
-                raise RuntimeError("einsum(): the gradient of an operand with a repeated subscript "
-                                   f"('{s}') is not supported by numtorch")
-            r = r.reshape([sizes[c] if c in uniq else 1 for c in letters])
-            grads.append(np.broadcast_to(r, tuple(sizes[c] for c in letters)))
+            r = np.broadcast_to(r.reshape([sizes[c] if c in uniq else 1 for c in letters]),
+                                tuple(sizes[c] for c in letters))
+            if letters == s:
+                grads.append(r)
+                continue
+            # a repeated letter ("ii->i") reads a diagonal: the gradient lands on that diagonal
+            gz = np.zeros(tuple(sizes[c] for c in s), g.dtype)
+            index = tuple(np.arange(sizes[c]).reshape([sizes[c] if d == c else 1 for d in letters]) for c in s)
+            gz[index] = r
+            grads.append(gz)
         return tuple(grads)
     return record(o, "EinsumBackward0", vjp, operands, operands)
