@@ -1,0 +1,6 @@
+"""The ops: primitives with their forward on arrays and vector-Jacobian product side by side.
+
+One file a kind: ``elementwise``, ``compare``, ``reduction``, ``movement``, ``indexing``,
+``linalg``, ``nn`` (fused primitives) and ``creation``; ``_core`` records graph nodes and
+promotes dtypes; ``methods`` attaches everything to Tensor and to the ``numtorch`` namespace.
+"""
