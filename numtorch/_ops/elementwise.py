@@ -124,8 +124,18 @@ def _trunc_div_int(a, b):
     return q + fix
 
 
+def _no_derivative(op: str):
+    def vjp(g, n):
+        raise RuntimeError(f"derivative for aten::{op} is not implemented")
+    return vjp
+
+
 def floor_divide(input, other, *, out=None) -> Tensor:
-    return div(input, other, rounding_mode="floor")
+    r = div(input, other, rounding_mode="floor")
+    if r.grad_fn is not None:  # PyTorch records floor_divide but has no derivative for it
+        r.grad_fn.vjp = _no_derivative("floor_divide")
+        r.grad_fn.saved = None
+    return r
 
 
 def remainder(input, other, *, out=None) -> Tensor:
@@ -137,6 +147,8 @@ def remainder(input, other, *, out=None) -> Tensor:
         return _wrap(np.remainder(ad, bd).astype(dt.np, copy=False))
     with np.errstate(divide="ignore", invalid="ignore"):
         o = np.remainder(ad, bd)
+    if not isinstance(input, Tensor):  # remainder(Scalar, Tensor) has no derivative in PyTorch
+        return record(o, "RemainderBackward1", _no_derivative("remainder"), (a, b), None)
     return record(o, "RemainderBackward0",
                   lambda g, n: (g, -g * np.floor(ad / bd) if n[1] else None), (a, b), (a, b))
 

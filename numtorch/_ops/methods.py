@@ -230,29 +230,38 @@ def make_inplace(fn, name):
     return method
 
 
+# fill_, zero_ and copy_ overwrite the tensor: its old value gets a zero gradient (the node still
+# links to it, as PyTorch's FillBackward / ZeroBackward / CopyBackwards do)
+
 def _fill(self, value):
+    from ._core import record
     v = value._data if isinstance(value, Tensor) else value
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{value._data.ndim} dimensions.")
-    res = _wrap(np.full(self._data.shape, v, self._data.dtype))
-    if isinstance(value, Tensor) and value._requires_grad and _grad[0]:
-        from ._core import record
-        res = record(res._data, "FillBackward1", lambda g, n: (np.asarray(g.sum()),), (value,), None)
-    return res
+    o = np.full(self._data.shape, v, self._data.dtype)
+    if isinstance(value, Tensor):
+        return record(o, "FillBackward1", lambda g, n: (np.zeros_like(g) if n[0] else None,
+                                                        np.asarray(g.sum()) if n[1] else None),
+                      (self, value), None)
+    return record(o, "FillBackward0", lambda g, n: (np.zeros_like(g),), (self,), None)
 
 
 def _zero(self):
-    return _wrap(np.zeros(self._data.shape, self._data.dtype))
+    from ._core import record
+    return record(np.zeros(self._data.shape, self._data.dtype), "ZeroBackward0",
+                  lambda g, n: (np.zeros_like(g),), (self,), None)
 
 
 def _copy(self, src, non_blocking: bool = False):
+    from ._core import record
     if not isinstance(src, Tensor):
         raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
     s = movement.expand(src, self._data.shape) if src._data.shape != self._data.shape else src
     if s._data.dtype != self._data.dtype:
         s = to_tensor(s, self.dtype) if self.dtype.is_floating_point else _wrap(s._data.astype(self._data.dtype))
-    return movement.clone(s)
+    return record(s._data.copy(), "CopyBackwards", lambda g, n: (np.zeros_like(g) if n[0] else None, g),
+                  (self, s), None)
 
 
 def _no_promote(fn):
