@@ -89,14 +89,21 @@ def _bitwise(fn, sym):
     def op(input, other, *, out=None) -> Tensor:
         a, b, dt = promote(input, other)
         if dt.is_floating_point:
-            raise TypeError(f"unsupported operand type(s) for {sym}: 'Tensor' and 'Tensor'")
+            from ._core import type_word
+            raise NotImplementedError(f'"{fn.__name__}_cpu" not implemented for \'{type_word(dt)}\'')
         return _wrap(np.asarray(fn(a._data, b._data)))
     return op
 
 
-bitwise_and = _bitwise(np.bitwise_and, "&")
-bitwise_or = _bitwise(np.bitwise_or, "|")
-bitwise_xor = _bitwise(np.bitwise_xor, "^")
+def _named(ufunc, name):
+    f = lambda a, b: ufunc(a, b)  # noqa: E731
+    f.__name__ = name
+    return f
+
+
+bitwise_and = _bitwise(_named(np.bitwise_and, "bitwise_and"), "&")
+bitwise_or = _bitwise(_named(np.bitwise_or, "bitwise_or"), "|")
+bitwise_xor = _bitwise(_named(np.bitwise_xor, "bitwise_xor"), "^")
 
 
 def bitwise_not(input, *, out=None) -> Tensor:

@@ -107,6 +107,8 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
                            f"'{rounding_mode}'")
     a, b, dt = promote(input, other)
     ad, bd = a._data, b._data
+    if dt is _dtype.bool:
+        raise NotImplementedError(f'"div_{rounding_mode}_cpu" not implemented for \'Bool\'')
     if dt._cat < 2:
         if np.any(bd == 0):
             raise RuntimeError("ZeroDivisionError")
@@ -141,6 +143,8 @@ def floor_divide(input, other, *, out=None) -> Tensor:
 def remainder(input, other, *, out=None) -> Tensor:
     a, b, dt = promote(input, other)
     ad, bd = a._data, b._data
+    if dt is _dtype.bool:
+        raise NotImplementedError('"remainder_cpu" not implemented for \'Bool\'')
     if dt._cat < 2:
         if np.any(bd == 0):
             raise RuntimeError("ZeroDivisionError")
@@ -349,6 +353,21 @@ _QUIET = {"sin", "cos", "tanh", "sigmoid", "erf", "atan", "neg", "abs", "sign", 
           "frac"}
 
 
+_BOOL_KERNELS = {"abs": "abs_cpu", "floor": "floor_vml_cpu", "ceil": "ceil_vml_cpu", "trunc": "trunc_vml_cpu",
+                 "frac": "frac_cpu"}
+
+
+def _bool_error(name: str) -> None:
+    """PyTorch's refusal of a bool tensor for an integer-keeping elementwise op."""
+    if name == "neg":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    if name == "relu":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    if name in _BOOL_KERNELS:
+        raise NotImplementedError(f'"{_BOOL_KERNELS[name]}" not implemented for \'Bool\'')
+
+
 def _make_unary(name, spec, floating):
     fwd, vjp_fn, reads, node = spec
     quiet = name in _QUIET
@@ -357,9 +376,10 @@ def _make_unary(name, spec, floating):
         x = _t(input)
         if floating:
             x = _floating(x)
-        elif name == "neg" and x._data.dtype == np.bool_:
-            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
-                               "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        elif x._data.dtype == np.bool_:
+            if name == "sign":
+                return _wrap(x._data.copy())
+            _bool_error(name)
         xd = x._data
         if quiet:
             o = np.asarray(fwd(xd))
@@ -389,6 +409,8 @@ for _name, _spec in UNARY_KEEP.items():
 
 def round(input, *, decimals: int = 0, out=None) -> Tensor:  # noqa: A001
     x = _t(input)
+    if x._data.dtype == np.bool_:
+        raise NotImplementedError('"round_vml_cpu" not implemented for \'Bool\'')
     o = np.round(x._data, decimals)
     if x._data.dtype.kind != "f":
         return _wrap(o)

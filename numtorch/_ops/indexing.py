@@ -402,6 +402,8 @@ def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False
 def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out=None):  # noqa: A002
     x = input
     xd = x._data
+    if xd.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     d = _wrap_dim(dim, xd.ndim)
     size = xd.shape[d] if xd.ndim else 1
     if k < 0 or k > size:

@@ -47,6 +47,10 @@ def matmul(input, other, *, out=None) -> Tensor:
     a, b = input, other
     ad, bd = a._data, b._data
     _check_matmul(ad, bd)
+    if ad.dtype == np.bool_:
+        kernel = "dot" if ad.ndim == 1 and bd.ndim == 1 else "addmv_impl_cpu" if bd.ndim == 1 and ad.ndim == 2 \
+            else "addmm_impl_cpu_" if ad.ndim <= 2 and bd.ndim <= 2 else "baddbmm_cpu"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     try:
         o = np.matmul(ad, bd)
     except ValueError:

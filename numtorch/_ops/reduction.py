@@ -290,6 +290,8 @@ def min(input, dim=None, keepdim: bool = False, *, other=None, out=None):  # noq
 
 def _arg(x, dim, keepdim, fn, name):
     xd = x._data
+    if xd.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
         if xd.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
