@@ -251,6 +251,20 @@ class Tensor:
             base = base.base
         return base
 
+    def storage_offset(self) -> int:
+        base = self.untyped_storage()
+        return (self._data.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // \
+            self._data.itemsize
+
+    def is_nonzero(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous" if self._data.size
+                               else "Boolean value of Tensor with no values is ambiguous")
+        return bool(self._data.reshape(()).item())
+
+    def is_same_size(self, other: Tensor) -> bool:
+        return self._data.shape == other._data.shape
+
     def is_set_to(self, other: Tensor) -> bool:
         return self._data is other._data
 

@@ -94,3 +94,20 @@ def test_augmented_assignment_on_integer_tensors(op):
         except RuntimeError as e:
             out.append(str(e))
     assert out[:2] == out[2:]
+
+
+@pytest.mark.parametrize("name", ["eq_", "lt_", "ge_", "cumsum_", "atan2_", "hypot_", "exp2_", "nan_to_num_",
+                                  "erfc_", "deg2rad_"])
+def test_more_inplace_variants(name):
+    args = {"eq_": lambda L: (L.tensor(B),), "lt_": lambda L: (L.tensor(B),), "ge_": lambda L: (0.5,),
+            "cumsum_": lambda L: (1,), "atan2_": lambda L: (L.tensor(B),), "hypot_": lambda L: (L.tensor(B),)
+            }.get(name, lambda L: ())
+    res = []
+    for L in (numtorch, torch):
+        x = L.tensor(A, requires_grad=True)
+        y = x * 1
+        getattr(y, name)(*args(L))
+        (y * L.tensor(B)).sum().backward()
+        res.append((y, x.grad, type(y.grad_fn).__name__))
+    assert_close(res[0][0], res[1][0])
+    assert_close(res[0][1], res[1][1])

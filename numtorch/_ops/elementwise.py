@@ -308,6 +308,14 @@ def _erf(x):
     return np.where(a < 0.5, small, big).astype(x.dtype)
 
 
+def _erfc(x):
+    """erfc: exact for float64; ``1 - erf`` in float64 before rounding otherwise."""
+    if x.dtype == np.float64 or not x.size:
+        from math import erfc
+        return np.vectorize(erfc, otypes=[x.dtype])(x) if x.size else x.copy()
+    return (1 - _erf(x.astype(np.float64))).astype(x.dtype)
+
+
 def _zero_grad(g, x, o):
     return np.zeros_like(g)
 
@@ -333,6 +341,10 @@ UNARY_FLOAT = {
     "atan": (np.arctan, lambda g, x, o: g / (1 + x * x), "x", "AtanBackward0"),
     "sinh": (np.sinh, lambda g, x, o: g * np.cosh(x), "x", "SinhBackward0"),
     "cosh": (np.cosh, lambda g, x, o: g * np.sinh(x), "x", "CoshBackward0"),
+    "asinh": (np.arcsinh, lambda g, x, o: g / np.sqrt(x * x + 1), "x", "AsinhBackward0"),
+    "acosh": (np.arccosh, lambda g, x, o: g / np.sqrt(x * x - 1), "x", "AcoshBackward0"),
+    "atanh": (np.arctanh, lambda g, x, o: g / (1 - x * x), "x", "AtanhBackward0"),
+    "erfc": (lambda x: _erfc(x), lambda g, x, o: -g * (_2_SQRT_PI * np.exp(-x * x)), "x", "ErfcBackward0"),
 }
 
 # integer inputs keep their dtype; the gradient is zero (rounding) or elementwise
@@ -401,10 +413,14 @@ def _make_unary(name, spec, floating):
     return op
 
 
-for _name, _spec in UNARY_FLOAT.items():
-    globals()[_name] = _make_unary(_name, _spec, True)
-for _name, _spec in UNARY_KEEP.items():
-    globals()[_name] = _make_unary(_name, _spec, False)
+_MADE = {n: _make_unary(n, spec, True) for n, spec in UNARY_FLOAT.items()}
+_MADE.update({n: _make_unary(n, spec, False) for n, spec in UNARY_KEEP.items()})
+(exp, log, log1p, log2, log10, expm1, sqrt, rsqrt, sin, cos, tan, tanh, sigmoid, erf, reciprocal, asin, acos, atan,
+ sinh, cosh, asinh, acosh, atanh, erfc, neg, abs, sign, relu, floor, ceil, trunc, frac) = (
+    _MADE[n] for n in ("exp", "log", "log1p", "log2", "log10", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh",
+                       "sigmoid", "erf", "reciprocal", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
+                       "atanh", "erfc", "neg", "abs", "sign", "relu", "floor", "ceil", "trunc", "frac"))
+assert len(_MADE) == 32, "every table entry is bound to its name above"
 
 
 def round(input, *, decimals: int = 0, out=None) -> Tensor:  # noqa: A001
@@ -496,3 +512,70 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
 
 def positive(input) -> Tensor:
     return _t(input)
+
+
+def atan2(input, other, *, out=None) -> Tensor:
+    """The angle of the point (other, input), in (-pi, pi]."""
+    dt = result_type(input, other)
+    if not dt.is_floating_point:
+        dt = _dtype.get_default_dtype()
+    a, b = to_tensor(input, dt), to_tensor(other, dt)
+    ad, bd = a._data, b._data
+    o = np.arctan2(ad, bd)
+
+    def vjp(g, n):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = g / (ad * ad + bd * bd)
+        return (r * bd if n[0] else None), (-r * ad if n[1] else None)
+    return record(o, "Atan2Backward0", vjp, (a, b), (a, b))
+
+
+arctan2 = atan2
+
+
+def hypot(input, other, *, out=None) -> Tensor:
+    """``sqrt(input**2 + other**2)``."""
+    return sqrt(add(mul(input, input), mul(other, other)))
+
+
+def logaddexp(input, other, *, out=None) -> Tensor:
+    """``log(exp(input) + exp(other))`` without overflow: ``max + log1p(exp(-|input - other|))``."""
+    return add(maximum(input, other), log1p(exp(neg(abs(sub(input, other))))))
+
+
+def exp2(input, *, out=None) -> Tensor:
+    return pow(2.0 if _t(input)._data.dtype.kind == "f" else 2, _floating(_t(input)))
+
+
+def logit(input, eps=None, *, out=None) -> Tensor:
+    """``log(p / (1 - p))``, with ``p`` clamped to ``[eps, 1 - eps]`` when ``eps`` is given."""
+    x = _floating(_t(input))
+    if eps is not None:
+        x = clamp(x, eps, 1 - eps)
+    return log(div(x, rsub(x, 1)))
+
+
+def deg2rad(input, *, out=None) -> Tensor:
+    return mul(_floating(_t(input)), math.pi / 180)
+
+
+def rad2deg(input, *, out=None) -> Tensor:
+    return mul(_floating(_t(input)), 180 / math.pi)
+
+
+def nan_to_num(input, nan: float = 0.0, posinf=None, neginf=None, *, out=None) -> Tensor:
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (the dtype's extremes by default)."""
+    x = _t(input)
+    if x._data.dtype.kind != "f":
+        return x.clone()
+    info = np.finfo(x._data.dtype)
+    from .compare import isnan, isneginf, isposinf
+    from .indexing import where
+    r = where(isnan(x), nan, x)
+    r = where(isposinf(x), info.max if posinf is None else posinf, r)
+    return where(isneginf(x), info.min if neginf is None else neginf, r)
+
+
+sgn = sign
+arcsin, arccos, arctan = asin, acos, atan
+arcsinh, arccosh, arctanh = asinh, acosh, atanh

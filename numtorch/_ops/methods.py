@@ -218,10 +218,18 @@ def _leaf_check(self) -> None:
 
 
 def make_inplace(fn, name):
+    node_name = "".join(p.capitalize() for p in name.rstrip("_").split("_")) + "Backward0"
+
     def method(self, *args, **kwargs):
         if _tracks(self, args, kwargs):
             _leaf_check(self)
-            res = fn(_snapshot(self), *args, **kwargs)
+            snap = _snapshot(self)
+            res = fn(snap, *args, **kwargs)
+            if res.grad_fn is None and snap._requires_grad:
+                # a result that is not differentiable (eq_, floor_divide_ on ints...): the old value is
+                # still linked, with a zero gradient, as PyTorch's node for it is
+                from ._core import record
+                res = record(res._data, node_name, lambda g, n: (np.zeros_like(g),), (snap,), None)
         else:
             res = fn(self, *args, **kwargs)
         return _commit(self, res)
@@ -275,7 +283,11 @@ INPLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "sign", "exp", "log"
            "addcmul", "addcdiv", "remainder", "fmod", "floor_divide", "square", "masked_fill", "index_add",
            "scatter", "scatter_add", "index_put", "tril", "triu", "maximum", "minimum", "subtract", "xlogy",
            "multiply", "divide", "true_divide", "negative", "absolute", "fix", "asin", "acos", "atan",
-           "sinh", "cosh", "logical_not", "logical_and", "logical_or", "logical_xor"]
+           "sinh", "cosh", "logical_not", "logical_and", "logical_or", "logical_xor", "cumsum", "cumprod",
+           "eq", "ne", "lt", "le", "gt", "ge", "atan2", "arctan2", "hypot", "exp2", "logit", "deg2rad", "rad2deg",
+           "nan_to_num", "asinh", "acosh", "atanh", "erfc", "sgn", "arcsin", "arccos", "arctan", "arcsinh",
+           "arccosh", "arctanh", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "greater",
+           "greater_equal", "less", "less_equal", "not_equal"]
 
 METHOD_EXCLUDE = {"tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "eye",
                   "arange", "range", "linspace", "logspace", "scalar_tensor", "cat", "concat", "concatenate",

@@ -12,7 +12,7 @@ import builtins
 import numpy as np
 
 from .._size import Size
-from .._tensor import Tensor, _wrap_dim
+from .._tensor import Tensor, _wrap, _wrap_dim
 from ._core import NOSAVE, record
 
 
@@ -452,6 +452,62 @@ def tril(input, diagonal: int = 0, *, out=None) -> Tensor:
 
 def triu(input, diagonal: int = 0, *, out=None) -> Tensor:
     return _tri(input, diagonal, np.triu, "TriuBackward0")
+
+
+def ravel(input) -> Tensor:
+    return reshape(input, (-1,))
+
+
+def select(input, dim: int, index: int) -> Tensor:
+    from .indexing import getitem
+    d = _wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input._data.shape)} at "
+                         f"dimension {d}")
+    return getitem(input, (slice(None),) * d + (index,))
+
+
+def repeat_interleave(input, repeats, dim=None, *, output_size=None) -> Tensor:
+    """Each element (or slice along ``dim``) repeated ``repeats`` times, in place order."""
+    from .indexing import index_select
+    x = input if dim is not None else reshape(input, (-1,))
+    d = 0 if dim is None else _wrap_dim(dim, x._data.ndim)
+    r = repeats._data if isinstance(repeats, Tensor) else repeats
+    idx = np.repeat(np.arange(x._data.shape[d]), r)
+    return index_select(x, d, _wrap(idx.astype(np.int64)))
+
+
+def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """Differences of neighbours along ``dim``, ``n`` times."""
+    from .elementwise import sub
+    x = input
+    d = _wrap_dim(dim, x._data.ndim)
+    if prepend is not None or append is not None:
+        x = cat([t for t in (prepend, x, append) if t is not None], d)
+    for _ in range(n):
+        size = x._data.shape[d]
+        x = sub(narrow(x, d, 1, builtins.max(size - 1, 0)), narrow(x, d, 0, builtins.max(size - 1, 0)))
+    return x
+
+
+def diag(input, diagonal: int = 0) -> Tensor:  # noqa: F811 - PyTorch's argument name
+    """A 1-D tensor as a diagonal matrix, or the ``diagonal``-th diagonal of a matrix."""
+    xd = input._data
+    k = diagonal
+    if xd.ndim == 2:
+        return globals()["diagonal"](input, k)
+    if xd.ndim != 1:
+        raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{xd.ndim}D")
+    o = np.diag(xd, k)
+    return record(o, "DiagEmbedBackward0", lambda g, n: (np.diagonal(g, k).copy(),), (input,), NOSAVE)
+
+
+def trace(input) -> Tensor:
+    from .reduction import sum as _sum
+    if input._data.ndim != 2:
+        raise RuntimeError("trace: expected a matrix, but got tensor with dim " + str(input._data.ndim))
+    return _sum(globals()["diagonal"](input))
 
 
 def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:

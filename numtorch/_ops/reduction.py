@@ -227,6 +227,7 @@ def _return_type(name, fields):
 
 return_types = {n: _return_type(n, ("values", "indices")) for n in ("max", "min", "sort", "topk", "mode",
                                                                      "median", "kthvalue", "cummax", "cummin")}
+return_types["aminmax"] = _return_type("aminmax", ("min", "max"))
 
 
 def _max_min(input, dim, keepdim, other, is_max):
@@ -309,6 +310,61 @@ def argmax(input, dim=None, keepdim: bool = False) -> Tensor:
 
 def argmin(input, dim=None, keepdim: bool = False) -> Tensor:
     return _arg(input, dim, keepdim, np.argmin, "argmin")
+
+
+def aminmax(input, *, dim=None, keepdim: bool = False):
+    """``(min, max)`` as a named tuple."""
+    from . import indexing  # noqa: F401 - keeps import order simple for readers
+    mn = amin(input, () if dim is None else dim, keepdim)
+    mx = amax(input, () if dim is None else dim, keepdim)
+    return return_types["aminmax"](mn, mx)
+
+
+def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The mean of the non-NaN elements."""
+    from .compare import isnan
+    from .elementwise import div
+    keep = isnan(input).logical_not()
+    return div(nansum(input, dim, keepdim, dtype=dtype), sum(keep, dim, keepdim).to(input.dtype))
+
+
+def _kth(x, k0, dim, keepdim, rtype):
+    """The k0-th smallest (0-based) along ``dim``, and its index: via a stable sort, as PyTorch picks ties."""
+    from .indexing import sort
+    xd = x._data
+    if dim is None:
+        from .movement import reshape
+        x = reshape(x, (-1,))
+        dim = 0
+    d = _wrap_dim(dim, x._data.ndim)
+    s = sort(x, d)
+    from .indexing import getitem
+    key = (slice(None),) * d + (slice(k0, k0 + 1),) if x._data.ndim else ()
+    v, i = (getitem(s.values, key), getitem(s.indices, key)) if key else (s.values, s.indices)
+    if not keepdim and x._data.ndim:
+        from .movement import squeeze
+        v, i = squeeze(v, d), squeeze(i, d)
+    del xd
+    return return_types[rtype](v, i)
+
+
+def median(input, dim=None, keepdim: bool = False):
+    """The lower median (for an even count, the smaller of the two middle values), as PyTorch."""
+    n = input._data.size if dim is None else (input._data.shape[_wrap_dim(dim, input._data.ndim)]
+                                              if input._data.ndim else 1)
+    if dim is None:
+        if n == 0:
+            return _wrap(np.array(np.nan, input._data.dtype))
+        return _kth(input, (n - 1) // 2, None, False, "median").values
+    return _kth(input, (n - 1) // 2, dim, keepdim, "median")
+
+
+def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):
+    """The k-th smallest element (1-based) along ``dim``, and its index."""
+    n = input._data.shape[_wrap_dim(dim, input._data.ndim)] if input._data.ndim else 1
+    if not 1 <= k <= n:
+        raise IndexError(f"kthvalue(): selected number k out of range for dimension {dim}")
+    return _kth(input, k - 1, dim, keepdim, "kthvalue")
 
 
 def logsumexp(input, dim, keepdim: bool = False, *, out=None) -> Tensor:
