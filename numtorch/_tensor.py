@@ -458,6 +458,7 @@ for _name, _dt in (("float", _dtype.float32), ("double", _dtype.float64), ("half
 
 
 def _init(t: Tensor, data: np.ndarray, requires_grad: bool) -> None:
+    """Set every slot of a new tensor (``_vc`` is the version cell, shared with views)."""
     t._data = data
     t._requires_grad = requires_grad
     t._grad = None
@@ -472,15 +473,7 @@ def _init(t: Tensor, data: np.ndarray, requires_grad: bool) -> None:
 def _wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
     """A Tensor around ``data`` (no copy).  The hot path of every op: keep it minimal."""
     t = _new(Tensor)
-    t._data = data
-    t._requires_grad = requires_grad
-    t._grad = None
-    t.grad_fn = None
-    t._vc = [0]
-    t._hooks = None
-    t._retains_grad = False
-    t._post_acc_hooks = None
-    t._base = None
+    _init(t, data, requires_grad)
     return t
 
 
