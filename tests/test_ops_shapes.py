@@ -93,3 +93,28 @@ def test_reduction_every_shape(name, shape):
     _check(REDUCE[name], _data(shape, "away", 3))
     if len(shape) >= 2:
         _check(REDUCE[name], _data(shape, "away", 4), transpose=True)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import array_shapes  # noqa: E402
+
+REDUCERS = {
+    "sum": lambda L, a, d, k: a.sum(d, keepdim=k), "mean": lambda L, a, d, k: a.mean(d, keepdim=k),
+    "amax": lambda L, a, d, k: a.amax(d, keepdim=k), "amin": lambda L, a, d, k: L.amin(a, d, keepdim=k),
+    "var": lambda L, a, d, k: a.var(d, keepdim=k), "std": lambda L, a, d, k: L.std(a, d, correction=0, keepdim=k),
+    "logsumexp": lambda L, a, d, k: L.logsumexp(a, d, keepdim=k), "norm": lambda L, a, d, k: a.norm(dim=d, keepdim=k),
+    "nansum": lambda L, a, d, k: L.nansum(a, d, keepdim=k),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=3), data=st.data(),
+       name=st.sampled_from(sorted(REDUCERS)), keepdim=st.booleans())
+def test_reductions_over_random_dims(shape, data, name, keepdim):
+    dims = data.draw(st.lists(st.integers(-len(shape), len(shape) - 1), min_size=1, max_size=len(shape),
+                              unique_by=lambda d: d % len(shape)))
+    dim = tuple(dims) if len(dims) > 1 else dims[0]
+    fn = REDUCERS[name]
+    with np.errstate(all="ignore"):
+        _check(lambda L, a: fn(L, a, dim, keepdim), _data(shape, "away", 5))

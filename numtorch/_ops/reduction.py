@@ -168,7 +168,7 @@ def _var(x, dim, corr, keepdim, take_sqrt):
         with np.errstate(divide="ignore", invalid="ignore"):
             if take_sqrt:
                 ok = _unsqueeze_to(o, axes, keepdim)
-                return (gk * c / (ok * denom),)
+                return (np.where(ok == 0, 0, gk * c / (ok * denom)),)  # zero where std is 0, as PyTorch
             return (gk * (2 / denom if denom else np.inf) * c,)
     name = ("StdBackward0" if take_sqrt else "VarBackward0")
     return record(o.astype(xd.dtype, copy=False), name, vjp, (x,), (x,))
@@ -392,6 +392,8 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     if x._data.dtype.kind != "f":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {_TYPE_WORD[x._data.dtype.name]}")
+    if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:
+        raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got " + " ".join(str(d) for d in dim))
     if p in ("fro", 2, 2.0, None):
         return _norm2(x, dim, keepdim)
     if p in (float("inf"), "inf"):
@@ -416,7 +418,7 @@ def _norm2(x, dim, keepdim):
         with np.errstate(divide="ignore", invalid="ignore"):
             r = np.where(ok == 0, 0, xd / ok)
         return (_unsqueeze_to(g, axes, keepdim) * r,)
-    return record(o, "NormBackward1", vjp, (x,), (x,))
+    return record(o, "LinalgVectorNormBackward0", vjp, (x,), (x,))
 
 
 def cumsum(input, dim, *, dtype=None, out=None) -> Tensor:
