@@ -19,7 +19,14 @@ try:
 except ImportError:  # pragma: no cover - the test extra installs it
     torch = None
 
+from hypothesis import settings
+
 import numtorch
+
+# hypothesis draws from a fixed seed, so a run is repeatable (set HYPOTHESIS_PROFILE=explore to vary it)
+settings.register_profile("fixed", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
 requires_torch = pytest.mark.skipif(torch is None, reason="the PyTorch oracle is not installed")
 
