@@ -53,3 +53,16 @@ def assert_close(nt, tt, rtol=None, atol=None, check_dtype=True):
         assert str(nt.dtype) == str(tt.dtype), f"dtype {nt.dtype} != {tt.dtype}"
     torch.testing.assert_close(torch.from_numpy(np.array(to_np(nt))), tt.detach(), rtol=rtol, atol=atol,
                                equal_nan=True, check_dtype=False)
+
+
+def assert_same_error(torch_call, numtorch_call):
+    """Both calls raise, with the same exception type and the same message (warnings silenced)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(Exception) as texc:
+            torch_call()
+        with pytest.raises(Exception) as nexc:
+            numtorch_call()
+    assert type(nexc.value).__name__ == type(texc.value).__name__
+    assert str(nexc.value) == str(texc.value)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from conftest import assert_close
+from conftest import assert_close, assert_same_error
 
 import numtorch
 import numtorch.nn.functional as NF
@@ -534,14 +534,7 @@ ERRORS = [
 @pytest.mark.parametrize("case", ERRORS, ids=[e[0] for e in ERRORS])
 def test_errors_match_torch(case):
     _, fn = case
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(Exception) as texc:
-            fn(torch, TF)
-        with pytest.raises(Exception) as nexc:
-            fn(numtorch, NF)
-    assert type(nexc.value).__name__ == type(texc.value).__name__
-    assert str(nexc.value) == str(texc.value)
+    assert_same_error(lambda: fn(torch, TF), lambda: fn(numtorch, NF))
 
 
 def test_inplace_dropout_in_training_matches_torch():

@@ -9,12 +9,10 @@ with numtorch; errors must match in type and message, results in value and dtype
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 import torch
 import torch.nn.functional as TF
-from conftest import assert_close
+from conftest import assert_close, assert_same_error
 
 import numtorch
 import numtorch.nn.functional as NF
@@ -151,14 +149,7 @@ ERRORS = [
 @pytest.mark.parametrize("case", ERRORS, ids=[e[0] for e in ERRORS])
 def test_errors_match_torch(case):
     _, fn = case
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(Exception) as texc:
-            fn(torch, TF)
-        with pytest.raises(Exception) as nexc:
-            fn(numtorch, NF)
-    assert type(nexc.value).__name__ == type(texc.value).__name__
-    assert str(nexc.value) == str(texc.value)
+    assert_same_error(lambda: fn(torch, TF), lambda: fn(numtorch, NF))
 
 
 # (id, fn(lib, F)) whose result must match in value and dtype

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as tnn
-from conftest import assert_close
+from conftest import assert_close, assert_same_error
 
 import numtorch
 import numtorch.nn as nnn
@@ -334,14 +334,7 @@ ERRORS = [
 @pytest.mark.parametrize("case", ERRORS, ids=[e[0] for e in ERRORS])
 def test_errors_match_torch(case):
     _, fn = case
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(Exception) as texc:
-            fn(torch, tnn)
-        with pytest.raises(Exception) as nexc:
-            fn(numtorch, nnn)
-    assert type(nexc.value).__name__ == type(texc.value).__name__
-    assert str(nexc.value) == str(texc.value)
+    assert_same_error(lambda: fn(torch, tnn), lambda: fn(numtorch, nnn))
 
 
 # ---- the guide's model, run unchanged --------------------------------------------------------

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import gzip
 import os
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from numtorch._tensor import Tensor, _wrap
 
-from ..transforms import _pil
-from .vision import VisionDataset
+from .vision import GrayImageArrays
 
 _DATA_FOLDER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 _NUM_TRAIN = 1437
@@ -44,7 +43,7 @@ def load_digits_array(path: str) -> tuple[np.ndarray, np.ndarray]:
     return pixels, table[:, 64].astype(np.int64)
 
 
-class Digits(VisionDataset):
+class Digits(GrayImageArrays):
     """The bundled 8 x 8 handwritten digits, with the interface of :class:`MNIST`.
 
     Args:
@@ -83,23 +82,3 @@ class Digits(VisionDataset):
         part = slice(0, _NUM_TRAIN) if train else slice(_NUM_TRAIN, None)
         self.data: Tensor = _wrap(np.ascontiguousarray(pixels[part]))
         self.targets: Tensor = _wrap(np.ascontiguousarray(labels[part]))
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        """``(image, target)``: a PIL image (mode ``L``, 8 x 8) and an ``int``, after their transforms."""
-        img, target = self.data._data[int(index)], int(self.targets._data[int(index)])
-        img = _pil.from_array(img, "L")
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    @property
-    def class_to_idx(self) -> dict[str, int]:
-        return {_class: i for i, _class in enumerate(self.classes)}
-
-    def extra_repr(self) -> str:
-        return f"Split: {'Train' if self.train is True else 'Test'}"

@@ -27,15 +27,14 @@ import gzip
 import hashlib
 import os
 import warnings
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from numtorch._tensor import Tensor, _wrap
 
-from ..transforms import _pil
 from .utils import _AtomicFile, check_integrity, download_and_extract_archive, extract_archive
-from .vision import VisionDataset
+from .vision import GrayImageArrays
 
 _SN3_TYPES = {8: np.uint8, 9: np.int8, 11: np.dtype(">i2"), 12: np.dtype(">i4"),
               13: np.dtype(">f4"), 14: np.dtype(">f8")}
@@ -83,7 +82,7 @@ def read_label_file(path: str) -> Tensor:
     return _wrap(x.astype(np.int64))
 
 
-class MNIST(VisionDataset):
+class MNIST(GrayImageArrays):
     """The MNIST handwritten digits: 60,000 training and 10,000 test images of 28 x 28.
 
     Args:
@@ -241,29 +240,6 @@ class MNIST(VisionDataset):
         return data, targets
 
     # -- items -------------------------------------------------------------------------
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        """``(image, target)``: a PIL image (mode ``L``) and an ``int``, after their transforms."""
-        data = self.data._data if isinstance(self.data, Tensor) else np.asarray(self.data)
-        targets = self.targets._data if isinstance(self.targets, Tensor) else np.asarray(self.targets)
-        img, target = data[int(index)], int(targets[int(index)])
-        img = _pil.from_array(img, "L")
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    @property
-    def class_to_idx(self) -> dict[str, int]:
-        return {_class: i for i, _class in enumerate(self.classes)}
-
-    def extra_repr(self) -> str:
-        split = "Train" if self.train is True else "Test"
-        return f"Split: {split}"
 
     # -- names kept for old code ---------------------------------------------------------
 

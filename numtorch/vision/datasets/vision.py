@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
+import numpy as np
+
 from numtorch.utils.data import Dataset
 
 
@@ -81,3 +83,35 @@ class VisionDataset(Dataset):
             body += [repr(self.transforms)]
         lines = [head] + [" " * self._repr_indent + line for line in body]
         return "\n".join(lines)
+
+
+class GrayImageArrays(VisionDataset):
+    """A dataset whose ``data`` holds uint8 gray images (N x H x W) and ``targets`` their labels.
+
+    Items are ``(PIL image of mode L, int)`` after ``transform`` and ``target_transform``, as
+    torchvision's MNIST gives them; MNIST, FashionMNIST, KMNIST and Digits share this.
+    """
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        """``(image, target)``: a PIL image (mode ``L``) and an ``int``, after their transforms."""
+        from numtorch._tensor import Tensor
+
+        from ..transforms import _pil
+        data = self.data._data if isinstance(self.data, Tensor) else np.asarray(self.data)
+        targets = self.targets._data if isinstance(self.targets, Tensor) else np.asarray(self.targets)
+        img, target = _pil.from_array(data[int(index)], "L"), int(targets[int(index)])
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @property
+    def class_to_idx(self) -> dict[str, int]:
+        return {_class: i for i, _class in enumerate(self.classes)}
+
+    def extra_repr(self) -> str:
+        return f"Split: {'Train' if self.train is True else 'Test'}"
