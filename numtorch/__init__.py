@@ -55,6 +55,11 @@ def compile(model=None, **kwargs):  # noqa: A001 - PyTorch's name
     return model
 
 
+def get_default_device() -> device:
+    """Where new tensors are made: always the CPU."""
+    return device("cpu")
+
+
 def set_num_threads(n: int) -> None:
     """Accepted for compatibility; NumPy's BLAS decides its own threading."""
 
@@ -64,7 +69,7 @@ def get_num_threads() -> int:
     return os.cpu_count() or 1
 
 
-from . import autograd, cuda
+from . import accelerator, autograd, backends, cuda
 from .random import *
 from . import random
 from . import nn, optim, utils

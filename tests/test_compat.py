@@ -111,3 +111,114 @@ def test_torchvision_pipeline_runs_unchanged(tmp_path):
     assert line.startswith("[4, 1, 28, 28] torch.float32 ")
     assert f"{expected_y}" in line
     assert abs(float(line.rsplit(" ", 1)[1]) - float(expected_x.sum(dtype=np.float64))) < 1e-2
+
+
+QUICKSTART = textwrap.dedent('''
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader
+    from torchvision import datasets
+    from torchvision.transforms import ToTensor
+
+    training_data = datasets.FashionMNIST(root="data", train=True, download=True, transform=ToTensor())
+    test_data = datasets.FashionMNIST(root="data", train=False, download=True, transform=ToTensor())
+    batch_size = 64
+    train_dataloader = DataLoader(training_data, batch_size=batch_size)
+    test_dataloader = DataLoader(test_data, batch_size=batch_size)
+    for X, y in test_dataloader:
+        print(f"Shape of X [N, C, H, W]: {X.shape}")
+        print(f"Shape of y: {y.shape} {y.dtype}")
+        break
+    device = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"
+    print(f"Using {device} device")
+
+    class NeuralNetwork(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.flatten = nn.Flatten()
+            self.linear_relu_stack = nn.Sequential(
+                nn.Linear(28*28, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+
+        def forward(self, x):
+            x = self.flatten(x)
+            logits = self.linear_relu_stack(x)
+            return logits
+
+    model = NeuralNetwork().to(device)
+    print(model)
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+
+    def train(dataloader, model, loss_fn, optimizer):
+        size = len(dataloader.dataset)
+        model.train()
+        for batch, (X, y) in enumerate(dataloader):
+            X, y = X.to(device), y.to(device)
+            pred = model(X)
+            loss = loss_fn(pred, y)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            if batch % 100 == 0:
+                loss, current = loss.item(), (batch + 1) * len(X)
+                print(f"loss: {loss:>7f}  [{current:>5d}/{size:>5d}]")
+
+    def test(dataloader, model, loss_fn):
+        size = len(dataloader.dataset)
+        num_batches = len(dataloader)
+        model.eval()
+        test_loss, correct = 0, 0
+        with torch.no_grad():
+            for X, y in dataloader:
+                X, y = X.to(device), y.to(device)
+                pred = model(X)
+                test_loss += loss_fn(pred, y).item()
+                correct += (pred.argmax(1) == y).type(torch.float).sum().item()
+        test_loss /= num_batches
+        correct /= size
+        print(f"Test Error: \\n Accuracy: {(100*correct):>0.1f}%, Avg loss: {test_loss:>8f} \\n")
+
+    epochs = 2
+    for t in range(epochs):
+        print(f"Epoch {t+1}\\n-------------------------------")
+        train(train_dataloader, model, loss_fn, optimizer)
+        test(test_dataloader, model, loss_fn)
+    print("Done!")
+    torch.save(model.state_dict(), "model.pth")
+    model = NeuralNetwork().to(device)
+    model.load_state_dict(torch.load("model.pth", weights_only=True))
+    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+               "Ankle boot"]
+    model.eval()
+    x, y = test_data[0][0], test_data[0][1]
+    with torch.no_grad():
+        x = x.to(device)
+        pred = model(x)
+        predicted, actual = classes[pred[0].argmax(0)], classes[y]
+        print(f'Predicted: "{predicted}", Actual: "{actual}"')
+''')
+
+
+def test_pytorch_quickstart_runs_unchanged(tmp_path):
+    """PyTorch's FashionMNIST quickstart, verbatim but for 2 epochs, on small local files."""
+    torch = pytest.importorskip("torch")
+    from test_vision_helpers import fake_mnist, gz_files, write_files
+
+    write_files(str(tmp_path / "data" / "FashionMNIST" / "raw"), gz_files(fake_mnist(seed=1, n_train=130,
+                                                                                      n_test=20)))
+    (tmp_path / "quickstart.py").write_text(QUICKSTART)
+    res = subprocess.run([sys.executable, "-m", "numtorch", "run", "quickstart.py"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "Shape of X [N, C, H, W]: torch.Size([20, 1, 28, 28])" in out
+    assert "Shape of y: torch.Size([20]) torch.int64" in out
+    assert "Using cpu device" in out and "Done!" in out and "Predicted: " in out
+    assert out.count("Test Error:") == 2 and (tmp_path / "model.pth").exists()
+    # the model prints as PyTorch prints the same module tree
+    net = torch.nn.Module()
+    net.flatten = torch.nn.Flatten()
+    net.linear_relu_stack = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(),
+                                                torch.nn.Linear(512, 512), torch.nn.ReLU(),
+                                                torch.nn.Linear(512, 10))
+    assert repr(net).replace("Module(", "NeuralNetwork(", 1) in out
