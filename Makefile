@@ -22,7 +22,7 @@ train: $(VENV)/.installed-run
 
 test: $(VENV)/.installed-test
 	$(PY) -m ruff check numtorch tests examples benchmarks
-	$(PY) -m pytest -n 2 --doctest-modules --ignore=numtorch/__main__.py tests numtorch
+	$(PY) -m pytest -n 2 --doctest-modules --ignore=numtorch/__main__.py --ignore=tests/scripts tests numtorch
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/run.py

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pathlib
 import subprocess
 import sys
 import textwrap
 
 import numpy as np
 import pytest
+
+ROOT_SCRIPTS = pathlib.Path(__file__).resolve().parent / "scripts"
 
 SCRIPT = textwrap.dedent("""
     import torch
@@ -222,3 +225,14 @@ def test_pytorch_quickstart_runs_unchanged(tmp_path):
                                                 torch.nn.Linear(512, 512), torch.nn.ReLU(),
                                                 torch.nn.Linear(512, 10))
     assert repr(net).replace("Module(", "NeuralNetwork(", 1) in out
+
+
+def test_tutorial_prints_exactly_what_pytorch_prints(tmp_path):
+    """Tensors, printing, random numbers, in-place ops, NumPy bridges and autograd: byte-identical output."""
+    pytest.importorskip("torch")
+    script = str(ROOT_SCRIPTS / "tutorial.py")
+    ours = subprocess.run([sys.executable, "-m", "numtorch", "run", script], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    theirs = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert ours.returncode == 0 and theirs.returncode == 0, ours.stderr + theirs.stderr
+    assert ours.stdout == theirs.stdout
