@@ -227,10 +227,12 @@ def test_pytorch_quickstart_runs_unchanged(tmp_path):
     assert repr(net).replace("Module(", "NeuralNetwork(", 1) in out
 
 
-def test_tutorial_prints_exactly_what_pytorch_prints(tmp_path):
-    """Tensors, printing, random numbers, in-place ops, NumPy bridges and autograd: byte-identical output."""
+@pytest.mark.parametrize("name", ["tutorial.py", "nn_tutorial.py"])
+def test_tutorial_prints_exactly_what_pytorch_prints(tmp_path, name):
+    """Tensors, printing, random numbers, in-place ops, NumPy bridges, autograd; a model, dropout,
+    random_split, shuffled loading, SGD with momentum and a scheduler: byte-identical output."""
     pytest.importorskip("torch")
-    script = str(ROOT_SCRIPTS / "tutorial.py")
+    script = str(ROOT_SCRIPTS / name)
     ours = subprocess.run([sys.executable, "-m", "numtorch", "run", script], capture_output=True, text=True,
                           timeout=120, cwd=tmp_path)
     theirs = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
