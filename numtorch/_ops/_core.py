@@ -67,6 +67,17 @@ def record(out: np.ndarray, name: str, vjp, inputs: tuple, saved=(), save_out: b
     return t
 
 
+def rename(t: Tensor, name: str) -> Tensor:
+    """Give a composed op's final node PyTorch's name for the whole op (``LerpBackward0``...).
+
+    The maths stays in the parts; only the name that ``t.grad_fn`` prints changes.
+    """
+    n = t.grad_fn
+    if n is not None:
+        n.__class__ = node_class(name)
+    return t
+
+
 def scalar_dtype(x) -> _dtype.dtype:
     """The dtype PyTorch gives a Python scalar: bool, int64, or the default float dtype."""
     if isinstance(x, (bool, np.bool_)):

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap
-from ._core import NOSAVE, promote, record, result_type, to_tensor
+from ._core import NOSAVE, promote, record, rename, result_type, to_tensor
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -71,10 +71,11 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
     if _is_bool(input) or _is_bool(other):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
                            "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    name = "SubBackward0" if isinstance(input, Tensor) else "RsubBackward1"  # scalar - tensor
     if alpha != 1:
         o = a._data - (b._data * alpha).astype(dt.np, copy=False)
-        return record(o, "SubBackward0", lambda g, n: (g, -g * alpha if n[1] else None), (a, b), NOSAVE)
-    return record(a._data - b._data, "SubBackward0", lambda g, n: (g, -g if n[1] else None), (a, b), NOSAVE)
+        return record(o, name, lambda g, n: (g, -g * alpha if n[1] else None), (a, b), NOSAVE)
+    return record(a._data - b._data, name, lambda g, n: (g, -g if n[1] else None), (a, b), NOSAVE)
 
 
 def rsub(input, other, *, alpha=1) -> Tensor:
@@ -116,7 +117,7 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
         return _wrap(np.asarray(o, dtype=dt.np))
     with np.errstate(divide="ignore", invalid="ignore"):
         o = np.floor(ad / bd) if rounding_mode == "floor" else np.trunc(ad / bd)
-    return record(o.astype(dt.np, copy=False), "DivBackward1",
+    return record(o.astype(dt.np, copy=False), "DivBackward2",
                   lambda g, n: (np.zeros_like(g), np.zeros_like(g)), (a, b), NOSAVE)
 
 
@@ -137,7 +138,7 @@ def floor_divide(input, other, *, out=None) -> Tensor:
     if r.grad_fn is not None:  # PyTorch records floor_divide but has no derivative for it
         r.grad_fn.vjp = _no_derivative("floor_divide")
         r.grad_fn.saved = None
-    return r
+    return rename(r, "NotImplemented")
 
 
 def remainder(input, other, *, out=None) -> Tensor:
@@ -152,8 +153,8 @@ def remainder(input, other, *, out=None) -> Tensor:
     with np.errstate(divide="ignore", invalid="ignore"):
         o = np.remainder(ad, bd)
     if not isinstance(input, Tensor):  # remainder(Scalar, Tensor) has no derivative in PyTorch
-        return record(o, "RemainderBackward1", _no_derivative("remainder"), (a, b), None)
-    return record(o, "RemainderBackward0",
+        return record(o, "NotImplemented", _no_derivative("remainder"), (a, b), None)
+    return record(o, "RemainderBackward1" if isinstance(other, Tensor) else "RemainderBackward0",
                   lambda g, n: (g, -g * np.floor(ad / bd) if n[1] else None), (a, b), (a, b))
 
 
@@ -164,7 +165,7 @@ def fmod(input, other, *, out=None) -> Tensor:
         o = np.fmod(ad, bd)
     if dt._cat < 2:
         return _wrap(o.astype(dt.np, copy=False))
-    return record(o, "FmodBackward0",
+    return record(o, "FmodBackward1" if isinstance(other, Tensor) else "FmodBackward0",
                   lambda g, n: (g, -g * np.trunc(ad / bd) if n[1] else None), (a, b), (a, b))
 
 
@@ -175,7 +176,7 @@ def pow(input, exponent, *, out=None) -> Tensor:  # noqa: A001 - PyTorch's name
         base = float(input) if dt.is_floating_point else input
         bd = b._data
         o = np.power(np.asarray(base, dt.np), bd)
-        return record(o, "PowBackward1",
+        return record(o, "PowBackward2",
                       lambda g, n: (g * o * math.log(base) if base > 0 else g * o * np.log(np.asarray(base, dt.np)),),
                       (b,), (b,))
     if not isinstance(exponent, Tensor):
@@ -460,8 +461,7 @@ def clamp(input, min=None, max=None, *, out=None) -> Tensor:  # noqa: A002
         mask = lambda: xd <= hi
     if dt._cat < 2:
         return _wrap(o)
-    name = "ClampBackward1" if lo is not None and hi is not None else (
-        "ClampMinBackward0" if lo is not None else "ClampMaxBackward0")
+    name = "ClampBackward1"
     return record(o, name, lambda g, n: (g * mask(),), (x,), (x,))
 
 
@@ -470,15 +470,15 @@ def _clamp_tensor(x, min, max):  # noqa: A002
         x = maximum(x, min if isinstance(min, Tensor) else to_tensor(min, x.dtype))
     if max is not None:
         x = minimum(x, max if isinstance(max, Tensor) else to_tensor(max, x.dtype))
-    return x
+    return rename(x, "ClampBackward0")
 
 
 def clamp_min(input, min) -> Tensor:  # noqa: A002
-    return clamp(input, min=min)
+    return rename(clamp(input, min=min), "ClampMinBackward0")
 
 
 def clamp_max(input, max) -> Tensor:  # noqa: A002
-    return clamp(input, max=max)
+    return rename(clamp(input, max=max), "ClampMaxBackward0")
 
 
 clip = clamp
@@ -488,13 +488,14 @@ clip = clamp
 
 def lerp(input, end, weight, *, out=None) -> Tensor:
     """``input + weight * (end - input)``."""
-    return add(input, mul(weight, sub(end, input)))
+    return rename(add(input, mul(weight, sub(end, input))),
+                  "LerpBackward1" if isinstance(weight, Tensor) else "LerpBackward0")
 
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
     """``input + value * tensor1 * tensor2``."""
     p = mul(tensor1, tensor2)
-    return add(input, p if value == 1 else mul(p, value))
+    return rename(add(input, p if value == 1 else mul(p, value)), "AddcmulBackward0")
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
@@ -507,7 +508,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
                            "tensor2) for float inputs. The future addcdiv behavior is just the latter "
                            "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
     q = div(tensor1, tensor2)
-    return add(input, q if value == 1 else mul(q, value))
+    return rename(add(input, q if value == 1 else mul(q, value)), "AddcdivBackward0")
 
 
 def positive(input) -> Tensor:
@@ -535,16 +536,16 @@ arctan2 = atan2
 
 def hypot(input, other, *, out=None) -> Tensor:
     """``sqrt(input**2 + other**2)``."""
-    return sqrt(add(mul(input, input), mul(other, other)))
+    return rename(sqrt(add(mul(input, input), mul(other, other))), "HypotBackward0")
 
 
 def logaddexp(input, other, *, out=None) -> Tensor:
     """``log(exp(input) + exp(other))`` without overflow: ``max + log1p(exp(-|input - other|))``."""
-    return add(maximum(input, other), log1p(exp(neg(abs(sub(input, other))))))
+    return rename(add(maximum(input, other), log1p(exp(neg(abs(sub(input, other)))))), "LogaddexpBackward0")
 
 
 def exp2(input, *, out=None) -> Tensor:
-    return pow(2.0 if _t(input)._data.dtype.kind == "f" else 2, _floating(_t(input)))
+    return rename(pow(2.0, _floating(_t(input))), "Exp2Backward0")
 
 
 def logit(input, eps=None, *, out=None) -> Tensor:
@@ -552,15 +553,15 @@ def logit(input, eps=None, *, out=None) -> Tensor:
     x = _floating(_t(input))
     if eps is not None:
         x = clamp(x, eps, 1 - eps)
-    return log(div(x, rsub(x, 1)))
+    return rename(log(div(x, rsub(x, 1))), "LogitBackward0")
 
 
 def deg2rad(input, *, out=None) -> Tensor:
-    return mul(_floating(_t(input)), math.pi / 180)
+    return rename(mul(_floating(_t(input)), math.pi / 180), "Deg2RadBackward0")
 
 
 def rad2deg(input, *, out=None) -> Tensor:
-    return mul(_floating(_t(input)), 180 / math.pi)
+    return rename(mul(_floating(_t(input)), 180 / math.pi), "Rad2DegBackward0")
 
 
 def nan_to_num(input, nan: float = 0.0, posinf=None, neginf=None, *, out=None) -> Tensor:
@@ -573,7 +574,7 @@ def nan_to_num(input, nan: float = 0.0, posinf=None, neginf=None, *, out=None) -
     from .indexing import where
     r = where(isnan(x), nan, x)
     r = where(isposinf(x), info.max if posinf is None else posinf, r)
-    return where(isneginf(x), info.min if neginf is None else neginf, r)
+    return rename(where(isneginf(x), info.min if neginf is None else neginf, r), "NanToNumBackward0")
 
 
 sgn = sign

@@ -12,7 +12,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ..autograd.grad_mode import _state as _grad
-from ._core import NOSAVE, promote, record, result_type, to_tensor
+from ._core import NOSAVE, promote, record, rename, result_type, to_tensor
 
 
 def _convert_index(idx):
@@ -99,11 +99,24 @@ def getitem(input, index) -> Tensor:
         return (gz,)
     if not (x._requires_grad and _grad[0]):
         return _view(x, o)
-    t = record(o, "SelectBackward0" if isinstance(index, int) else "SliceBackward0", vjp_basic, (x,), NOSAVE)
+    t = record(o, _basic_name(idx), vjp_basic, (x,), NOSAVE)
     if o.base is not None:
         t._vc = x._vc
         t._base = x if x._base is None else x._base
     return t
+
+
+def _basic_name(idx: tuple) -> str:
+    """PyTorch applies a basic index item by item: the node is named after the last one."""
+    last = "AliasBackward0"
+    for i in idx:
+        if i is None:
+            last = "UnsqueezeBackward0"
+        elif isinstance(i, slice):
+            last = "SliceBackward0"
+        elif i is not Ellipsis:
+            last = "SelectBackward0"
+    return last
 
 
 def _slice_dim(x, d, start, stop):
@@ -299,7 +312,7 @@ def index_add(input, dim: int, index, source, *, alpha=1) -> Tensor:
 
 def take(input, index) -> Tensor:
     from .movement import reshape
-    return getitem(reshape(input, (-1,)), index)
+    return rename(getitem(reshape(input, (-1,)), index), "TakeBackward0")
 
 
 def masked_select(input, mask) -> Tensor:
@@ -307,7 +320,7 @@ def masked_select(input, mask) -> Tensor:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     from .movement import broadcast_tensors
     x, m = broadcast_tensors(input, mask)
-    return getitem(x, m)
+    return rename(getitem(x, m), "MaskedSelectBackward0")
 
 
 def masked_fill(input, mask, value) -> Tensor:

@@ -81,7 +81,7 @@ def matmul(input, other, *, out=None) -> Tensor:
         return ga, gb
     name = "MmBackward0" if ad.ndim == 2 and bd.ndim == 2 else (
         "DotBackward0" if a1 and b1 else "MvBackward0" if ad.ndim == 2 and b1 else
-        "BmmBackward0" if ad.ndim == 3 and bd.ndim == 3 else "UnsafeViewBackward0")
+        "SqueezeBackward4" if a1 and bd.ndim == 2 else "UnsafeViewBackward0")
     return record(o, name, vjp, (a, b), (a, b))
 
 
@@ -102,7 +102,8 @@ def bmm(input, mat2, *, out=None) -> Tensor:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{input._data.shape[0]}, {input._data.shape[2]}] but got: "
                            f"[{mat2._data.shape[0]}, {mat2._data.shape[1]}].")
-    return matmul(input, mat2)
+    from ._core import rename
+    return rename(matmul(input, mat2), "BmmBackward0")
 
 
 def mv(input, vec, *, out=None) -> Tensor:
@@ -139,13 +140,14 @@ ger = outer
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``."""
+    from ._core import rename
     from .elementwise import add, mul
     p = mm(mat1, mat2)
     if alpha != 1:
         p = mul(p, alpha)
-    if beta == 0:
-        return p
-    return add(mul(input, beta) if beta != 1 else input, p)
+    if beta != 0:
+        p = add(mul(input, beta) if beta != 1 else input, p)
+    return rename(p, "AddmmBackward0")
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1) -> Tensor:
@@ -241,4 +243,7 @@ def einsum(equation: str, *operands) -> Tensor:
             gz[index] = r
             grads.append(gz)
         return tuple(grads)
-    return record(o, "EinsumBackward0", vjp, operands, operands)
+    # PyTorch names the node after the last step of its own decomposition: a sum for a reduction of
+    # one operand, a view otherwise
+    name = "SumBackward1" if len(operands) == 1 and len(out) < len(ins[0]) else "ViewBackward0"
+    return record(o, name, vjp, operands, operands)

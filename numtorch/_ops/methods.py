@@ -345,6 +345,8 @@ def attach() -> None:
     for k, fn in table.items():
         setattr(Tensor, f"__{k}__", binop(fn))
         setattr(Tensor, f"__r{k}__", rbinop(fn))
+    # scalar / tensor is reciprocal(tensor) * scalar in PyTorch (same rounding, MulBackward0)
+    Tensor.__rtruediv__ = rbinop(lambda other, self: E.mul(E.reciprocal(self), other))
     for k, n in (("add", "add_"), ("sub", "sub_"), ("mul", "mul_"), ("truediv", "div_"),
                  ("floordiv", "floor_divide_"), ("mod", "remainder_"), ("pow", "pow_"),
                  ("and", "logical_and_"), ("or", "logical_or_"), ("xor", "logical_xor_")):

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._size import Size
 from .._tensor import Tensor, _wrap, _wrap_dim
-from ._core import NOSAVE, record
+from ._core import NOSAVE, record, rename
 
 
 def _shape_args(args) -> tuple:
@@ -32,7 +32,7 @@ def _shape_args(args) -> tuple:
 
 def _view_of(o: np.ndarray, x: Tensor, name: str, vjp) -> Tensor:
     t = record(o, name, vjp, (x,), NOSAVE)
-    if o.base is not None and o.size:  # NumPy made a view, not a copy
+    if o.size and np.may_share_memory(o, x._data):  # NumPy made a view, not a copy
         t._vc = x._vc
         t._base = x if x._base is None else x._base
     return t
@@ -63,7 +63,7 @@ def reshape(input, *shape) -> Tensor:
     shape = _infer(_shape_args(shape), xd.size)
     o = xd.reshape(shape)
     in_shape = xd.shape
-    return _view_of(o, x, "ViewBackward0" if o.base is not None else "ReshapeAliasBackward0",
+    return _view_of(o, x, "ViewBackward0" if np.may_share_memory(o, xd) else "UnsafeViewBackward0",
                     lambda g, n: (g.reshape(in_shape),))
 
 
@@ -175,8 +175,8 @@ def t(input) -> Tensor:
     nd = input._data.ndim
     if nd > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
-    return transpose(input, 0, 1) if nd == 2 else _view_of(input._data.view(), input, "TBackward0",
-                                                             lambda g, n: (g,))
+    return rename(transpose(input, 0, 1), "TBackward0") if nd == 2 else _view_of(
+        input._data.view(), input, "TBackward0", lambda g, n: (g,))
 
 
 def movedim(input, source, destination) -> Tensor:
@@ -264,7 +264,7 @@ def repeat(input, *sizes) -> Tensor:
         inter += [r, s]
     y = reshape(x, tuple(v for s in xs for v in (1, s)))
     y = expand(y, tuple(inter))
-    return reshape(contiguous(y), tuple(r * s for r, s in zip(sizes, xs)))
+    return rename(reshape(contiguous(y), tuple(r * s for r, s in zip(sizes, xs))), "RepeatBackward0")
 
 
 def tile(input, dims) -> Tensor:
@@ -312,14 +312,16 @@ def split(tensor, split_size_or_sections, dim: int = 0):
                                f"size at dimension {d}), but got split_sizes={list(split_size_or_sections)}")
         out, start = [], 0
         for s in split_size_or_sections:
-            out.append(_slice_dim(tensor, d, start, start + s))
+            out.append(rename(_slice_dim(tensor, d, start, start + s), "SplitWithSizesBackward0"))
             start += s
         return tuple(out)
     step = int(split_size_or_sections)
     if step <= 0 and size:
         raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
-    return tuple(_slice_dim(tensor, d, i, builtins.min(i + step, size)) for i in range(0, builtins.max(size, 1), builtins.max(step, 1))) \
-        if size else (tensor,)
+    if not size:
+        return (tensor,)
+    return tuple(rename(_slice_dim(tensor, d, i, builtins.min(i + step, size)), "SplitBackward0")
+                 for i in range(0, size, builtins.max(step, 1)))
 
 
 def chunk(input, chunks: int, dim: int = 0):
@@ -347,7 +349,7 @@ def unbind(input, dim: int = 0):
     d = _wrap_dim(dim, xd.ndim)
     from .indexing import getitem
     key = (slice(None),) * d
-    return tuple(getitem(input, key + (i,)) for i in range(xd.shape[d]))
+    return tuple(rename(getitem(input, key + (i,)), "UnbindBackward0") for i in range(xd.shape[d]))
 
 
 def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
@@ -397,7 +399,7 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(s0)} at entry 0 and "
                                f"{list(t._data.shape)} at entry {i}")
     d = _wrap_dim(dim, len(s0) + 1)
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    return rename(cat([unsqueeze(t, d) for t in tensors], d), "StackBackward0")
 
 
 def hstack(tensors) -> Tensor:
@@ -455,7 +457,8 @@ def triu(input, diagonal: int = 0, *, out=None) -> Tensor:
 
 
 def ravel(input) -> Tensor:
-    return reshape(input, (-1,))
+    """The elements as a 1-D tensor (a contiguous copy first when needed, then a view)."""
+    return reshape(contiguous(input), (-1,))
 
 
 def select(input, dim: int, index: int) -> Tensor:
@@ -465,7 +468,7 @@ def select(input, dim: int, index: int) -> Tensor:
     if not -size <= index < size:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(input._data.shape)} at "
                          f"dimension {d}")
-    return getitem(input, (slice(None),) * d + (index,))
+    return rename(getitem(input, (slice(None),) * d + (index,)), "SelectBackward0")
 
 
 def repeat_interleave(input, repeats, dim=None, *, output_size=None) -> Tensor:
@@ -475,7 +478,8 @@ def repeat_interleave(input, repeats, dim=None, *, output_size=None) -> Tensor:
     d = 0 if dim is None else _wrap_dim(dim, x._data.ndim)
     r = repeats._data if isinstance(repeats, Tensor) else repeats
     idx = np.repeat(np.arange(x._data.shape[d]), r)
-    return index_select(x, d, _wrap(idx.astype(np.int64)))
+    out = index_select(x, d, _wrap(idx.astype(np.int64)))
+    return out if isinstance(repeats, Tensor) else rename(out, "ViewBackward0")
 
 
 def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
@@ -507,7 +511,7 @@ def trace(input) -> Tensor:
     from .reduction import sum as _sum
     if input._data.ndim != 2:
         raise RuntimeError("trace: expected a matrix, but got tensor with dim " + str(input._data.ndim))
-    return _sum(globals()["diagonal"](input))
+    return rename(_sum(globals()["diagonal"](input)), "TraceBackward0")
 
 
 def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:

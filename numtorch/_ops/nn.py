@@ -55,8 +55,13 @@ def linear(input, weight, bias=None) -> Tensor:
         if len(n) == 3 and n[2]:
             gb = g.reshape(-1, g.shape[-1]).sum(0) if g.ndim != 1 else g
         return gx, gw, gb
-    return record(o, "AddmmBackward0" if bias is not None and xd.ndim == 2 else "MmBackward0", vjp, inputs,
-                  (x, w))
+    if xd.ndim == 2:
+        name = "AddmmBackward0" if bias is not None else "MmBackward0"
+    elif bias is not None:
+        name = "AddBackward0"
+    else:
+        name = "SqueezeBackward4" if xd.ndim == 1 else "UnsafeViewBackward0"
+    return record(o, name, vjp, inputs, (x, w))
 
 
 def _soft_dim(dim, ndim):

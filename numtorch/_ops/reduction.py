@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap, _wrap_dim
-from ._core import NOSAVE, record
+from ._core import NOSAVE, record, rename
 
 
 def dims(dim, ndim: int) -> tuple:
@@ -317,7 +317,7 @@ def aminmax(input, *, dim=None, keepdim: bool = False):
     from . import indexing  # noqa: F401 - keeps import order simple for readers
     mn = amin(input, () if dim is None else dim, keepdim)
     mx = amax(input, () if dim is None else dim, keepdim)
-    return return_types["aminmax"](mn, mx)
+    return return_types["aminmax"](rename(mn, "AminmaxBackward0"), rename(mx, "AminmaxBackward0"))
 
 
 def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -355,8 +355,9 @@ def median(input, dim=None, keepdim: bool = False):
     if dim is None:
         if n == 0:
             return _wrap(np.array(np.nan, input._data.dtype))
-        return _kth(input, (n - 1) // 2, None, False, "median").values
-    return _kth(input, (n - 1) // 2, dim, keepdim, "median")
+        return rename(_kth(input, (n - 1) // 2, None, False, "median").values, "MedianBackward0")
+    r = _kth(input, (n - 1) // 2, dim, keepdim, "median")
+    return return_types["median"](rename(r.values, "MedianBackward1"), r.indices)
 
 
 def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):
@@ -364,7 +365,8 @@ def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):
     n = input._data.shape[_wrap_dim(dim, input._data.ndim)] if input._data.ndim else 1
     if not 1 <= k <= n:
         raise IndexError(f"kthvalue(): selected number k out of range for dimension {dim}")
-    return _kth(input, k - 1, dim, keepdim, "kthvalue")
+    r = _kth(input, k - 1, dim, keepdim, "kthvalue")
+    return return_types["kthvalue"](rename(r.values, "KthvalueBackward0"), r.indices)
 
 
 def logsumexp(input, dim, keepdim: bool = False, *, out=None) -> Tensor:
@@ -397,15 +399,17 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     if p in ("fro", 2, 2.0, None):
         return _norm2(x, dim, keepdim)
     if p in (float("inf"), "inf"):
-        return amax(E.abs(x), () if dim is None else dim, keepdim)
-    if p == float("-inf"):
-        return amin(E.abs(x), () if dim is None else dim, keepdim)
-    if p == 1:
-        return sum(E.abs(x), dim, keepdim)
-    if p == 0:
+        r = amax(E.abs(x), () if dim is None else dim, keepdim)
+    elif p == float("-inf"):
+        r = amin(E.abs(x), () if dim is None else dim, keepdim)
+    elif p == 1:
+        r = sum(E.abs(x), dim, keepdim)
+    elif p == 0:
         from .compare import ne
-        return sum(ne(x, 0).to(x.dtype), dim, keepdim)
-    return E.pow(sum(E.pow(E.abs(x), p), dim, keepdim), 1.0 / p)
+        r = sum(ne(x, 0).to(x.dtype), dim, keepdim)
+    else:
+        r = E.pow(sum(E.pow(E.abs(x), p), dim, keepdim), 1.0 / p)
+    return rename(r, "LinalgVectorNormBackward0")
 
 
 def _norm2(x, dim, keepdim):

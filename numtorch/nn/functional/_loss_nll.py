@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch._ops._core import record
+from numtorch._ops._core import record, rename
 from numtorch._tensor import Tensor, _wrap
 
 from ._helpers import _kernel_error, _needs_graph, _tname
@@ -228,8 +228,8 @@ def _cross_entropy_probs(input, target, weight, ignore_index, reduction, s, cdim
         wshape = [1] * input._data.ndim
         wshape[cdim] = c
         prod = prod * weight.reshape(wshape)
-    if reduction == "mean":
-        return -prod.sum() / (input._data.size / c)
+    if reduction == "mean":  # divided by a C++ scalar in PyTorch: its node is DivBackward1
+        return rename(-prod.sum() / (input._data.size / c), "DivBackward1")
     if reduction == "sum":
         return -prod.sum()
     return -prod.sum(cdim)

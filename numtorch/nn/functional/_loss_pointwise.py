@@ -110,8 +110,9 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         d = g * np.sign(x - t)
         return d, -d
 
-    return _pointwise_loss("L1LossBackward0", input, target, reduction,
-                           lambda x, t: np.abs(x - t), bwd)
+    # PyTorch computes l1_loss as abs(input - target) then the reduction: its node is the last step's
+    name = {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(reduction, "AbsBackward0")
+    return _pointwise_loss(name, input, target, reduction, lambda x, t: np.abs(x - t), bwd)
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
