@@ -227,7 +227,7 @@ def test_pytorch_quickstart_runs_unchanged(tmp_path):
     assert repr(net).replace("Module(", "NeuralNetwork(", 1) in out
 
 
-@pytest.mark.parametrize("name", ["tutorial.py", "nn_tutorial.py", "more_nn.py", "losses.py"])
+@pytest.mark.parametrize("name", ["tutorial.py", "nn_tutorial.py", "more_nn.py", "losses.py", "workers.py"])
 def test_tutorial_prints_exactly_what_pytorch_prints(tmp_path, name):
     """Tensors, printing, random numbers, in-place ops, NumPy bridges, autograd; a model, dropout,
     random_split, shuffled loading, SGD with momentum and a scheduler: byte-identical output."""
