@@ -6,7 +6,7 @@ contender runs the same number of steps in turn, several rounds interleaved; the
 report gives medians (in microseconds per step) and ratios to the NumPy floor.
 Machines are noisy: read the ratios, not single times.
 
-    python benchmarks/run.py [--steps 200] [--rounds 5] [--batch 64]
+    python benchmarks/run.py [--steps 200] [--rounds 5] [--batch 64] [--threads 1]
 
 PyTorch is optional (``pip install torch``); without it, its column is skipped.
 For a fair NumPy, run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; the BLAS
@@ -101,12 +101,15 @@ def main(argv=None) -> dict:
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="BLAS threads for every contender (PyTorch and NumPy alike); 1 is the steadiest")
     args = ap.parse_args(argv)
+    limiter = _limit_threads(args.threads)
     shape = (args.batch, 784, 128, 10)
     contenders = {"numpy floor": numpy_floor(*shape), "numtorch": library_step(numtorch, *shape)}
     try:
         import torch
-        torch.set_num_threads(1)
+        torch.set_num_threads(args.threads)
         contenders["pytorch"] = library_step(torch, *shape)
     except ImportError:
         pass
@@ -115,13 +118,25 @@ def main(argv=None) -> dict:
         for name, step in contenders.items():
             results[name].append(time_steps(step, args.steps))
     med = {k: statistics.median(v) for k, v in results.items()}
-    print(f"MLP 784-128-10, batch {args.batch}, {args.rounds} rounds x {args.steps} steps; BLAS: {blas_info()}")
+    print(f"MLP 784-128-10, batch {args.batch}, {args.rounds} rounds x {args.steps} steps, {args.threads} "
+          f"thread(s); BLAS: {blas_info()}")
     print(f"{'contender':<12} {'us/step':>10} {'vs numpy':>10}")
     for k, v in med.items():
         print(f"{k:<12} {v * 1e6:>10.1f} {v / med['numpy floor']:>10.2f}")
     if "pytorch" in med:
         print(f"numtorch / pytorch: {med['numtorch'] / med['pytorch']:.2f}")
+    del limiter
     return med
+
+
+def _limit_threads(n: int):
+    """Give NumPy's BLAS ``n`` threads, as PyTorch gets (needs threadpoolctl; else NumPy keeps its own)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        print("threadpoolctl not installed: NumPy's BLAS keeps its default thread count")
+        return None
+    return threadpool_limits(limits=n, user_api="blas")
 
 
 if __name__ == "__main__":
