@@ -99,7 +99,15 @@ def _ragged(data, dim=0):
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
-    """A new tensor holding a copy of ``data`` (a number, nested sequence, ndarray or tensor)."""
+    """A new tensor holding a copy of ``data`` (a number, nested sequence, ndarray or tensor).
+
+    Python floats become the default dtype (float32), ints int64, bools bool; NumPy arrays keep theirs.
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.tensor([[1, 2], [3, 4]]).dtype, torch.tensor([1.5]).dtype, torch.tensor(True).dtype
+        (torch.int64, torch.float32, torch.bool)
+    """
     _check_dtype(dtype)
     a = _infer_array(data, dtype)
     if dtype is not None and a.dtype != dtype.np:

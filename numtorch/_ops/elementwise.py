@@ -47,6 +47,14 @@ def cast(x: Tensor, dt: _dtype.dtype) -> Tensor:
 # ---- binary arithmetic -------------------------------------------------------------------
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
+    """``input + alpha * other``, broadcasting the two shapes; d/dinput = 1, d/dother = alpha.
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.add(torch.tensor([1.0, 2.0]), torch.tensor([[10.0], [20.0]]), alpha=2)
+        tensor([[21., 22.],
+                [41., 42.]])
+    """
     a, b, dt = promote(input, other)
     if alpha != 1:
         if dt is _dtype.bool or (dt._cat == 1 and not isinstance(alpha, (int, np.integer))):
@@ -83,6 +91,15 @@ def rsub(input, other, *, alpha=1) -> Tensor:
 
 
 def mul(input, other, *, out=None) -> Tensor:
+    """``input * other`` elementwise; d/dinput = other, d/dother = input (both saved for backward).
+
+    Example:
+        >>> import numtorch as torch
+        >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4.])
+    """
     a, b, dt = promote(input, other)
     ad, bd = a._data, b._data
     if dt is _dtype.bool:
@@ -92,6 +109,13 @@ def mul(input, other, *, out=None) -> Tensor:
 
 
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
+    """``input / other``: true division (integers give floats), or ``rounding_mode`` "trunc"/"floor".
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.div(torch.tensor([7, -7]), 2), torch.div(torch.tensor([7, -7]), 2, rounding_mode="floor")
+        (tensor([ 3.5000, -3.5000]), tensor([ 3, -4]))
+    """
     if rounding_mode is None:
         dt = result_type(input, other)
         if not dt.is_floating_point:
@@ -170,6 +194,13 @@ def fmod(input, other, *, out=None) -> Tensor:
 
 
 def pow(input, exponent, *, out=None) -> Tensor:  # noqa: A001 - PyTorch's name
+    """``input ** exponent`` (tensor or scalar on either side); d/dx x**e = e * x**(e - 1).
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.pow(torch.tensor([1.0, 2.0, 3.0]), 2)
+        tensor([1., 4., 9.])
+    """
     if not isinstance(input, Tensor) and isinstance(exponent, Tensor):
         dt = result_type(input, exponent)
         b = to_tensor(exponent, dt)

@@ -37,6 +37,14 @@ def _check_matmul(ad: np.ndarray, bd: np.ndarray) -> None:
 
 
 def matmul(input, other, *, out=None) -> Tensor:
+    """Matrix product with PyTorch's rules for every rank: 1-D operands act as a row (left) or a
+    column (right) and are removed from the result; leading dimensions broadcast as batches.
+
+    Example:
+        >>> import numtorch as torch
+        >>> (torch.ones(5, 2, 3) @ torch.ones(3, 4)).shape, (torch.ones(3) @ torch.ones(3, 4)).shape
+        (torch.Size([5, 2, 4]), torch.Size([4]))
+    """
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         raise TypeError("matmul(): argument 'other' (position 2) must be Tensor, not "
                         + type(other if isinstance(input, Tensor) else input).__name__)

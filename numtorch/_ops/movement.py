@@ -58,6 +58,14 @@ def _infer(shape: tuple, numel: int) -> tuple:
 
 
 def reshape(input, *shape) -> Tensor:
+    """The same elements in a new shape (one size may be -1); a view when the layout allows.
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.arange(6).reshape(2, -1)
+        tensor([[0, 1, 2],
+                [3, 4, 5]])
+    """
     x = input
     xd = x._data
     shape = _infer(_shape_args(shape), xd.size)
@@ -353,6 +361,13 @@ def unbind(input, dim: int = 0):
 
 
 def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
+    """Join tensors along an existing ``dim``; each gets its slice of the gradient back.
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.cat([torch.zeros(1, 2), torch.ones(2, 2)]).shape
+        torch.Size([3, 2])
+    """
     if isinstance(tensors, Tensor):
         raise TypeError("cat(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
     tensors = list(tensors)
@@ -390,6 +405,14 @@ concat = concatenate = cat
 
 
 def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
+    """Join equal-shaped tensors along a new ``dim`` (``cat`` of their ``unsqueeze(dim)``).
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.stack([torch.zeros(2), torch.ones(2)], dim=1)
+        tensor([[0., 1.],
+                [0., 1.]])
+    """
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")

@@ -53,6 +53,15 @@ def _sum_dtype(d: np.dtype, dtype) -> np.dtype:
 
 
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:  # noqa: A001
+    """The sum over ``dim`` (all elements by default); integers sum to int64. Its vjp spreads the
+    gradient back over the summed axes.
+
+    Example:
+        >>> import numtorch as torch
+        >>> x = torch.arange(6.0).reshape(2, 3)
+        >>> x.sum(), x.sum(0), x.sum(1, keepdim=True).shape
+        (tensor(15.), tensor([3., 5., 7.]), torch.Size([2, 1]))
+    """
     x = input
     xd = x._data
     axes = dims(dim, xd.ndim)
@@ -71,6 +80,13 @@ def nansum(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
 
 
 def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    """The mean over ``dim`` (all elements by default); floating inputs only, as in PyTorch.
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.tensor([[1.0, 2.0], [3.0, 5.0]]).mean(dim=0)
+        tensor([2.0000, 3.5000])
+    """
     x = input
     xd = x._data
     if dtype is None and xd.dtype.kind != "f":

@@ -90,7 +90,16 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
          only_inputs: bool = True, allow_unused=None, is_grads_batched: bool = False,
          materialize_grads: bool = False):
-    """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated into ``.grad``)."""
+    """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated into ``.grad``).
+
+    Example:
+        >>> import numtorch as torch
+        >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+        >>> torch.autograd.grad((x ** 3).sum(), x)
+        (tensor([ 3., 12.]),)
+        >>> x.grad is None
+        True
+    """
     _no_create_graph(create_graph)
     outs = _as_tuple(outputs)
     ins = _as_tuple(inputs)
