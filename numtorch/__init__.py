@@ -20,6 +20,15 @@ globals().update(_methods.FUNCTIONS)
 from ._ops.reduction import return_types as _return_types_dict
 from ._ops._core import result_type as _result_type
 from ._tensor_str import set_printoptions, get_printoptions
+from ._finfo import finfo, iinfo
+
+import math as _math
+
+inf = _math.inf
+nan = _math.nan
+pi = _math.pi
+e = _math.e
+newaxis = None
 
 
 def result_type(tensor1, tensor2) -> dtype:

@@ -285,3 +285,17 @@ def test_float64_from_python_floats_is_exact():
                 L.as_tensor([2.7], dtype=L.float64).tolist(), L.full((1,), 0.1, dtype=L.float64).tolist()]
     n, t = both(f)
     assert n == t
+
+
+def test_finfo_iinfo_and_constants():
+    for name in ("float32", "float64", "float16"):
+        nf, tf = numtorch.finfo(getattr(numtorch, name)), torch.finfo(getattr(torch, name))
+        assert repr(nf) == repr(tf)
+        assert (nf.bits, nf.eps, nf.max, nf.min, nf.tiny, nf.resolution) == \
+            (tf.bits, tf.eps, tf.max, tf.min, tf.tiny, tf.resolution)
+    for name in ("int64", "int32", "int16", "int8", "uint8"):
+        ni, ti = numtorch.iinfo(getattr(numtorch, name)), torch.iinfo(getattr(torch, name))
+        assert repr(ni) == repr(ti) and (ni.bits, ni.min, ni.max) == (ti.bits, ti.min, ti.max)
+    assert repr(numtorch.finfo()) == repr(torch.finfo())
+    assert (numtorch.pi, numtorch.e, numtorch.inf) == (torch.pi, torch.e, torch.inf)
+    assert numtorch.newaxis is None and numtorch.nan != numtorch.nan

@@ -255,3 +255,34 @@ def einsum(equation: str, *operands) -> Tensor:
     # one operand, a view otherwise
     name = "SumBackward1" if len(operands) == 1 and len(out) < len(ins[0]) else "ViewBackward0"
     return record(o, name, vjp, operands, operands)
+
+
+def vdot(input, other, *, out=None) -> Tensor:
+    """The dot product of two 1-D tensors (for real numbers, the same as ``dot``)."""
+    from ._core import rename
+    return rename(dot(input, other), "VdotBackward0")
+
+
+def tensordot(a, b, dims=2, out=None) -> Tensor:
+    """Contract the last ``dims`` axes of ``a`` with the first of ``b`` (or the listed axes)."""
+    na, nb = a._data.ndim, b._data.ndim
+    if isinstance(dims, int):
+        da, db = list(range(na - dims, na)), list(range(dims))
+    else:
+        da, db = ([dims[0]] if isinstance(dims[0], int) else list(dims[0]),
+                  [dims[1]] if isinstance(dims[1], int) else list(dims[1]))
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    sa = list(letters[:na])
+    sb = list(letters[na:na + nb])
+    for i, j in zip(da, db):
+        sb[j] = sa[i]
+    out_s = [c for k, c in enumerate(sa) if k not in da] + [c for k, c in enumerate(sb) if k not in db]
+    return einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out_s), a, b)
+
+
+def dist(input, other, p: float = 2) -> Tensor:
+    """The p-norm of ``input - other``."""
+    from ._core import rename
+    from .elementwise import sub
+    from .reduction import norm
+    return rename(norm(sub(input, other), p), "DistBackward0")

@@ -552,3 +552,66 @@ def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
         view[..., r, c] = g
         return (gz,)
     return record(o.copy(), "DiagonalBackward0", vjp, (input,), NOSAVE)
+
+
+def rot90(input, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotate by 90 degrees ``k`` times in the plane ``dims``, from the first towards the second axis."""
+    xd = input._data
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    a, b = _wrap_dim(dims[0], xd.ndim), _wrap_dim(dims[1], xd.ndim)
+    k %= 4
+    if k == 1:
+        r = transpose(flip(input, b), a, b)
+    elif k == 2:
+        r = flip(input, a, b)
+    elif k == 3:
+        r = flip(transpose(input, a, b), b)
+    else:
+        r = clone(input)
+    return rename(r, "Rot90Backward0")
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids from 1-D tensors; ``indexing`` "ij" (matrix, the default) or "xy" (Cartesian)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        import warnings
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+                      "argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    ts = list(tensors)
+    if indexing == "xy" and len(ts) >= 2:
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = tuple(t._data.size for t in ts)
+    out = [expand(reshape(t, tuple(-1 if i == j else 1 for j in range(len(ts)))), shape) for i, t in enumerate(ts)]
+    if indexing == "xy" and len(out) >= 2:  # the grids were built for (y, x, ...): give them back in order
+        out[0], out[1] = out[1], out[0]
+    return tuple(out)
+
+
+def take_along_dim(input, indices, dim=None) -> Tensor:
+    """``input`` gathered at ``indices`` along ``dim`` (flattened when ``dim`` is None), broadcasting."""
+    from .indexing import gather
+    if dim is None:
+        return gather(view(input, (-1,)), 0, view(indices, (-1,)))
+    d = _wrap_dim(dim, input._data.ndim)
+    shape_i = list(np.broadcast_shapes(tuple(s for k, s in enumerate(input._data.shape) if k != d),
+                                       tuple(s for k, s in enumerate(indices._data.shape) if k != d)))
+    si, sx = list(shape_i), list(shape_i)
+    si.insert(d, indices._data.shape[d])
+    sx.insert(d, input._data.shape[d])
+    return gather(expand(input, tuple(sx)), d, expand(indices, tuple(si)))
+
+
+def column_stack(tensors) -> Tensor:
+    return cat([reshape(t, (-1, 1)) if t._data.ndim <= 1 else t for t in tensors], 1)
+
+
+def dstack(tensors) -> Tensor:
+    ts = [reshape(t, (1, -1, 1)) if t._data.ndim <= 1 else unsqueeze(t, -1) if t._data.ndim == 2 else t
+          for t in tensors]
+    return cat(ts, 2)
