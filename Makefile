@@ -25,7 +25,8 @@ test: $(VENV)/.installed-test
 	$(PY) -m pytest -n 2 --doctest-modules --ignore=numtorch/__main__.py --ignore=tests/scripts tests numtorch
 
 bench: $(VENV)/.installed-test
-	$(PY) benchmarks/run.py
+	$(PY) -m pip install -q -e '.[bench]'
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
