@@ -227,14 +227,19 @@ def test_pytorch_quickstart_runs_unchanged(tmp_path):
     assert repr(net).replace("Module(", "NeuralNetwork(", 1) in out
 
 
-@pytest.mark.parametrize("name", ["tutorial.py", "nn_tutorial.py", "more_nn.py", "losses.py", "workers.py"])
+@pytest.mark.parametrize("name", ["tutorial.py", "nn_tutorial.py", "more_nn.py", "losses.py", "workers.py",
+                                  "resume.py"])
 def test_tutorial_prints_exactly_what_pytorch_prints(tmp_path, name):
     """Tensors, printing, random numbers, in-place ops, NumPy bridges, autograd; a model, dropout,
-    random_split, shuffled loading, SGD with momentum and a scheduler: byte-identical output."""
+    random_split, shuffled loading, SGD with momentum and a scheduler; checkpoint and exact resume:
+    byte-identical output."""
     pytest.importorskip("torch")
     script = str(ROOT_SCRIPTS / name)
-    ours = subprocess.run([sys.executable, "-m", "numtorch", "run", script], capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)
-    theirs = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    (tmp_path / "ours").mkdir()
+    (tmp_path / "theirs").mkdir()
+    ours = subprocess.run([sys.executable, "-m", "numtorch", "run", script, str(tmp_path / "ours")],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    theirs = subprocess.run([sys.executable, script, str(tmp_path / "theirs")], capture_output=True, text=True,
+                            timeout=120, cwd=tmp_path)
     assert ours.returncode == 0 and theirs.returncode == 0, ours.stderr + theirs.stderr
     assert ours.stdout == theirs.stdout
