@@ -46,6 +46,14 @@ def cast(x: Tensor, dt: _dtype.dtype) -> Tensor:
 
 # ---- binary arithmetic -------------------------------------------------------------------
 
+def _float_pair(input, other):
+    """Both operands in their promoted dtype, made floating (the default dtype) if it is not."""
+    dt = result_type(input, other)
+    if not dt.is_floating_point:
+        dt = _dtype.get_default_dtype()
+    return to_tensor(input, dt), to_tensor(other, dt), dt
+
+
 def add(input, other, *, alpha=1, out=None) -> Tensor:
     """``input + alpha * other``, broadcasting the two shapes; d/dinput = 1, d/dother = alpha.
 
@@ -117,10 +125,7 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
         (tensor([ 3.5000, -3.5000]), tensor([ 3, -4]))
     """
     if rounding_mode is None:
-        dt = result_type(input, other)
-        if not dt.is_floating_point:
-            dt = _dtype.get_default_dtype()
-        a, b = to_tensor(input, dt), to_tensor(other, dt)
+        a, b, dt = _float_pair(input, other)
         ad, bd = a._data, b._data
         with np.errstate(divide="ignore", invalid="ignore"):
             o = ad / bd
@@ -261,10 +266,7 @@ def rpow(input, other) -> Tensor:
 
 def xlogy(input, other, *, out=None) -> Tensor:
     """``input * log(other)``, taken as 0 where ``input`` is 0 (even where ``other`` is 0 or inf)."""
-    dt = result_type(input, other)
-    if not dt.is_floating_point:
-        dt = _dtype.get_default_dtype()
-    a, b = to_tensor(input, dt), to_tensor(other, dt)
+    a, b, dt = _float_pair(input, other)
     ad, bd = a._data, b._data
     with np.errstate(divide="ignore", invalid="ignore"):
         o = np.where(ad == 0, np.where(np.isnan(bd), np.nan, 0), ad * np.log(bd)).astype(dt.np, copy=False)
@@ -548,10 +550,7 @@ def positive(input) -> Tensor:
 
 def atan2(input, other, *, out=None) -> Tensor:
     """The angle of the point (other, input), in (-pi, pi]."""
-    dt = result_type(input, other)
-    if not dt.is_floating_point:
-        dt = _dtype.get_default_dtype()
-    a, b = to_tensor(input, dt), to_tensor(other, dt)
+    a, b, _ = _float_pair(input, other)
     ad, bd = a._data, b._data
     o = np.arctan2(ad, bd)
 
