@@ -19,29 +19,10 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from test_random import assert_next_same, assert_same, run  # noqa: E402 - shared draw checks
 
 import numtorch
 from numtorch import _random_perm as P
-
-
-def assert_same(nt, tt) -> None:
-    """Same dtype, shape and bits (NaNs equal)."""
-    a, b = nt.detach().numpy(), tt.detach().numpy()
-    assert a.dtype == b.dtype and a.shape == b.shape, (a.dtype, b.dtype, a.shape, b.shape)
-    assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
-
-
-def assert_next_same() -> None:
-    """The default generators are in the same state: the next draws agree."""
-    assert_same(numtorch.randn(3, dtype=numtorch.float64), torch.randn(3, dtype=torch.float64))
-    assert_same(numtorch.rand(2), torch.rand(2))
-
-
-def run(fn, seed: int) -> None:
-    numtorch.manual_seed(seed)
-    torch.manual_seed(seed)
-    assert_same(fn(numtorch), fn(torch))
-    assert_next_same()
 
 
 # ---- the end-to-end sequence -------------------------------------------------------------
