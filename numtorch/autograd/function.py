@@ -90,7 +90,7 @@ class Function:
         outs = (out,) if single else out
         tensor_inputs = tuple(a for a in args if isinstance(a, Tensor))
         positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        if not (_grad[0] and any(t._requires_grad for t in tensor_inputs)):
+        if not (_grad.enabled and any(t._requires_grad for t in tensor_inputs)):
             return out
         non_diff = getattr(ctx, "_non_diff", set())
         name = cls.__name__ + "Backward"

@@ -53,7 +53,7 @@ def _float_of(input):
 
 
 def _needs_graph(*ts) -> bool:
-    return _grad_state[0] and any(t is not None and t._requires_grad for t in ts)
+    return _grad_state.enabled and any(t is not None and t._requires_grad for t in ts)
 
 
 def _broadcast_shape(a: tuple, b: tuple) -> tuple:
