@@ -11,24 +11,13 @@ NOTE [ fused multiply-add ]
     PyTorch's vectorised CPU kernels compute ``add(x, y, alpha)``, ``addcmul``, and ``lerp``
     with one fused multiply-add: the product is not rounded before the sum, only the result
     is.  NumPy has no fused multiply-add, and ``x + alpha * y`` in float32 rounds twice, which
-    differs from PyTorch in the last bit for about one element in ten.  For float32 (and
-    float16) data we therefore form the product and the sum in float64, where the product of
-    two float32 numbers is exact, and round once to the data's dtype.  (Rounding first to
-    float64 and then to float32 can differ from a true single rounding, but only in rare
-    ties, far below anything a test of trajectories can see.)  Float64 data uses the plain
-    two-step form.  Python scalars are rounded to the data's compute type first
-    (float32 for float32 and float16 data), as PyTorch does.
-
-NOTE [ float64 scratch ]
-    The float64 detour costs four passes over the data (widen, multiply, add, round) where
-    NumPy's two-rounding form costs two; no NumPy routine fuses them, and narrowing the float64
-    work to the elements whose result would differ (about one in fifty for a typical learning
-    rate) needs more float32 passes to find them than it saves.  What can be saved is memory: for
-    large arrays a float64 temporary of the whole array (twice the parameter's size) falls out
-    of the caches and costs page faults on every step.  Arrays of ``_LARGE`` elements or more
-    are therefore widened into one float64 scratch array per thread, reused by every call, in
-    slices of ``_CHUNK`` elements that stay in cache; smaller arrays, and operands that are not
-    contiguous or of one shape, use a temporary, which needs fewer NumPy calls.
+    differs from PyTorch in the last bit for about one element in ten.  Float32 (and float16)
+    data therefore go through ``numtorch.random.numerics.fma32``, the exactly rounded float32
+    fused multiply-add that the random recipes use too (float16 data compute in float32 and
+    round the result, as PyTorch's Half kernels do; ``add``'s alpha is first rounded to a
+    Half there).  Float64 data use the plain two-step form.  Python scalars are otherwise
+    rounded to the data's compute type first (float32 for float32 and float16 data), as
+    PyTorch does.
 
 Example:
     >>> import numpy as np
@@ -40,9 +29,9 @@ Example:
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
+
+from ..random.numerics import fma32
 
 __all__ = ["scalar", "add_", "mul_", "addcmul_", "addcdiv_", "lerp_", "add", "neg", "sqrt", "new"]
 
@@ -54,42 +43,10 @@ def scalar(value: float, arr: np.ndarray):
     return np.float64(value) if arr.dtype.type is _F64 else np.float32(value)
 
 
-_CHUNK = 1 << 16      # elements of float64 scratch per pass (512 KiB); see NOTE [ float64 scratch ]
-_LARGE = 1 << 17      # below this many elements, a float64 temporary is as cheap
-_scratch = threading.local()
-
-
-def _fma(out: np.ndarray, x: np.ndarray, y: np.ndarray, z) -> None:
-    """``out = x + y * z`` rounded once to ``out``'s dtype: the product and the sum are formed in
-    float64, where the product of two float32 numbers is exact.  ``z`` is a float64 scalar or an
-    array; see NOTE [ fused multiply-add ] and NOTE [ float64 scratch ]."""
-    if out.size < _LARGE or not _chunkable(out, x, y, z):
-        w = np.multiply(y, z, dtype=np.float64)
-        w += x
-        np.copyto(out, w, casting="unsafe")
-        return
-    buf = getattr(_scratch, "buf", None)
-    if buf is None:
-        buf = _scratch.buf = np.empty(_CHUNK, np.float64)
-    flat_out, flat_x, flat_y = out.reshape(-1), x.reshape(-1), y.reshape(-1)
-    flat_z = z.reshape(-1) if np.ndim(z) else None
-    for start in range(0, out.size, _CHUNK):
-        stop = min(start + _CHUNK, out.size)
-        w = buf[:stop - start]
-        np.copyto(w, flat_y[start:stop])
-        np.multiply(w, z if flat_z is None else flat_z[start:stop], out=w)
-        np.add(w, flat_x[start:stop], out=w)
-        np.copyto(flat_out[start:stop], w, casting="unsafe")
-
-
-def _chunkable(out: np.ndarray, *operands) -> bool:
-    """Whether every array operand has ``out``'s shape and is C-contiguous (so flat slices line up)."""
-    return all(np.ndim(a) == 0 and not isinstance(a, np.ndarray) or
-               (a.shape == out.shape and a.flags.c_contiguous) for a in (out, *operands))
-
-
-def add_(x: np.ndarray, y: np.ndarray, alpha: float = 1.0, out: np.ndarray | None = None) -> np.ndarray:
-    """``out = x + alpha * y`` rounded once, like ``x.add_(y, alpha=alpha)``; ``out`` defaults to ``x``."""
+def add_(x: np.ndarray, y: np.ndarray, alpha: float = 1.0,
+         out: np.ndarray | None = None) -> np.ndarray:
+    """``out = x + alpha * y`` rounded once, like ``x.add_(y, alpha=alpha)``; ``out`` defaults
+    to ``x``."""
     out = x if out is None else out
     if alpha == 1:
         return np.add(x, y, out=out)
@@ -99,7 +56,9 @@ def add_(x: np.ndarray, y: np.ndarray, alpha: float = 1.0, out: np.ndarray | Non
     if x.dtype.type is _F64:
         t = np.multiply(y, a)
         return np.add(x, t, out=out)
-    _fma(out, x, y, np.float64(a))
+    if x.dtype.type is np.float16:  # PyTorch's Half kernel takes alpha as a Half
+        a = np.float32(np.float16(alpha))
+    fma32(y, a, x, out=out)
     return out
 
 
@@ -139,7 +98,7 @@ def addcmul_(x: np.ndarray, y: np.ndarray, z: np.ndarray, value: float = 1.0,
         t = np.multiply(y, v, out=np.empty_like(y)) if value != 1 else y.copy()
         t *= z
         return np.add(x, t, out=out)
-    _fma(out, x, np.multiply(y, v) if value != 1 else y, z)
+    fma32(np.multiply(y, v) if value != 1 else y, z, x, out=out)
     return out
 
 
@@ -157,16 +116,17 @@ def lerp_(x: np.ndarray, y: np.ndarray, weight: float, out: np.ndarray | None = 
 
     PyTorch keeps precision near both ends: for ``|weight| < 0.5`` it computes
     ``x + weight * (y - x)``, otherwise ``y + (weight - 1) * (y - x)``, each as one
-    fused multiply-add (see NOTE [ fused multiply-add ]).
+    fused multiply-add (see NOTE [ fused multiply-add ]); float16 data are computed in
+    float32, ``y - x`` included.
     """
     out = x if out is None else out
     w = scalar(weight, x)
-    diff = np.subtract(y, x)
+    diff = np.subtract(y, x, dtype=np.float32 if x.dtype.type is np.float16 else None)
     small = abs(w) < 0.5
     coeff = w if small else w - w.dtype.type(1)
     base = x if small else y
     if x.dtype.type is _F64:
         diff *= coeff
         return np.add(base, diff, out=out)
-    _fma(out, base, diff, np.float64(coeff))
+    fma32(diff, coeff, base, out=out)
     return out

@@ -5,19 +5,25 @@ every function here (and every method such as ``Tensor.uniform_``) returns the n
 PyTorch 2.13 returns on the CPU after ``torch.manual_seed(s)``, and leaves the generator
 in the state PyTorch leaves it in, so a sequence of calls stays in lockstep.
 
-How it is built:
+How it is built, one concept a file:
 
-* ``numtorch._random_engine``: the mt19937 engine, seeded as PyTorch seeds it, with
-  PyTorch's state blob.
-* ``numtorch._random_recipes``: the recipes turning words into samples, per dtype and
-  size (uniform, normal in blocks of 16 or one by one, integers, permutations...).
-* ``numtorch._random_perm``: ``randperm``'s sequential shuffles replayed with vectorised
-  NumPy (sorting and pointer jumping), with the same result.
-* ``numtorch._random_math``: the exactly-rounded arithmetic those recipes need (fused
-  multiply-adds, the C library's transcendentals, the AVX2 float32 polynomials).
-* ``numtorch._random_generator``: ``Generator`` and ``default_generator``.
-* ``numtorch._random_sampling`` and ``numtorch._random_methods``: the public functions
-  and the in-place Tensor methods, attached to ``Tensor`` below.
+* ``engine.py``: the mt19937 engine, seeded as PyTorch seeds it, with PyTorch's state
+  blob.
+* ``generator.py``: ``Generator`` and ``default_generator``, the handles on an engine.
+* ``recipes.py``: the recipes turning words into samples, per dtype and size (uniform,
+  normal in blocks of 16 or one by one, integers, bernoulli, exponential...).
+* ``permutation.py``: ``randperm``'s sequential shuffles replayed with vectorised NumPy
+  (sorting and pointer jumping), with the same result.
+* ``numerics.py``: the fused multiply-add rounded once, as PyTorch's kernels compute it
+  (shared with the optimizers' update rules); ``transcendentals.py``: the C library's
+  ``log``/``sin``/... and the AVX2 float32 polynomials of the normal kernel.
+* ``tensor_methods.py``: Tensor's in-place samplers (``uniform_``, ``normal_``,
+  ``random_``, ``bernoulli_``...), attached to ``Tensor`` below.
+* ``functions.py``: the functions of the ``numtorch`` namespace (``rand``, ``randn``,
+  ``randint``, ``randperm``, ``normal``, ``bernoulli``, ``multinomial``...).
+
+This module holds the public API (``__all__``, plus ``fork_rng``); the files above are
+its implementation.
 
 NOTE [ where numbers can differ from PyTorch ]
     * float32 ``normal_`` on 16 or more contiguous elements follows PyTorch's AVX2
@@ -41,9 +47,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from ._random_generator import Generator, check_seed, default_generator, nondeterministic_seed
-from ._random_methods import METHODS
-from ._random_sampling import (
+from .._tensor import Tensor
+from .functions import (
     bernoulli,
     multinomial,
     normal,
@@ -55,7 +60,8 @@ from ._random_sampling import (
     randn_like,
     randperm,
 )
-from ._tensor import Tensor
+from .generator import Generator, check_seed, default_generator, nondeterministic_seed
+from .tensor_methods import METHODS
 
 __all__ = [
     "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",

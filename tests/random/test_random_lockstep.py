@@ -18,11 +18,12 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
-from test_random import assert_next_same, assert_same, run  # noqa: E402 - shared draw checks
 
 import numtorch
-from numtorch import _random_perm as P
+from numtorch.random import permutation as P
+
+torch = pytest.importorskip("torch")
+from test_random import assert_next_same, assert_same, run  # noqa: E402 - shared draw checks
 
 
 # ---- the end-to-end sequence -------------------------------------------------------------
@@ -67,7 +68,8 @@ def _training_run(m):
     g = m.Generator().manual_seed(7)
     sampler = m.utils.data.RandomSampler(range(10), replacement=True, num_samples=45, generator=g)
     yield "sampler with replacement", "exact", m.tensor(list(sampler))
-    yield "sampler default generator", "exact", m.tensor(list(m.utils.data.RandomSampler(range(13))))
+    sampler = m.utils.data.RandomSampler(range(13))
+    yield "sampler default generator", "exact", m.tensor(list(sampler))
     yield "functional dropout", "exact", nn.functional.dropout(m.ones(5, 20), 0.5, training=True)
     yield "Dropout1d", "exact", nn.Dropout1d(0.5)(m.ones(4, 6, 3))
     model.eval()
@@ -77,7 +79,8 @@ def _training_run(m):
 
 def test_training_run_stays_in_lockstep_with_torch():
     count = 0  # compared as they come: parameters are yielded live and change later
-    for (label, kind, a), (label_t, _, b) in zip(_training_run(numtorch), _training_run(torch), strict=True):
+    stages = zip(_training_run(numtorch), _training_run(torch), strict=True)
+    for (label, kind, a), (label_t, _, b) in stages:
         count += 1
         assert label == label_t
         a, b = a.detach().numpy(), b.detach().numpy()
@@ -117,7 +120,8 @@ def test_vectorised_shuffles_replay_the_loops(n):
     for z in fwd:
         assert P.forward_fisher_yates(z.astype(np.int64)).tolist() == _loop_forward(z)
     j = np.arange(n)
-    inside = [rng.integers(0, j + 1), np.where(rng.random(n) < 0.5, j, 0), np.maximum(j - rng.integers(0, 3, n), 0)]
+    inside = [rng.integers(0, j + 1), np.where(rng.random(n) < 0.5, j, 0),
+              np.maximum(j - rng.integers(0, 3, n), 0)]
     for z in inside:
         assert P.inside_out(z.astype(np.int64)).tolist() == _loop_inside_out(z)
 
@@ -132,8 +136,8 @@ def test_randperm_large_n_uses_the_64_bit_shuffle(monkeypatch):
     assert numtorch.randperm(50, generator=g).tolist() == _loop_inside_out(z)
 
 
-@pytest.mark.parametrize("dtype, n", [("int8", 128), ("uint8", 256), ("int16", 5000), ("float16", 2049),
-                                      ("float32", 3000), ("float64", 17)])
+@pytest.mark.parametrize("dtype, n", [("int8", 128), ("uint8", 256), ("int16", 5000),
+                                      ("float16", 2049), ("float32", 3000), ("float64", 17)])
 def test_randperm_dtype_limits(dtype, n):
     run(lambda m: m.randperm(n, dtype=getattr(m, dtype)), 3)
 

@@ -1,8 +1,8 @@
 """PyTorch's CPU recipes that turn mt19937 words into samples, on NumPy arrays.
 
-Every function takes the engine (``numtorch._random_engine.MT19937``) and returns a
+Every function takes the engine (``engine.MT19937``) and returns a
 flat array in the order PyTorch's kernel visits elements, consuming exactly the words
-PyTorch consumes.  The public functions in ``numtorch.random`` shape and cast the result.
+PyTorch consumes.  The samplers in ``tensor_methods`` shape and cast the result.
 
 The recipes (``w`` a 32-bit word, ``W`` a 64-bit word of two words, high first):
 
@@ -16,7 +16,7 @@ non-contiguous      each pair cached in the generator (see ``normal_serial``)
 normal, n >= 16     fill with uniforms, transform blocks of 16 (see ``normal_fill``);
 contiguous          float32 with the AVX2 polynomials, float16 via float32
 randperm            Fisher-Yates: swap ``i`` with ``i + w % (n-i)`` (in
-                    ``numtorch._random_perm``, with the variant for huge ``n``)
+                    ``permutation.py``, with the variant for huge ``n``)
 bernoulli(p)        ``u < p``, ``u`` a 53-bit double (24-bit float for float ``p``
                     tensors)
 exponential         ``-1/lambda * log1p(-u)``
@@ -30,9 +30,10 @@ import platform
 
 import numpy as np
 
-from ._random_engine import MT19937
-from ._random_math import fma32, fma64, libm, log_ps, sincos_ps
-from ._random_perm import randperm
+from .engine import MT19937
+from .numerics import fma32, fma64
+from .permutation import randperm
+from .transcendentals import libm, log_ps, sincos_ps
 
 __all__ = [
     "uniform_float", "uniform_double", "uniform", "normal", "normal_serial", "normal_fill",
@@ -83,7 +84,8 @@ def uniform(eng: MT19937, n: int, dt: np.dtype, lo: float, hi: float) -> np.ndar
     if dt == np.float16:  # the float32 recipe on half-rounded bounds, rounded to half
         a, b = _f32(np.float16(lo)), _f32(np.float16(hi))
         x = fma32(uniform_float(eng, n), b - a, a).astype(np.float16)
-        return np.where(x == np.float16(b), np.float16(a), x)  # rounding up to ``to`` wraps to ``from``
+        # rounding up to ``to`` wraps to ``from``
+        return np.where(x == np.float16(b), np.float16(a), x)
     x = uniform_float(eng, n)
     if (lo, hi) == (0.0, 1.0):
         return x
@@ -222,7 +224,8 @@ def exponential(eng: MT19937, n: int, lambd: float) -> np.ndarray:
 
 def cauchy(eng: MT19937, n: int, median: float, sigma: float) -> np.ndarray:
     """``median + sigma * tan(pi * (u - 1/2))`` per element, in double."""
-    return fma64(np.full(n, float(sigma)), libm("tan", np.pi * (uniform_double(eng, n) - 0.5)), median)
+    tan = libm("tan", np.pi * (uniform_double(eng, n) - 0.5))
+    return fma64(np.full(n, float(sigma)), tan, median)
 
 
 def log_normal(eng: MT19937, n: int, mean: float, std: float) -> np.ndarray:

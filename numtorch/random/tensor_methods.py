@@ -1,7 +1,7 @@
 """The in-place sampling methods of Tensor: ``uniform_``, ``normal_``, ``random_`` and friends.
 
 Each validates its arguments with PyTorch's messages, draws ``numel`` samples from the
-recipes in ``numtorch._random_recipes`` and writes them in the order PyTorch's kernel
+recipes in ``recipes.py`` and writes them in the order PyTorch's kernel
 visits the elements.
 
 NOTE [ visiting order ]
@@ -19,12 +19,13 @@ import warnings
 
 import numpy as np
 
-from . import _random_recipes as R
-from ._random_generator import resolve
-from ._tensor import Tensor
+from .._tensor import Tensor
+from . import recipes as R
+from .generator import resolve
 
 __all__ = ["METHODS", "uniform_", "normal_", "random_", "bernoulli_", "exponential_", "cauchy_",
-           "log_normal_", "geometric_", "visit", "fill", "scalar_name", "num", "invalid_args", "int_arg"]
+           "log_normal_", "geometric_", "visit", "fill", "scalar_name", "num", "invalid_args",
+           "int_arg"]
 
 _NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
           "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
@@ -45,7 +46,8 @@ def num(x: float) -> str:
 
 
 def visit(a: np.ndarray) -> np.ndarray:
-    """A view of ``a`` whose row-major order is PyTorch's visiting order (NOTE [ visiting order ])."""
+    """A view of ``a`` whose row-major order is PyTorch's visiting order (NOTE [ visiting
+    order ])."""
     if a.flags.c_contiguous or a.ndim < 2:
         return a
     perm = sorted(range(a.ndim), key=lambda d: -abs(a.strides[d]) if a.shape[d] > 1 else 0)
@@ -61,9 +63,10 @@ def fill(t: Tensor, values: np.ndarray) -> Tensor:
 
 
 def _check_inplace(t: Tensor) -> None:
-    from .autograd.grad_mode import is_grad_enabled
+    from ..autograd.grad_mode import is_grad_enabled
     if t._requires_grad and t.grad_fn is None and is_grad_enabled():
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
 
 
 def _check_float(t: Tensor, kernel: str) -> None:
@@ -113,10 +116,13 @@ def uniform_(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
         if not mn <= v <= mx:
             raise RuntimeError(f"{name} is out of bounds for {_CNAMES[self._data.dtype.name]}")
     if lo > hi:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={num(lo)} > to={num(hi)}")
+        raise RuntimeError("uniform_ expects to return a [from, to) range, but found "
+                           f"from={num(lo)} > to={num(hi)}")
     if not hi - lo <= mx:
-        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{scalar_name(self._data)}>::max(), "
-                           f"but found to={num(hi)} and from={num(lo)} which result in to-from to exceed the limit")
+        raise RuntimeError("uniform_ expects to-from <= "
+                           f"std::numeric_limits<{scalar_name(self._data)}>::max(), "
+                           f"but found to={num(hi)} and from={num(lo)} which result in to-from to "
+                           "exceed the limit")
     eng = resolve(generator, "uniform_")
     return fill(self, R.uniform(eng, self._data.size, self._data.dtype, lo, hi))
 
@@ -130,7 +136,8 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None
     _check_float(self, "normal_kernel_cpu")
     eng = resolve(generator, "normal_")
     a = self._data
-    with np.errstate(invalid="ignore", over="ignore"):  # inf or huge std: inf samples, as in PyTorch
+    # inf or huge std: inf samples, as in PyTorch
+    with np.errstate(invalid="ignore", over="ignore"):
         return fill(self, R.normal(eng, a.size, a.dtype, mean, std, bool(a.flags.c_contiguous)))
 
 
@@ -186,8 +193,9 @@ def _check_range(lo: int, to_inc: int, a: np.ndarray) -> None:
             if not -(1 << d) <= v <= 1 << d:
                 warnings.warn(
                     f"{name} is out of bounds [-(2^{d}), 2^{d}]. Due to precision limitations {c} "
-                    "can support discrete uniform distribution only within this range. This warning "
-                    "will become an error in version 1.7 release, please fix the code in advance",
+                    "can support discrete uniform distribution only within this range. This "
+                    "warning will become an error in version 1.7 release, please fix the code in "
+                    "advance",
                     UserWarning, stacklevel=3)
 
 
@@ -248,17 +256,19 @@ def random_(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
     if hi is not None:
         hi = int(hi)
         if lo >= hi:
-            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} >= to={hi}")
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} "
+                               f">= to={hi}")
         if flt:
             lo, hi = _update_from(lo, a.dtype), _update_to(hi, a.dtype)
             if lo >= hi:
-                raise RuntimeError("random_ expects 'from' casted to dtype to be less than 'to' casted "
-                                   f"to dtype, but got from={lo} >= to={hi}")
+                raise RuntimeError("random_ expects 'from' casted to dtype to be less than 'to' "
+                                   f"casted to dtype, but got from={lo} >= to={hi}")
         _check_range(lo, hi - 1, a)
         return fill(self, R.random_from_to(eng, a.size, a.dtype, lo, hi - lo))
     if lo == -(1 << 63):
         if a.dtype not in (np.int64, np.float32, np.float64):
-            raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, double, float and bfloat16")
+            raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, double, "
+                               "float and bfloat16")
         return fill(self, R.random_full_range(eng, a.size, a.dtype))
     if flt:
         to_inc = 1 << _FLOAT_DIGITS[a.dtype.name]
@@ -276,14 +286,15 @@ def _expand(p: np.ndarray, shape: tuple) -> np.ndarray:
     """``p.expand(shape)`` with PyTorch's errors."""
     if p.ndim > len(shape):
         name = {"float32": "Float", "float64": "Double", "float16": "Half"}[p.dtype.name]
-        raise RuntimeError(f"expand(torch.{name}Tensor{{{list(p.shape)}}}, size={list(shape)}): the number "
-                           f"of sizes provided ({len(shape)}) must be greater or equal to the number of "
-                           f"dimensions in the tensor ({p.ndim})")
+        raise RuntimeError(f"expand(torch.{name}Tensor{{{list(p.shape)}}}, size={list(shape)}): "
+                           f"the number of sizes provided ({len(shape)}) must be greater or equal "
+                           f"to the number of dimensions in the tensor ({p.ndim})")
     for i in range(1, p.ndim + 1):
         if p.shape[-i] != 1 and p.shape[-i] != shape[-i]:
-            raise RuntimeError(f"The expanded size of the tensor ({shape[-i]}) must match the existing size "
-                               f"({p.shape[-i]}) at non-singleton dimension {len(shape) - i}.  Target sizes: "
-                               f"{list(shape)}.  Tensor sizes: {list(p.shape)}")
+            raise RuntimeError(f"The expanded size of the tensor ({shape[-i]}) must match the "
+                               f"existing size ({p.shape[-i]}) at non-singleton dimension "
+                               f"{len(shape) - i}.  Target sizes: {list(shape)}.  Tensor sizes: "
+                               f"{list(p.shape)}")
     return np.broadcast_to(p, shape)
 
 
@@ -295,8 +306,9 @@ def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
         _check_float(p, "bernoulli_tensor_cpu_p_")
         pv = _expand(p._data, self._data.shape)
         if not ((pv >= 0) & (pv <= 1)).all():
-            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
-                               "message be improved?  If so, please report an enhancement request to PyTorch.)")
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
+                               "(Could this error message be improved?  If so, please report an "
+                               "enhancement request to PyTorch.)")
         return fill(self, R.bernoulli_tensor(eng, visit(pv).ravel()).astype(self._data.dtype))
     p = float(p)
     if not 0 <= p <= 1:
@@ -310,7 +322,8 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
     _check_inplace(self)
     if self._data.dtype.kind != "f":
         raise RuntimeError("Exponential distribution is a continuous probability distribution. "
-                           f"dtype must be a floating point but you specified {scalar_name(self._data)}")
+                           "dtype must be a floating point but you specified "
+                           f"{scalar_name(self._data)}")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={num(lambd)}")
     eng = resolve(generator, "exponential_")
@@ -324,8 +337,9 @@ def cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator=
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={num(sigma)}")
     if self._data.dtype.kind != "f":
-        raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype must be "
-                           f"a floating point but you specified {_CNAMES[self._data.dtype.name]}")
+        raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype "
+                           "must be a floating point but you specified "
+                           f"{_CNAMES[self._data.dtype.name]}")
     eng = resolve(generator, "cauchy_")
     return fill(self, R.cauchy(eng, self._data.size, median, sigma).astype(self._data.dtype))
 

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _dtype
-from . import _random_recipes as R
-from ._random_generator import Generator, resolve
-from ._random_methods import (
+from .. import _dtype
+from .._size import _INT64_MAX, Size, check_device, current_default, memory_error, unpack_error
+from .._tensor import Tensor, _wrap
+from . import recipes as R
+from .generator import Generator, resolve
+from .tensor_methods import (
     bernoulli_,
     fill,
     int_arg,
@@ -30,15 +32,16 @@ from ._random_methods import (
     scalar_name,
     uniform_,
 )
-from ._size import Size, check_device
-from ._tensor import Tensor, _wrap
 
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
            "rand_like", "randn_like", "randint_like"]
 
 
 def _size(who: str, size: tuple, kwargs: dict) -> tuple:
-    """``size`` given as varargs, as one tuple/list/Size, or as ``size=``; checked."""
+    """``size`` given as varargs, as one tuple/list/Size, or as ``size=``; its types checked.
+
+    The values are checked by ``_empty`` after the device (PyTorch's order).
+    """
     if not size and "size" not in kwargs:
         raise invalid_args(who, (), kwargs)
     if "size" in kwargs:
@@ -57,24 +60,55 @@ def _size(who: str, size: tuple, kwargs: dict) -> tuple:
             raise TypeError(f"{who}(): argument 'size' (position 1) must be tuple of ints, "
                             f"not {type(s).__name__}")
         dims.append(int(s))
-    for d in dims:
-        if d < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {d}: {dims}")
     return tuple(dims)
 
 
-def _empty(shape: tuple, dtype, out: Tensor | None, device, default=None) -> Tensor:
-    """The tensor to fill: ``out`` (resized if needed) or a new one."""
+def _check_dims(who: str, dims: tuple) -> None:
+    """Sizes outside int64, then negative sizes, refused with PyTorch's errors."""
+    for k, d in enumerate(dims):
+        if not -_INT64_MAX - 1 <= d <= _INT64_MAX:
+            raise unpack_error(who, k + 1)
+    for d in dims:
+        if d < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {d}: {list(dims)}")
+
+
+def _new(shape: tuple, dt) -> np.ndarray:
+    """An uninitialised array; a failed allocation raises PyTorch's RuntimeError."""
+    try:
+        return np.empty(shape, dt)
+    except (MemoryError, ValueError) as e:
+        raise memory_error(e, shape, np.dtype(dt).itemsize) from None
+
+
+def _empty(shape: tuple, dtype, out: Tensor | None, device, default=None, who: str | None = None,
+           factory: bool = True) -> Tensor:
+    """The tensor to fill: ``out`` (resized if needed) or a new one.
+
+    With ``who`` (the function's name) the sizes' values are checked, after the device as in
+    PyTorch; there, unless ``factory`` is False, a ``device`` of None means the default device
+    (NOTE [ default device ] in ``numtorch._size``).  Without ``who`` (``*_like`` and
+    tensor-argument forms, whose shape comes from a tensor) the default does not apply.
+    """
     check_device(device)
+    if who is not None:
+        if device is None and factory:
+            d = current_default()
+            if d is not None and d.type != "cpu":
+                if out is not None:
+                    raise RuntimeError(f"device type {d.type} does not match device type of out "
+                                       f"parameter (cpu)")
+                check_device(d)
+        _check_dims(who, shape)
     if out is not None:
         if dtype is not None and dtype is not out.dtype:
-            raise RuntimeError(f"dtype {scalar_name(np.empty(0, _dtype.as_np(dtype)))} does not match dtype "
-                               f"of out parameter ({scalar_name(out._data)})")
+            raise RuntimeError(f"dtype {scalar_name(np.empty(0, _dtype.as_np(dtype)))} does not "
+                               f"match dtype of out parameter ({scalar_name(out._data)})")
         if out._data.shape != shape:
-            out._data = np.empty(shape, out._data.dtype)
+            out._data = _new(shape, out._data.dtype)
         return out
     dt = dtype or default or _dtype.get_default_dtype()
-    return _wrap(np.empty(shape, _dtype.as_np(dt)))
+    return _wrap(_new(shape, _dtype.as_np(dt)))
 
 
 def _check_generator(who: str, args: tuple, kwargs: dict, generator) -> None:
@@ -93,9 +127,9 @@ def _finish(t: Tensor, requires_grad: bool) -> Tensor:
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False, pin_memory: bool = False, **kwargs) -> Tensor:
     """Samples of U[0, 1) in a tensor of shape ``size``: float32 from 24-bit words,
-    float64 from 53-bit ones (see ``numtorch._random_recipes``)."""
+    float64 from 53-bit ones (see ``numtorch.random.recipes``)."""
     _check_generator("rand", size, kwargs, generator)
-    t = _empty(_size("rand", size, kwargs), dtype, out, device)
+    t = _empty(_size("rand", size, kwargs), dtype, out, device, who="rand")
     return _finish(uniform_(t, generator=generator), requires_grad)
 
 
@@ -103,7 +137,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False, pin_memory: bool = False, **kwargs) -> Tensor:
     """Samples of N(0, 1) in a tensor of shape ``size`` (Box-Muller, PyTorch's layout)."""
     _check_generator("randn", size, kwargs, generator)
-    t = _empty(_size("randn", size, kwargs), dtype, out, device)
+    t = _empty(_size("randn", size, kwargs), dtype, out, device, who="randn")
     return _finish(normal_(t, generator=generator), requires_grad)
 
 
@@ -129,11 +163,13 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
     if size is None or high is None or args or kwargs or not int_arg(high) or not (
             low is None or int_arg(low)):
         raise invalid_args("randint", *given)
-    t = _empty(_size("randint", (size,), {}), dtype, out, device, default=_dtype.int64)
+    t = _empty(_size("randint", (size,), {}), dtype, out, device, default=_dtype.int64,
+               who="randint")
     return _finish(random_(t, int(low or 0), int(high), generator=generator), requires_grad)
 
 
-_PERM_FLOAT_LIMIT = {"float16": (2049, "2049", "Half"), "float32": ((1 << 24) + 1, "2^24+1", "Float"),
+_PERM_FLOAT_LIMIT = {"float16": (2049, "2049", "Half"),
+                     "float32": ((1 << 24) + 1, "2^24+1", "Float"),
                      "float64": ((1 << 53) + 1, "2^53+1", "Double")}
 
 
@@ -155,10 +191,12 @@ def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, devic
              requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """A random permutation of ``0 .. n-1`` (Fisher-Yates on 32-bit words)."""
     if not int_arg(n):
-        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+        raise TypeError("randperm(): argument 'n' (position 1) must be int, not "
+                        f"{type(n).__name__}")
     _check_generator("randperm", (n,), {}, generator)
     n = int(n)
-    t = _empty(_size("randperm", (n,), {}), dtype, out, device, default=_dtype.int64)
+    t = _empty(_size("randperm", (n,), {}), dtype, out, device, default=_dtype.int64,
+               who="randperm")
     a = t._data
     _check_perm_dtype(n, a)
     eng = resolve(generator, "randperm")
@@ -168,25 +206,29 @@ def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, devic
 
 def _like(who, input, dtype, device):
     if not isinstance(input, Tensor):
-        raise TypeError(f"{who}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        raise TypeError(f"{who}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
     return _empty(tuple(input._data.shape), dtype or input.dtype, None, device)
 
 
 def rand_like(input: Tensor, *, generator=None, dtype=None, layout=None, device=None,
               requires_grad: bool = False, memory_format=None) -> Tensor:
     """``rand`` with ``input``'s shape and (by default) dtype."""
-    return _finish(uniform_(_like("rand_like", input, dtype, device), generator=generator), requires_grad)
+    t = _like("rand_like", input, dtype, device)
+    return _finish(uniform_(t, generator=generator), requires_grad)
 
 
 def randn_like(input: Tensor, *, generator=None, dtype=None, layout=None, device=None,
                requires_grad: bool = False, memory_format=None) -> Tensor:
     """``randn`` with ``input``'s shape and (by default) dtype."""
-    return _finish(normal_(_like("randn_like", input, dtype, device), generator=generator), requires_grad)
+    t = _like("randn_like", input, dtype, device)
+    return _finish(normal_(t, generator=generator), requires_grad)
 
 
-def randint_like(input: Tensor, low=0, high=None, *, generator=None, dtype=None, layout=None, device=None,
-                 requires_grad: bool = False, memory_format=None) -> Tensor:
-    """``randint`` with ``input``'s shape and dtype: ``randint_like(x, high)`` or ``(x, low, high)``."""
+def randint_like(input: Tensor, low=0, high=None, *, generator=None, dtype=None, layout=None,
+                 device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """``randint`` with ``input``'s shape and dtype: ``randint_like(x, high)`` or
+    ``randint_like(x, low, high)``."""
     if high is None:
         low, high = 0, low
     t = _like("randint_like", input, dtype, device)
@@ -201,8 +243,8 @@ def _broadcast_shape(a: tuple, b: tuple) -> tuple:
     for i in reversed(range(n)):
         x, y = a[i], b[i]
         if x != y and 1 not in (x, y):
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                               f"non-singleton dimension {i}")
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
+                               f"at non-singleton dimension {i}")
     return tuple(max(x, y) if 0 not in (x, y) else 0 for x, y in zip(a, b))
 
 
@@ -231,8 +273,10 @@ def normal(*args, generator=None, out=None, dtype=None, layout=None, device=None
         if size is None:
             raise TypeError(f"normal() received an invalid combination of arguments - got "
                             f"({type(mean).__name__}, {type(std).__name__}), but expected one of: "
-                            "(Tensor mean, Tensor std, ...) or (float mean, float std, tuple of ints size, ...)")
-        t = _empty(_size("normal", (size,), {}), dtype, out, device)
+                            "(Tensor mean, Tensor std, ...) or (float mean, float std, tuple of "
+                            "ints size, ...)")
+        t = _empty(_size("normal", (size,), {}), dtype, out, device, who="normal",
+                   factory=False)
         return _finish(normal_(t, float(mean), float(std), generator=generator), requires_grad)
     if st and (std._data < 0).any():
         raise RuntimeError("normal expects all elements of std >= 0.0")
@@ -265,10 +309,12 @@ def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
     if p is not None:
         return bernoulli_(t, p, generator=generator)
     if input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"bernoulli_tensor_cpu_p_" not implemented for \'{scalar_name(input._data)}\'')
+        raise NotImplementedError('"bernoulli_tensor_cpu_p_" not implemented for '
+                                  f'\'{scalar_name(input._data)}\'')
     if not ((input._data >= 0) & (input._data <= 1)).all():
-        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
-                           "message be improved?  If so, please report an enhancement request to PyTorch.)")
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could "
+                           "this error message be improved?  If so, please report an enhancement "
+                           "request to PyTorch.)")
     return bernoulli_(t, input, generator=generator)
 
 
@@ -276,11 +322,13 @@ def _check_probs(a: np.ndarray, n_sample: int, replacement: bool) -> None:
     if a.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if a.dtype.kind != "f":
-        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {scalar_name(a)}")
+        raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
+                           f"{scalar_name(a)}")
     if n_sample <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     if not replacement and n_sample > a.shape[-1]:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
     if a.shape[-1] > 1 << 24:
         raise RuntimeError("number of categories cannot exceed 2^24")
     if not replacement or n_sample == 1:
@@ -288,9 +336,11 @@ def _check_probs(a: np.ndarray, n_sample: int, replacement: bool) -> None:
             raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     else:
         if (a < 0).any():
-            raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry "
+                               "< 0)")
         if not np.isfinite(a).all():
-            raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry "
+                               "= infinity or NaN)")
     if (a.reshape(-1, a.shape[-1]).sum(axis=1) == 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
 

@@ -81,7 +81,8 @@ class MT19937:
     def reseed(self, seed: int) -> None:
         """Seed as ``mt19937(seed)`` does, and clear the normal caches."""
         self.seed = seed
-        self._bg.state = {"bit_generator": "MT19937", "state": {"key": _seed_key(seed & _MASK32), "pos": N}}
+        key = _seed_key(seed & _MASK32)
+        self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": N}}
         self._fresh = True
         self.next_double_normal = None
         self.next_float_normal = None

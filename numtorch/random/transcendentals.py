@@ -1,27 +1,21 @@
-"""Floating-point arithmetic rounded exactly as PyTorch's compiled CPU kernels round it.
+"""Logarithms, exponentials and sines as PyTorch's CPU random kernels compute them.
 
-Three things make a NumPy formula differ from a C++ kernel in the last bit:
+Two sources of last-bit differences between a NumPy formula and the compiled kernel:
 
-* **Fused multiply-add.**  PyTorch's kernels are compiled with contraction on, so
-  ``x * scale + shift`` is one ``fma`` with a single rounding.  NumPy rounds twice.
-  ``fma32`` and ``fma64`` give the single-rounded result, vectorised:
-
-  - float32: the product of two float32 values is exact in float64; where the
-    float64 sum could round wrongly a second time (it sits on a float32 midpoint) it
-    is made *round-to-odd* (TwoSum tells whether it was inexact), and a round-to-odd
-    result with 29 spare bits rounds to float32 correctly.
-  - float64: Dekker's exact product (Veltkamp splitting) and TwoSum, combined with
-    round-to-odd as in Boldo and Melquiond, "Emulation of FMA and correctly rounded
-    sums: proved algorithms using rounding to odd" (IEEE TC, 2008).
-
-* **Transcendentals.**  NumPy's SIMD ``log``/``log1p``/``exp``/``tan`` are not the
-  C library's; ``libm`` calls the C library (through ``math``) element by element,
-  which is what the kernels call.
+* **The C library.**  NumPy's SIMD ``log``/``log1p``/``exp``/``tan`` are not the C
+  library's; ``libm`` calls the C library (through ``math``) element by element,
+  which is what the double-precision kernels call.
 
 * **The AVX2 normal kernel** uses vectorised cephes-style ``log`` and ``sincos``
   polynomials in float32 (Pommier's ``avx_mathfun`` scheme).  ``log_ps`` and
   ``sincos_ps`` evaluate the same polynomials in the same order, with the same
-  multiply-adds fused, so that float32 ``randn`` matches bit for bit.
+  multiply-adds fused (``numerics.fma32``), so that float32 ``randn`` matches bit for
+  bit.
+
+Example:
+    >>> import numpy as np
+    >>> float(libm("log1p", np.array([0.5]))[0]) == math.log1p(0.5)
+    True
 """
 
 from __future__ import annotations
@@ -30,68 +24,12 @@ import math
 
 import numpy as np
 
-__all__ = ["fma32", "fma64", "libm", "log_ps", "sincos_ps"]
+from .numerics import fma32
+
+__all__ = ["libm", "log_ps", "sincos_ps"]
 
 _f32 = np.float32
 _f64 = np.float64
-_INF = np.array([np.inf, -np.inf])
-
-
-def _round_to_odd(t: np.ndarray, err: np.ndarray) -> np.ndarray:
-    """Turn round-to-nearest ``t`` (exact value ``t + err``) into round-to-odd."""
-    fix = (err != 0) & ((t.view(np.int64) & 1) == 0)
-    if fix.any():
-        t = t.copy()
-        t[fix] = np.nextafter(t[fix], np.where(err[fix] > 0, np.inf, -np.inf))
-    return t
-
-
-def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    s = a + b
-    bp = s - a
-    return s, (a - (s - bp)) + (b - bp)
-
-
-def fma32(a, b, c) -> np.ndarray:
-    """``a * b + c`` for float32 operands with one rounding to float32.
-
-    The float64 sum ``t`` of the exact product and ``c`` rounds to the right float32
-    unless ``t`` was inexact and landed exactly on a float32 midpoint (its low 29 bits
-    ``1000...0``); only those rare elements are redone with round-to-odd.
-    """
-    s = np.asarray(a, _f32).astype(_f64) * np.asarray(b, _f32).astype(_f64)
-    c = np.asarray(c, _f32).astype(_f64)
-    t = s + c
-    mid = (t.view(np.int64) & 0x1FFFFFFF) == 0x10000000
-    if mid.any():
-        s, c = np.broadcast_arrays(s, c)
-        t[mid] = _round_to_odd(*_two_sum(s[mid], c[mid]))
-    return t.astype(_f32)
-
-
-def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    c = a * 134217729.0  # 2**27 + 1
-    hi = c - (c - a)
-    return hi, a - hi
-
-
-def fma64(a, b, c) -> np.ndarray:
-    """``a * b + c`` for float64 operands with one rounding (finite, unexceptional inputs)."""
-    a = np.asarray(a, _f64)
-    b = np.broadcast_to(np.asarray(b, _f64), a.shape)
-    c = np.broadcast_to(np.asarray(c, _f64), a.shape)
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    th, tl = _two_sum(c, p)
-    v, ve = _two_sum(tl, e)
-    out = th + _round_to_odd(v, ve)
-    bad = ~np.isfinite(p)  # overflow or inf/nan inputs: the plain formula is right there
-    if bad.any():
-        out = np.where(bad, p + c, out)
-    return out
-
 
 _UFUNCS = {name: np.frompyfunc(getattr(math, name), 1, 1)
            for name in ("log", "log1p", "exp", "tan", "sin", "cos")}

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._random_engine import MT19937
+from .engine import MT19937
 
 __all__ = ["randperm", "SMALL_LIMIT"]
 

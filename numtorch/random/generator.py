@@ -1,6 +1,6 @@
 """``Generator``: a handle on one random stream, and the default one every function uses.
 
-A Generator owns an ``MT19937`` engine (``numtorch._random_engine``).  Functions that
+A Generator owns an ``MT19937`` engine (``numtorch.random.engine``).  Functions that
 take ``generator=None`` draw from ``default_generator``, which starts from PyTorch's
 default seed, so even an unseeded script draws PyTorch's numbers.
 
@@ -18,9 +18,9 @@ import os
 
 import numpy as np
 
-from ._random_engine import LEGACY_STATE_SIZE, MT19937, STATE_SIZE
-from ._size import device as _device
-from ._tensor import Tensor, _wrap
+from .._size import device as _device
+from .._tensor import Tensor, _wrap
+from .engine import LEGACY_STATE_SIZE, MT19937, STATE_SIZE
 
 __all__ = ["Generator", "default_generator", "resolve", "nondeterministic_seed", "check_seed"]
 
@@ -92,10 +92,12 @@ class Generator:
         return _wrap(self._engine.to_bytes())
 
     def set_state(self, new_state: Tensor) -> Generator:
-        """Restore a state from ``get_state`` (of this library or of PyTorch); returns the generator."""
+        """Restore a state from ``get_state`` (of this library or of PyTorch); returns the
+        generator."""
         if not isinstance(new_state, Tensor):
             cls = type(new_state)
-            name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
+            name = (cls.__name__ if cls.__module__ == "builtins"
+                    else f"{cls.__module__}.{cls.__name__}")
             raise TypeError(f"expected a torch.ByteTensor, but got {name}")
         if new_state._data.dtype != np.uint8:
             raise TypeError("RNG state must be a torch.ByteTensor")
@@ -133,5 +135,6 @@ def resolve(generator, who: str) -> MT19937:
     if generator is None:
         return default_generator._engine
     if not isinstance(generator, Generator):
-        raise TypeError(f"{who}(): argument 'generator' must be torch.Generator, not {type(generator).__name__}")
+        raise TypeError(f"{who}(): argument 'generator' must be torch.Generator, "
+                        f"not {type(generator).__name__}")
     return generator._engine
