@@ -21,7 +21,7 @@ from ..autograd.graph import node_class
 
 __all__ = ["record", "result_type", "promote", "to_tensor", "scalar_dtype", "NOSAVE"]
 
-NOSAVE = None  # ``saved=NOSAVE``: the vjp reads no data, the node survives backward
+NOSAVE = None  # ``saved=NOSAVE``: the vjp reads no saved data; the node is ``reusable``
 
 
 def c10_name(d) -> str:
@@ -37,33 +37,36 @@ def type_word(d) -> str:
             "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[d.name]
 
 
-def _producer(t) -> str:
-    n = t.grad_fn
-    if n is None:
-        return "AccumulateGrad"
-    name = type(n).__name__
-    for suffix in ("Backward0", "Backward1", "Backward2", "Backward"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
+def record(out: np.ndarray, name: str, vjp, inputs: tuple, saved=(), save_out: bool = False,
+           reusable: bool = False) -> Tensor:
+    """Wrap ``out``; attach a ``name`` node with ``vjp`` if grad mode is on and an input needs grad.
 
-
-def record(out: np.ndarray, name: str, vjp, inputs: tuple, saved=(), save_out: bool = False) -> Tensor:
-    """Wrap ``out``; attach a ``name`` node with ``vjp`` if grad mode is on and an input needs grad."""
+    Args:
+        out: the op's result array.
+        name: PyTorch's name for the node class (``MulBackward0``).
+        vjp: ``vjp(grad, needs) -> tuple`` of one gradient array (or None) per input.
+        inputs: the op's tensor inputs, in the order the vjp answers for them.
+        saved: the tensors whose data the vjp reads; backward checks their versions
+            (NOTE [ saved tensors and the version counter ] in ``autograd/graph.py``).
+            ``saved=NOSAVE`` (None) says the vjp reads none and means ``reusable=True``.
+        save_out: the vjp also reads ``out`` itself.
+        reusable: the vjp reads no saved data, so backward keeps the node for another pass
+            without ``retain_graph`` (NOTE [ reusable nodes ]).
+    """
     t = _wrap(out)
-    if _grad[0]:
+    if _grad.enabled:
         needs = tuple([i._requires_grad for i in inputs])
         if True in needs:
             t._requires_grad = True
             if saved is None:
-                sv = None
+                t.grad_fn = node_class(name)(vjp, inputs, needs, (), True)
             else:
                 sv = tuple([(s._vc, s._vc[0], s) for s in saved])
                 if save_out:
                     sv += ((t._vc, 0, t),)
-            t.grad_fn = node_class(name)(vjp, inputs, needs, sv)
-            if save_out:  # a saved output is reported as this node's, whatever rebases it later
-                t.grad_fn.metadata["_out_producer"] = _producer(t)
+                node = t.grad_fn = node_class(name)(vjp, inputs, needs, sv, reusable)
+                if save_out:  # a saved output is reported as this node's, whatever rebases it later
+                    node._out_op = name
     return t
 
 

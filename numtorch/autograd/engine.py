@@ -2,20 +2,32 @@
 
 NOTE [ the engine in one paragraph ]
 Count, for every node reachable from the outputs, how many graph edges point at
-it.  Start from the outputs' nodes with the seed gradients, and repeatedly pop
-the ready node with the highest sequence number (the most recently recorded, as
-PyTorch orders it).  Call its vjp on the summed incoming gradient; reduce each
-input gradient to the input's shape (the one place broadcasting is undone) and
-dtype; add it to the input's buffer.  A node is ready when all its incoming
-edges have delivered.  Leaf gradients are accumulated into ``.grad`` at the end.
-Everything is iterative: a chain of 100,000 ops needs no recursion.
+it (``_count_dependencies``).  Start from the outputs' nodes with the seed
+gradients, and repeatedly pop the ready node with the highest sequence number
+(the most recently recorded, as PyTorch orders it).  Run it (``_run_node``: its
+hooks, then its vjp on the summed incoming gradient), and send each input
+gradient, reduced to the input's shape (the one place broadcasting is undone)
+and dtype, into that input's buffer (``_send``).  A node is ready when all its
+incoming edges have delivered.  Gradients reaching leaves are summed on the way
+and accumulated into ``.grad`` at the end (``_accumulate_leaves``).  Everything
+is iterative: a chain of 100,000 ops needs no recursion.  ``run_backward`` is
+that loop, a dozen lines; each step is one short function below it.
+
+``Tensor.backward`` and ``autograd.backward`` accumulate into ``.grad``;
+``autograd.grad`` (``accumulate=False``) instead returns the gradients of its
+``inputs`` and runs only the part of the graph that leads to them
+(``_needed_nodes``).
 """
 
 from __future__ import annotations
 
-import heapq
+from heapq import heappop, heappush
 
 import numpy as np
+
+from .._ops._fpstate import quiet_call
+from .._tensor import _wrap, type_name
+from .graph import op_name, producer_name
 
 __all__ = ["run_backward", "sum_to_shape"]
 
@@ -28,11 +40,18 @@ _FREED = (
 
 
 def sum_to_shape(g: np.ndarray, shape: tuple) -> np.ndarray:
-    """Undo broadcasting: sum ``g`` over the axes along which an operand of ``shape`` was expanded."""
+    """Undo broadcasting: sum ``g`` over the axes along which an operand of ``shape`` was expanded.
+
+    Example:
+        >>> import numpy as np
+        >>> sum_to_shape(np.ones((2, 3)), (3,))
+        array([2., 2., 2.])
+    """
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     if lead:
@@ -40,27 +59,85 @@ def sum_to_shape(g: np.ndarray, shape: tuple) -> np.ndarray:
     return g.reshape(shape)
 
 
-def _check_saved(node) -> None:
-    for k, (cell, version, t) in enumerate(node.saved):
-        if cell[0] != version:
-            out = node._metadata.get("_out_producer") if node._metadata else None
-            producer = out if out is not None and k == len(node.saved) - 1 else _producer(t)
-            from numtorch._tensor import type_name
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{type_name(t)} {list(t._data.shape)}], which is output 0 of "
-                f"{producer}, is at version {cell[0]}; expected version {version} instead. Hint: "
-                "enable anomaly detection to find the operation that failed to compute its gradient, "
-                "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
-            )
+def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool = True):
+    """Propagate ``seeds`` (ndarrays) back from ``roots`` (tensors).
+
+    With ``accumulate`` (``Tensor.backward``), leaf gradients are added to ``.grad`` (only for
+    ``inputs`` when given).  Without it (``autograd.grad``), nothing is accumulated and the
+    gradients for ``inputs`` are returned, in order (None where unreached).  Nodes that ran drop
+    their vjp unless ``retain_graph`` (NOTE [ reusable nodes ] in ``graph.py``).
+
+    NOTE [ a quiet backward pass ]
+    The whole pass runs with NumPy's floating-point warnings off, switched once per call and
+    restored afterwards (also when the pass raises): an inf or nan flowing through the vjps,
+    the un-broadcasting sums and the ``.grad`` accumulation gives inf or nan silently, as in
+    PyTorch.  So no vjp needs a suppression of its own.  Hooks and custom ``Function.backward``
+    methods, which run inside the pass, see the same quiet state.
+    """
+    return quiet_call(_backward, roots, seeds, retain_graph, inputs, accumulate)
 
 
-def _producer(t) -> str:
-    from numtorch._ops._core import _producer as p
-    return p(t)
+def _backward(roots, seeds, retain_graph: bool, inputs, accumulate: bool):
+    """``run_backward``'s loop (NOTE [ the engine in one paragraph ])."""
+    deps = _count_dependencies(roots)
+    capture, leaf_index, results = _targets(inputs)
+    needed = None if inputs is None else _needed_nodes(roots, capture, leaf_index)
+    buffers: dict = {}  # node -> the sum of the gradients delivered to it so far
+    leaves: dict = {}  # id(leaf tensor) -> [tensor, summed gradient]
+    ready = _start(roots, seeds, deps, buffers, leaves)
+    while ready:
+        node = heappop(ready)[2]
+        g = buffers.pop(node, None)
+        if g is None or (needed is not None and node not in needed):
+            _release(node, deps, ready)  # nothing below needs this branch
+        else:
+            grads = _run_node(node, g, retain_graph, capture, results)
+            _send(node, grads, deps, buffers, leaves, ready)
+    _accumulate_leaves(leaves, leaf_index, results, accumulate, seeds)
+    return results
 
 
-def _needed_nodes(roots, capture, leaf_targets) -> set:
+# --- before the pass ------------------------------------------------------------------------------
+
+def _count_dependencies(roots) -> dict:
+    """For every node reachable from ``roots``' nodes, how many graph edges point at it."""
+    stack = [r.grad_fn for r in roots if r.grad_fn is not None]
+    visited = set(stack)  # a root reached again through an edge is only counted, not re-walked
+    deps: dict = {}
+    while stack:
+        for nxt in stack.pop().edges:
+            if nxt is None:
+                continue
+            if nxt in deps:
+                deps[nxt] += 1
+            else:
+                deps[nxt] = 1
+                if nxt not in visited:
+                    stack.append(nxt)
+    return deps
+
+
+def _targets(inputs):
+    """Where the gradients of ``inputs`` are collected, for ``inputs=`` and ``autograd.grad``.
+
+    Returns ``(capture, leaf_index, results)``: the result slots of non-leaf inputs by
+    ``id(node)`` (filled with the gradient flowing into that node), those of leaf inputs by
+    ``id(tensor)``, and the list of results (None everywhere until filled).  Without ``inputs``:
+    ``({}, None, None)``.
+    """
+    if inputs is None:
+        return {}, None, None
+    capture: dict = {}
+    leaf_index: dict = {}
+    for i, t in enumerate(inputs):
+        if t.grad_fn is not None:
+            capture.setdefault(id(t.grad_fn), []).append(i)
+        else:
+            leaf_index.setdefault(id(t), []).append(i)
+    return capture, leaf_index, [None] * len(inputs)
+
+
+def _needed_nodes(roots, capture, leaf_index) -> set:
     """The nodes from which some requested input can be reached (the rest need not run)."""
     memo: dict = {}
     for r in roots:
@@ -74,7 +151,7 @@ def _needed_nodes(roots, capture, leaf_targets) -> set:
             if done:
                 hit = id(node) in capture
                 for t, n in zip(node.inputs, node.edges):
-                    if (n is None and id(t) in leaf_targets) or (n is not None and memo.get(n)):
+                    if (n is None and id(t) in leaf_index) or (n is not None and memo.get(n)):
                         hit = True
                 memo[node] = hit
                 continue
@@ -86,143 +163,189 @@ def _needed_nodes(roots, capture, leaf_targets) -> set:
     return {n for n, v in memo.items() if v}
 
 
-def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool = True):
-    """Propagate ``seeds`` (ndarrays) back from ``roots`` (tensors).
+def _start(roots, seeds, deps, buffers, leaves) -> list:
+    """Deliver the seed gradients; the ready heap, holding the roots' nodes no other root feeds.
 
-    With ``accumulate`` (``Tensor.backward``), leaf gradients are added to ``.grad`` (only for
-    ``inputs`` when given).  Without it (``autograd.grad``), nothing is accumulated and the
-    gradients for ``inputs`` are returned, in order (None where unreached).
+    The heap holds ``(-node.seq, id(node), node)``: the most recently recorded node pops first.
+    A root's node is marked -1 in ``deps`` once pushed, so a repeated root is pushed once.
     """
-    from numtorch._tensor import _wrap
-
-    # 1. dependency counts over the reachable graph
-    deps: dict = {}
-    stack = [r.grad_fn for r in roots if r.grad_fn is not None]
-    seen = set(map(id, stack))
-    while stack:
-        node = stack.pop()
-        for nxt in node.edges:
-            if nxt is not None:
-                deps[nxt] = deps.get(nxt, 0) + 1
-                if id(nxt) not in seen:
-                    seen.add(id(nxt))
-                    stack.append(nxt)
-
-    capture = {}  # id(node) -> index into results, for autograd.grad on non-leaf inputs
-    leaf_targets = None
-    results = None
-    if inputs is not None:
-        results = [None] * len(inputs)
-        leaf_targets = {}
-        for i, t in enumerate(inputs):
-            if t.grad_fn is not None:
-                capture.setdefault(id(t.grad_fn), []).append(i)
-            else:
-                leaf_targets.setdefault(id(t), []).append(i)
-
-    needed = None if inputs is None else _needed_nodes(roots, capture, leaf_targets)
-
-    buffers: dict = {}
-    leaves: dict = {}  # id(tensor) -> [tensor, grad]
-    heap: list = []
-
-    def deliver(t, g, node):
-        if node is None:
-            if not t._requires_grad:
-                return
-            entry = leaves.get(id(t))
-            if entry is None:
-                leaves[id(t)] = [t, g]
-            else:
-                entry[1] = entry[1] + g
-            return
-        prev = buffers.get(node)
-        buffers[node] = g if prev is None else prev + g
-
     for r, s in zip(roots, seeds):
-        deliver(r, s, r.grad_fn)
+        n = r.grad_fn
+        if n is None:
+            _add_leaf(leaves, r, s)
+        else:
+            prev = buffers.get(n)
+            buffers[n] = s if prev is None else prev + s
+    ready: list = []
     for r in roots:
         n = r.grad_fn
         if n is not None and deps.get(n, 0) == 0 and n in buffers:
             deps[n] = -1
-            heapq.heappush(heap, (-n.seq, id(n), n))
+            heappush(ready, (-n.seq, id(n), n))
+    return ready
 
-    while heap:
-        _, _, node = heapq.heappop(heap)
-        g = buffers.pop(node, None)
-        if isinstance(g, np.generic):  # NumPy gives scalars for 0-d results
-            g = np.array(g)
-        if g is None or (needed is not None and node not in needed):
-            for nxt in node.edges:  # nothing below needs this branch: only release its dependants
-                if nxt is not None:
-                    deps[nxt] -= 1
-                    if deps[nxt] == 0:
-                        heapq.heappush(heap, (-nxt.seq, id(nxt), nxt))
-            continue
-        if node._pre_hooks:
-            for hook in tuple(node._pre_hooks.values()):
-                res = hook((_wrap(g),))
-                if res is not None:
-                    g = res[0]._data
-        if node._tensor_hooks:
-            for hook in tuple(node._tensor_hooks.values()):
-                res = hook(_wrap(g))
-                if res is not None:
-                    g = res._data
-        if node._retained is not None:
-            t = node._retained()
-            if t is not None and t.grad_fn is node:
-                t._grad = _wrap(g.copy()) if t._grad is None else _wrap(t._grad._data + g)
-        idx = capture.get(id(node))
-        if idx is not None:
-            for i in idx:
-                results[i] = _wrap(g)
-        vjp = node.vjp
-        if vjp is None:
-            raise RuntimeError(_FREED)
-        if node.saved:
-            _check_saved(node)
-        grads = vjp(g, node.needs)
-        if node._hooks:
-            gin = tuple(None if x is None else _wrap(x) for x in grads)
-            for hook in tuple(node._hooks.values()):
-                res = hook(gin, (_wrap(g),))
-                if res is not None:
-                    gin = res
-            grads = tuple(None if x is None else x._data for x in gin)
-        if not retain_graph and node.saved is not None:
-            node.vjp = None
-        for t, nxt, need, gi in zip(node.inputs, node.edges, node.needs, grads):
-            if need and gi is not None:
-                d = t._data
-                if gi.shape != d.shape:
-                    gi = sum_to_shape(gi, d.shape)
-                if gi.dtype != d.dtype:
-                    gi = gi.astype(d.dtype)
-                deliver(t, gi, nxt)
-            if nxt is not None:
-                c = deps[nxt] - 1
-                deps[nxt] = c
-                if c == 0:  # ready (with no gradient at all, it only releases its own inputs)
-                    heapq.heappush(heap, (-nxt.seq, id(nxt), nxt))
 
-    for entry in leaves.values():  # NumPy returns scalars for 0-d results: a .grad is always an array
-        if isinstance(entry[1], np.generic):
+# --- one node -------------------------------------------------------------------------------------
+
+def _run_node(node, g, retain_graph: bool, capture: dict, results):
+    """Run ``node`` on its summed incoming gradient ``g``: the gradients for its inputs.
+
+    In order: the node's pre-hooks and its output tensor's hooks may replace ``g``; ``g`` is
+    stored for ``retain_grad`` and for ``autograd.grad`` inputs; the saved tensors' versions are
+    checked (``_version_error``); the vjp runs; the node's hooks may replace its result; the vjp
+    is dropped unless ``retain_graph`` or the node is ``reusable``.
+    """
+    if isinstance(g, np.generic):  # NumPy gives scalars for 0-d results
+        g = np.array(g)
+    if node._pre_hooks or node._tensor_hooks:
+        g = _grad_output_hooks(node, g)
+    if node._retained is not None:
+        _retain_grad(node, g)
+    if capture:
+        _capture(node, g, capture, results)
+    vjp = node.vjp
+    if vjp is None:
+        raise RuntimeError(_FREED)
+    saved = node.saved
+    if saved:  # the check is written out here, not called: it runs for nearly every node
+        for cell, version, _ in saved:
+            if cell[0] != version:
+                _version_error(node)
+    grads = vjp(g, node.needs)
+    if node._hooks:
+        grads = _grad_input_hooks(node, grads, g)
+    if not (retain_graph or node.reusable):
+        node.vjp = None  # frees the arrays the vjp closes over
+    return grads
+
+
+def _grad_output_hooks(node, g: np.ndarray) -> np.ndarray:
+    """``node.register_prehook`` hooks, then the output tensor's ``register_hook`` hooks."""
+    if node._pre_hooks:
+        for hook in tuple(node._pre_hooks.values()):
+            res = hook((_wrap(g),))
+            if res is not None:
+                g = res[0]._data
+    if node._tensor_hooks:
+        for hook in tuple(node._tensor_hooks.values()):
+            res = hook(_wrap(g))
+            if res is not None:
+                g = res._data
+    return g
+
+
+def _grad_input_hooks(node, grads: tuple, g: np.ndarray) -> tuple:
+    """``node.register_hook`` hooks: ``hook(grad_inputs, grad_outputs)`` may replace ``grads``."""
+    gin = tuple(None if x is None else _wrap(x) for x in grads)
+    for hook in tuple(node._hooks.values()):
+        res = hook(gin, (_wrap(g),))
+        if res is not None:
+            gin = res
+    return tuple(None if x is None else x._data for x in gin)
+
+
+def _retain_grad(node, g: np.ndarray) -> None:
+    """Add ``g`` to the ``.grad`` of the tensor that called ``retain_grad``, if still ours."""
+    t = node._retained()
+    if t is not None and t.grad_fn is node:
+        t._grad = _wrap(g.copy()) if t._grad is None else _wrap(t._grad._data + g)
+
+
+def _capture(node, g: np.ndarray, capture: dict, results: list) -> None:
+    """``g`` is the gradient of the ``autograd.grad`` inputs that ``node`` produced: keep it."""
+    idx = capture.get(id(node))
+    if idx is not None:
+        for i in idx:
+            results[i] = _wrap(g)
+
+
+def _version_error(node) -> None:
+    """Raise PyTorch's error for the first tensor ``node``'s vjp reads that was changed in place
+    after the op ran (its version cell moved on from the version ``saved`` remembers)."""
+    for k, (cell, version, t) in enumerate(node.saved):
+        if cell[0] != version:
+            out = getattr(node, "_out_op", None)  # set (by ``record``) when it saved its output
+            if out is not None and k == len(node.saved) - 1:
+                producer = op_name(out)
+            else:
+                producer = producer_name(t)
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{type_name(t)} {list(t._data.shape)}], which is output 0 of "
+                f"{producer}, is at version {cell[0]}; expected version {version} instead. Hint: "
+                "enable anomaly detection to find the operation that failed to compute its "
+                "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+            )
+
+
+# --- between nodes --------------------------------------------------------------------------------
+
+def _send(node, grads, deps: dict, buffers: dict, leaves: dict, ready: list) -> None:
+    """Deliver ``node``'s input gradients along its edges and release the nodes they lead to.
+
+    Each gradient an input needs is summed back to the input's shape (``sum_to_shape``) and cast
+    to its dtype, then added to the buffer of the input's node, or to the leaf's running sum.
+    """
+    for t, nxt, need, gi in zip(node.inputs, node.edges, node.needs, grads):
+        if need and gi is not None:
+            d = t._data
+            if gi.shape != d.shape:
+                gi = sum_to_shape(gi, d.shape)
+            if gi.dtype != d.dtype:
+                gi = gi.astype(d.dtype)
+            if nxt is None:
+                _add_leaf(leaves, t, gi)
+            else:
+                prev = buffers.get(nxt)
+                buffers[nxt] = gi if prev is None else prev + gi
+        if nxt is not None:
+            c = deps[nxt] - 1
+            deps[nxt] = c
+            if c == 0:  # ready (with no gradient at all, it only releases its own inputs)
+                heappush(ready, (-nxt.seq, id(nxt), nxt))
+
+
+def _release(node, deps: dict, ready: list) -> None:
+    """Count ``node``'s edges as delivered without sending anything along them."""
+    for nxt in node.edges:
+        if nxt is not None:
+            c = deps[nxt] - 1
+            deps[nxt] = c
+            if c == 0:
+                heappush(ready, (-nxt.seq, id(nxt), nxt))
+
+
+def _add_leaf(leaves: dict, t, g) -> None:
+    """Add ``g`` to the running gradient of leaf ``t`` (ignored unless ``t`` requires grad)."""
+    if t._requires_grad:
+        entry = leaves.get(id(t))
+        if entry is None:
+            leaves[id(t)] = [t, g]
+        else:
+            entry[1] = entry[1] + g
+
+
+# --- after the pass -------------------------------------------------------------------------------
+
+def _accumulate_leaves(leaves: dict, leaf_index, results, accumulate: bool, seeds) -> None:
+    """Each leaf's gradient through its hooks, then into ``.grad`` or ``results``.
+
+    With ``leaf_index`` (``inputs=`` given) only those leaves are served: their gradients go
+    into ``results`` (``autograd.grad``) or are accumulated (``backward(inputs=...)``).  After a
+    leaf's ``.grad`` is updated its post-accumulate-grad hooks run.
+    """
+    # how often each array arrived: one that reached several leaves, or is a seed (counted
+    # twice), is shared, and a first .grad must not be it (NOTE [ owning the leaf gradient ])
+    counts = dict.fromkeys(map(id, seeds), 2)
+    for entry in leaves.values():
+        if isinstance(entry[1], np.generic):  # NumPy gives scalars for 0-d results
             entry[1] = np.array(entry[1])
-    counts: dict = {}
-    for _, g in leaves.values():
-        counts[id(g)] = counts.get(id(g), 0) + 1
-    # leaves: hooks, then accumulation (Tensor.backward) or collection (autograd.grad)
+        counts[id(entry[1])] = counts.get(id(entry[1]), 0) + 1
     for t, g in leaves.values():
         if t._hooks:
-            for hook in tuple(t._hooks.values()):
-                res = hook(_wrap(g))
-                if res is not None:
-                    g = res._data
-        if isinstance(g, np.generic):
-            g = np.array(g)
-        if leaf_targets is not None:
-            idx = leaf_targets.get(id(t))
+            g = _leaf_hooks(t, g)
+        if leaf_index is not None:
+            idx = leaf_index.get(id(t))
             if idx is None:
                 continue
             if not accumulate:
@@ -230,20 +353,37 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
                     results[i] = _wrap(g)
                 continue
         if accumulate:
-            if t._grad is None:
-                # NOTE [ owning the leaf gradient ]: later backward passes add into .grad in
-                # place, so a first gradient that might alias another array is copied.
-                if g.base is not None or not g.flags.writeable or counts.get(id(g), 0) > 1 or \
-                        any(g is s for s in seeds):
-                    g = g.copy()
-                t._grad = _wrap(g)
-            else:
-                old = t._grad._data
-                if old.shape == g.shape and old.flags.writeable:
-                    np.add(old, g, out=old, casting="unsafe")
-                else:
-                    t._grad = _wrap(old + g)
-            if t._post_acc_hooks:
-                for hook in tuple(t._post_acc_hooks.values()):
-                    hook(t)
-    return results
+            _accumulate_grad(t, g, counts.get(id(g), 0) > 1)
+
+
+def _leaf_hooks(t, g: np.ndarray) -> np.ndarray:
+    """A leaf's ``register_hook`` hooks, each of which may replace its gradient."""
+    for hook in tuple(t._hooks.values()):
+        res = hook(_wrap(g))
+        if res is not None:
+            g = res._data
+    if isinstance(g, np.generic):
+        g = np.array(g)
+    return g
+
+
+def _accumulate_grad(t, g: np.ndarray, shared: bool) -> None:
+    """``t.grad += g`` (in place when possible), then ``t``'s post-accumulate-grad hooks.
+
+    NOTE [ owning the leaf gradient ]: later backward passes add into ``.grad`` in place, so a
+    first gradient that might alias another array (one ``shared`` with another leaf or a seed,
+    a view, a read-only array) is copied.
+    """
+    if t._grad is None:
+        if shared or g.base is not None or not g.flags.writeable:
+            g = g.copy()
+        t._grad = _wrap(g)
+    else:
+        old = t._grad._data
+        if old.shape == g.shape and old.flags.writeable:
+            np.add(old, g, out=old, casting="unsafe")
+        else:
+            t._grad = _wrap(old + g)
+    if t._post_acc_hooks:
+        for hook in tuple(t._post_acc_hooks.values()):
+            hook(t)

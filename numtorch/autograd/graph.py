@@ -10,31 +10,52 @@ from __future__ import annotations
 
 import itertools
 
-__all__ = ["Node", "node_class", "AccumulateGrad"]
+__all__ = ["Node", "node_class", "AccumulateGrad", "op_name", "producer_name"]
 
 _seq = itertools.count()
 
 
 class Node:
-    """A recorded operation: ``vjp(grad, needs) -> tuple of input grads``."""
+    """A recorded operation: ``vjp(grad, needs) -> tuple of input grads``.
 
-    __slots__ = ("vjp", "inputs", "edges", "needs", "saved", "seq", "_hooks", "_pre_hooks", "_tensor_hooks",
-                 "_retained", "_metadata", "__weakref__")
+    Attributes:
+        vjp: the vector-Jacobian product; None once backward has freed it.
+        inputs: the op's input tensors; ``edges``: their nodes when the op ran (None for leaves
+            and constants); ``needs``: which inputs want a gradient.
+        saved: ``(version_cell, version, tensor)`` for each tensor the vjp reads.
+        reusable: backward keeps the vjp without ``retain_graph`` (NOTE [ reusable nodes ]).
+        seq: the recording order; backward runs the newest ready node first.
+    """
+
+    __slots__ = ("vjp", "inputs", "edges", "needs", "saved", "reusable", "seq", "_hooks",
+                 "_pre_hooks", "_tensor_hooks", "_retained", "_metadata", "_out_op", "__weakref__")
 
     # NOTE [ saved tensors and the version counter ]
     # ``saved`` is a tuple of (version_cell, version, tensor) for every tensor whose data the vjp
     # closes over.  An in-place op bumps its tensor's version cell; backward compares and refuses
-    # to use data that changed since the op ran, as PyTorch does.  A node that saves nothing
-    # keeps its vjp after backward, so a graph of additions can be walked twice (also as PyTorch).
+    # to use data that changed since the op ran, as PyTorch does.  When the last entry is the
+    # op's own output (``record(..., save_out=True)``), ``_out_op`` (left unset otherwise) holds
+    # the node's class name at that moment: the error names that op, whatever renames the node
+    # or rebases the tensor later.
+    #
+    # NOTE [ reusable nodes ]
+    # After a node has run, backward drops its vjp (and with it every array the vjp closes over)
+    # unless ``retain_graph=True``; a second backward through it then raises PyTorch's "Trying to
+    # backward through the graph a second time".  A node whose vjp reads no saved data (additions,
+    # views, sums...) is ``reusable``: backward leaves it alone, so such a graph can be walked
+    # twice, as PyTorch allows.  ``saved=None`` is the older spelling of ``reusable=True``.
 
-    def __init__(self, vjp, inputs, needs, saved):
+    def __init__(self, vjp, inputs, needs, saved=(), reusable: bool = False):
         self.vjp = vjp
         self.inputs = inputs
         # NOTE [ edges ]: the inputs' nodes as they were when this op ran; an in-place op may later
         # rebase an input tensor onto a new node, and the graph must not follow it there.
         self.edges = tuple([t.grad_fn for t in inputs])
         self.needs = needs
+        if saved is None:
+            saved, reusable = (), True
         self.saved = saved
+        self.reusable = reusable
         self.seq = next(_seq)
         self._hooks = None
         self._pre_hooks = None
@@ -113,3 +134,17 @@ def node_class(name: str) -> type:
     if cls is None:
         cls = _classes[name] = type(name, (Node,), {"__slots__": ()})
     return cls
+
+
+def op_name(node_name: str) -> str:
+    """The op a node class stands for in PyTorch's messages: ``MulBackward0`` -> ``Mul``."""
+    for suffix in ("Backward0", "Backward1", "Backward2", "Backward"):
+        if node_name.endswith(suffix):
+            return node_name[: -len(suffix)]
+    return node_name
+
+
+def producer_name(t) -> str:
+    """The op that produced ``t``, as PyTorch's messages name it: ``AccumulateGrad`` for a leaf."""
+    n = t.grad_fn
+    return "AccumulateGrad" if n is None else op_name(type(n).__name__)
