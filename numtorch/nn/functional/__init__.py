@@ -8,14 +8,21 @@ namespace, as ``torch.nn.functional`` is; its files each hold one concept:
 ``_linear``            ``linear``, ``bilinear``
 ``_activation``        ``relu``, ``gelu``, ``silu``, the ELU family, hard variants, ``prelu``
 ``_softmax``           ``softmax``, ``log_softmax``, ``softmin``
-``_dropout``           ``dropout``, ``dropout1d``
-``_normalization``     ``layer_norm``, ``batch_norm``
+``_dropout``           ``dropout``, ``dropout1d/2d/3d``, ``alpha_dropout`` and its feature form
+``_normalization``     ``layer_norm``, ``batch_norm``, ``group_norm``, ``instance_norm``,
+                       ``local_response_norm``
+``_conv``              ``conv1d/2d/3d``, ``conv_transpose1d/2d/3d``
+``_pooling``           max, average, adaptive, LP pooling and max-unpooling, 1-3 dims
 ``_sparse``            ``embedding``, ``one_hot``
 ``_loss_nll``          ``nll_loss``, ``cross_entropy``
 ``_loss_pointwise``    MSE, L1, smooth L1, Huber, the binary cross-entropies
 ``_loss_composed``     ``kl_div``, ``poisson_nll_loss``, cosine-embedding, margin-ranking
 ``_distance``          ``normalize``, ``cosine_similarity``, ``pairwise_distance``
-``_padding``           ``pad``
+``_padding``           ``pad`` (constant, reflect, replicate, circular)
+``_upsampling``        ``interpolate`` and the deprecated ``upsample*`` spellings
+``_vision``            ``pixel_shuffle``/``unshuffle``, ``channel_shuffle``, ``grid_sample``,
+                       ``affine_grid``
+``_fold``              ``unfold``, ``fold``
 ``_elementwise``       the helpers every activation is built with
 ``_reduction``         ``'none'`` / ``'mean'`` / ``'sum'`` and the legacy flags
 =====================  ==================================================================
@@ -78,8 +85,24 @@ from ._activation import (
     threshold,
     threshold_,
 )
+from ._conv import (
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 from ._distance import cosine_similarity, normalize, pairwise_distance
-from ._dropout import dropout, dropout1d
+from ._dropout import (
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
+from ._fold import fold, unfold
 from ._linear import bilinear, linear
 from ._loss_composed import cosine_embedding_loss, kl_div, margin_ranking_loss, poisson_nll_loss
 from ._loss_nll import cross_entropy, nll_loss
@@ -91,11 +114,51 @@ from ._loss_pointwise import (
     mse_loss,
     smooth_l1_loss,
 )
-from ._normalization import batch_norm, layer_norm
+from ._normalization import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+)
 from ._padding import pad
+from ._pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+    max_pool1d,
+    max_pool1d_with_indices,
+    max_pool2d,
+    max_pool2d_with_indices,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
+)
 from ._reduction import _legacy_reduction  # noqa: F401  (used by the loss modules)
 from ._softmax import log_softmax, softmax, softmin
 from ._sparse import embedding, one_hot
+from ._upsampling import interpolate, upsample, upsample_bilinear, upsample_nearest
+from ._vision import (
+    affine_grid,
+    channel_shuffle,
+    grid_sample,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
 
 __all__ = [
     # linear and embedding
@@ -105,12 +168,26 @@ __all__ = [
     "celu_", "gelu", "silu", "mish", "sigmoid", "tanh", "hardtanh", "hardtanh_", "hardsigmoid",
     "hardswish", "softplus", "softsign", "tanhshrink", "threshold", "threshold_", "prelu",
     "logsigmoid", "softmax", "log_softmax", "softmin",
+    # convolution
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    # pooling
+    "max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
+    "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d",
+    "max_unpool2d", "max_unpool3d",
     # dropout and normalisation
-    "dropout", "dropout1d", "layer_norm", "batch_norm",
+    "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
+    "layer_norm", "batch_norm", "group_norm", "instance_norm", "local_response_norm",
     # losses
     "nll_loss", "cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss",
     "cosine_embedding_loss", "margin_ranking_loss",
     # utilities
     "one_hot", "normalize", "pad", "cosine_similarity", "pairwise_distance",
+    # vision
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "interpolate", "upsample",
+    "upsample_nearest", "upsample_bilinear", "unfold", "fold",
+    "grid_sample", "affine_grid",
 ]

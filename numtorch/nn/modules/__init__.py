@@ -7,27 +7,45 @@
 from . import (
     activation,
     batchnorm,
+    channelshuffle,
     container,
+    conv,
     dropout,
     flatten,
+    fold,
+    instancenorm,
     linear,
     loss,
     normalization,
+    padding,
+    pixelshuffle,
+    pooling,
     sparse,
+    upsampling,
 )
 from .activation import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
+from .channelshuffle import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
+from .fold import *  # noqa: F401,F403
+from .instancenorm import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .module import Module
 from .normalization import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403
+from .pixelshuffle import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
+from .upsampling import *  # noqa: F401,F403
 
 __all__ = ["Module"] + [
     name
-    for file in (activation, batchnorm, container, dropout, flatten, linear, loss, normalization, sparse)
+    for file in (activation, batchnorm, channelshuffle, container, conv, dropout, flatten, fold,
+                 instancenorm, linear, loss, normalization, padding, pixelshuffle, pooling,
+                 sparse, upsampling)
     for name in file.__all__
 ]

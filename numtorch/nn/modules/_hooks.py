@@ -142,15 +142,6 @@ def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
     return _add(_global_backward_hooks, hook)
 
 
-def _has_global_call_hooks() -> bool:
-    return bool(
-        _global_backward_pre_hooks
-        or _global_backward_hooks
-        or _global_forward_hooks
-        or _global_forward_pre_hooks
-    )
-
-
 class _WrappedHook:
     """A hook that is called with its module (held weakly) as first argument."""
 

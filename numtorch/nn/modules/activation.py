@@ -29,6 +29,7 @@ __all__ = [
     "Threshold", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish",
     "Sigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish", "Softplus", "Softsign",
     "Tanhshrink", "LogSigmoid", "PReLU", "Softmax", "LogSoftmax", "Softmin",
+    "Softmax2d",
 ]
 
 
@@ -324,7 +325,7 @@ class PReLU(Module):
         self.num_parameters = num_parameters
         super().__init__()
         self.init = init
-        self.weight = Parameter(_empty((num_parameters,), dtype))
+        self.weight = Parameter(_empty((num_parameters,), dtype, device))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -364,6 +365,22 @@ class Softmax(_SoftmaxBase):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.softmax(input, self.dim, _stacklevel=5)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at every pixel of a ``(B, C, H, W)`` or ``(C, H, W)`` input.
+
+    Example:
+        >>> import numtorch
+        >>> Softmax2d()(numtorch.zeros(2, 1, 1)).flatten().tolist()
+        [0.5, 0.5]
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D "
+                             "instead")
+        return F.softmax(input, -3, _stacklevel=5)
 
 
 class LogSoftmax(_SoftmaxBase):

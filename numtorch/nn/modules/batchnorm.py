@@ -1,4 +1,4 @@
-"""``BatchNorm1d``: normalise each feature over the batch, keeping running statistics.
+"""``BatchNorm1d/2d/3d``: normalise each channel over the batch, keeping running statistics.
 
 NOTE [ running statistics ]
 In training, each call normalises with the batch's own mean and (biased)
@@ -32,7 +32,7 @@ from ..parameter import Parameter
 from .linear import _empty
 from .module import Module
 
-__all__ = ["BatchNorm1d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 
 class _NormBase(Module):
@@ -51,17 +51,17 @@ class _NormBase(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         if self.affine:
-            self.weight = Parameter(_empty((num_features,), dtype))
+            self.weight = Parameter(_empty((num_features,), dtype, device))
             if bias:
-                self.bias = Parameter(_empty((num_features,), dtype))
+                self.bias = Parameter(_empty((num_features,), dtype, device))
             else:
                 self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if self.track_running_stats:
-            self.register_buffer("running_mean", _empty((num_features,), dtype))
-            self.register_buffer("running_var", _empty((num_features,), dtype))
+            self.register_buffer("running_mean", _empty((num_features,), dtype, device))
+            self.register_buffer("running_var", _empty((num_features,), dtype, device))
             self.register_buffer("num_batches_tracked", _wrap(np.zeros((), np.int64)))
         else:
             self.register_buffer("running_mean", None)
@@ -139,3 +139,49 @@ class BatchNorm1d(_BatchNorm):
     def _check_input_dim(self, input: Tensor) -> None:
         if input.dim() != 2 and input.dim() != 3:
             raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation over a ``(N, C, H, W)`` input, per channel ``C``.
+
+    ``y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias``, the statistics taken over
+    ``N``, ``H`` and ``W``; see NOTE [ running statistics ].
+
+    Args:
+        num_features: ``C``.
+        eps: added to the variance (default 1e-5).
+        momentum: weight of the new batch in the running statistics (None: cumulative average).
+        affine: learn ``weight`` (ones) and ``bias`` (zeros).
+        bias: learn the ``bias`` (only with ``affine``).
+        track_running_stats: keep ``running_mean``, ``running_var`` and ``num_batches_tracked``.
+
+    Example:
+        >>> import numtorch
+        >>> bn = numtorch.nn.BatchNorm2d(2)
+        >>> y = bn(numtorch.randn(4, 2, 3, 3))
+        >>> [abs(round(v, 4)) for v in y.mean(dim=(0, 2, 3)).tolist()]
+        [0.0, 0.0]
+    """
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.dim() != 4:
+            raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over a ``(N, C, D, H, W)`` input, per channel ``C``.
+
+    As :class:`BatchNorm2d`, the statistics taken over ``N``, ``D``, ``H`` and ``W``.
+
+    Args:
+        num_features: ``C``.
+        eps: added to the variance (default 1e-5).
+        momentum: weight of the new batch in the running statistics (None: cumulative average).
+        affine: learn ``weight`` (ones) and ``bias`` (zeros).
+        bias: learn the ``bias`` (only with ``affine``).
+        track_running_stats: keep ``running_mean``, ``running_var`` and ``num_batches_tracked``.
+    """
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.dim() != 5:
+            raise ValueError(f"expected 5D input (got {input.dim()}D input)")

@@ -19,9 +19,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from numtorch import _dtype
+from numtorch._ops.creation import _new_array
+from numtorch._size import _INT64_MAX, check_factory_device, current_default, unpack_error
 from numtorch._tensor import Tensor, _wrap
 
 from .. import functional as F
@@ -32,13 +32,21 @@ from .module import Module
 __all__ = ["Identity", "Linear", "Bilinear"]
 
 
-def _empty(shape: tuple, dtype=None) -> Tensor:
-    """A new float tensor of ``shape`` for ``reset_parameters`` to fill (``torch.empty``'s checks)."""
+def _empty(shape: tuple, dtype=None, device=None) -> Tensor:
+    """A new float tensor of ``shape`` for ``reset_parameters`` to fill, with ``torch.empty``'s
+    checks in its order: the device (None meaning the default device, so a CUDA default raises
+    PyTorch's error when the module is built), sizes outside int64, negative sizes, then the
+    allocation (NOTE [ allocation failures ] in ``numtorch._size``)."""
+    if device is not None or current_default() is not None:
+        check_factory_device(device)
+    for k, s in enumerate(shape):
+        if not -_INT64_MAX - 1 <= s <= _INT64_MAX:
+            raise unpack_error("empty", k + 1)
     for s in shape:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
     dt = dtype if dtype is not None else _dtype.get_default_dtype()
-    return _wrap(np.zeros(shape, _dtype.as_np(dt)))
+    return _wrap(_new_array(shape, _dtype.as_np(dt), 0))
 
 
 class Identity(Module):
@@ -81,9 +89,9 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(_empty((out_features, in_features), dtype))
+        self.weight = Parameter(_empty((out_features, in_features), dtype, device))
         if bias:
-            self.bias = Parameter(_empty((out_features,), dtype))
+            self.bias = Parameter(_empty((out_features,), dtype, device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -120,9 +128,9 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(_empty((out_features, in1_features, in2_features), dtype))
+        self.weight = Parameter(_empty((out_features, in1_features, in2_features), dtype, device))
         if bias:
-            self.bias = Parameter(_empty((out_features,), dtype))
+            self.bias = Parameter(_empty((out_features,), dtype, device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -1,4 +1,8 @@
-"""``LayerNorm``: normalise each sample over its trailing dims, then scale and shift.
+"""``LayerNorm``, ``GroupNorm``, ``LocalResponseNorm``: normalisations within each sample.
+
+``LayerNorm`` normalises each sample over its trailing dims, ``GroupNorm`` over groups of
+channels (and every spatial dim), both then scaling and shifting; ``LocalResponseNorm`` divides
+each element by a power of its neighbours' mean square across channels.
 
 Example:
     >>> import numtorch
@@ -21,7 +25,7 @@ from ..parameter import Parameter
 from .linear import _empty
 from .module import Module
 
-__all__ = ["LayerNorm"]
+__all__ = ["LayerNorm", "GroupNorm", "LocalResponseNorm"]
 
 
 class LayerNorm(Module):
@@ -45,9 +49,9 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if self.elementwise_affine:
-            self.weight = Parameter(_empty(self.normalized_shape, dtype))
+            self.weight = Parameter(_empty(self.normalized_shape, dtype, device))
             if bias:
-                self.bias = Parameter(_empty(self.normalized_shape, dtype))
+                self.bias = Parameter(_empty(self.normalized_shape, dtype, device))
             else:
                 self.register_parameter("bias", None)
         else:
@@ -67,3 +71,92 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """``y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias`` per sample and group of channels.
+
+    The ``num_channels`` channels of an ``(N, C, *)`` input are split into ``num_groups``
+    groups of consecutive channels; each sample's group is normalised over its channels and
+    every spatial position (biased variance), then each channel is scaled and shifted.
+
+    Args:
+        num_groups: number of groups; must divide ``num_channels``.
+        num_channels: ``C``.
+        eps: added to the variance (default 1e-5).
+        affine: learn a per-channel ``weight`` (ones) and ``bias`` (zeros).
+        bias: learn the ``bias`` (only with ``affine``).
+
+    Example:
+        >>> import numtorch
+        >>> from numtorch import nn
+        >>> nn.GroupNorm(2, 4)
+        GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)
+    """
+
+    __constants__ = ["num_groups", "num_channels", "eps", "affine"]
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 device=None, dtype=None, *, bias: bool = True) -> None:
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        if self.affine:
+            self.weight = Parameter(_empty((num_channels,), dtype))
+            if bias:
+                self.bias = Parameter(_empty((num_channels,), dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
+
+
+class LocalResponseNorm(Module):
+    """``y[c] = x[c] / (k + alpha / size * sum of x[c']^2 over size channels around c) ** beta``.
+
+    Args:
+        size: how many neighbouring channels the sum runs over.
+        alpha: multiplicative factor (default 1e-4).
+        beta: exponent (default 0.75).
+        k: additive factor (default 1).
+
+    Example:
+        >>> from numtorch import nn
+        >>> nn.LocalResponseNorm(2)
+        LocalResponseNorm(2, alpha=0.0001, beta=0.75, k=1.0)
+    """
+
+    __constants__ = ["size", "alpha", "beta", "k"]
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -62,7 +62,7 @@ class Embedding(Module):
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         if _weight is None:
-            self.weight = Parameter(_empty((num_embeddings, embedding_dim), dtype),
+            self.weight = Parameter(_empty((num_embeddings, embedding_dim), dtype, device),
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:
