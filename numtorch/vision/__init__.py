@@ -1,4 +1,4 @@
-"""The torchvision-shaped part of numtorch: ``transforms`` and ``datasets``.
+"""The torchvision-shaped part of numtorch: ``transforms``, ``datasets``, ``models``, ``io``, ``utils``.
 
 ``import numtorch.vision as torchvision`` (or ``from numtorch.vision import
 datasets, transforms``) gives the image transforms and datasets that PyTorch
@@ -28,9 +28,12 @@ Example:
 """
 
 from . import datasets as datasets
+from . import io as io
+from . import models as models
 from . import transforms as transforms
+from . import utils as utils
 
-__all__ = ["datasets", "transforms", "get_image_backend", "set_image_backend"]
+__all__ = ["datasets", "io", "models", "transforms", "utils", "get_image_backend", "set_image_backend"]
 
 _image_backend = "PIL"
 

@@ -26,8 +26,8 @@ from numtorch._tensor import Tensor, _wrap
 
 from . import _pil
 from . import _tensor_image as F_t
-from ._color import adjust_brightness, adjust_contrast, adjust_hue, adjust_saturation
-from ._geometry import (
+from ._functional_color import adjust_brightness, adjust_contrast, adjust_hue, adjust_saturation
+from ._functional_geometry import (
     affine,
     center_crop,
     crop,

@@ -1,4 +1,5 @@
-"""Augmentations: colour jitter, random affine maps, random erasing.
+"""Photometric transforms, which change pixel values but not where they are: colour jitter,
+Gaussian blur, random erasing.
 
 Like the other random transforms they draw from numtorch's generator in
 torchvision's order, so a seed picks the same augmentation in both.
@@ -19,10 +20,9 @@ from numtorch._tensor import Tensor, _wrap
 from numtorch.nn import Module
 
 from . import functional as F
-from .functional import InterpolationMode, _interpolation_modes_from_int
-from .transforms import _check_sequence_input, _randint, _setup_angle, _setup_size, _uniform
+from .transforms import _randint, _setup_size, _uniform
 
-__all__ = ["ColorJitter", "FiveCrop", "GaussianBlur", "RandomAffine", "RandomErasing", "TenCrop"]
+__all__ = ["ColorJitter", "GaussianBlur", "RandomErasing"]
 
 
 class ColorJitter(Module):
@@ -83,79 +83,6 @@ class ColorJitter(Module):
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}(brightness={self.brightness}, contrast={self.contrast}, "
                 f"saturation={self.saturation}, hue={self.hue})")
-
-
-class RandomAffine(Module):
-    """A random affine map keeping the image centre: rotation in ``degrees``, shift up to
-    ``translate`` (fractions of width, height), ``scale`` range and ``shear`` angles."""
-
-    def __init__(self, degrees: Any, translate: Sequence[float] | None = None, scale: Sequence[float] | None = None,
-                 shear: Any = None, interpolation: Any = InterpolationMode.NEAREST, fill: Any = 0,
-                 center: Sequence[int] | None = None) -> None:
-        super().__init__()
-        if isinstance(interpolation, int):
-            interpolation = _interpolation_modes_from_int(interpolation)
-        self.degrees = _setup_angle(degrees, name="degrees", req_sizes=(2,))
-        if translate is not None:
-            _check_sequence_input(translate, "translate", req_sizes=(2,))
-            for t in translate:
-                if not (0.0 <= t <= 1.0):
-                    raise ValueError("translation values should be between 0 and 1")
-        self.translate = translate
-        if scale is not None:
-            _check_sequence_input(scale, "scale", req_sizes=(2,))
-            for s in scale:
-                if s <= 0:
-                    raise ValueError("scale values should be positive")
-        self.scale = scale
-        self.shear = _setup_angle(shear, name="shear", req_sizes=(2, 4)) if shear is not None else shear
-        self.interpolation = interpolation
-        if fill is None:
-            fill = 0
-        elif not isinstance(fill, (Sequence, numbers.Number)):
-            raise TypeError("Fill should be either a sequence or a number.")
-        self.fill = fill
-        if center is not None:
-            _check_sequence_input(center, "center", req_sizes=(2,))
-        self.center = center
-
-    @staticmethod
-    def get_params(degrees, translate, scale_ranges, shears, img_size):
-        """Draw ``(angle, (tx, ty), scale, (shear_x, shear_y))`` in torchvision's order."""
-        angle = _uniform(float(degrees[0]), float(degrees[1]))
-        if translate is not None:
-            max_dx = float(translate[0] * img_size[0])
-            max_dy = float(translate[1] * img_size[1])
-            tx = int(round(_uniform(-max_dx, max_dx)))
-            ty = int(round(_uniform(-max_dy, max_dy)))
-            translations = (tx, ty)
-        else:
-            translations = (0, 0)
-        scale = _uniform(scale_ranges[0], scale_ranges[1]) if scale_ranges is not None else 1.0
-        shear_x = shear_y = 0.0
-        if shears is not None:
-            shear_x = _uniform(shears[0], shears[1])
-            if len(shears) == 4:
-                shear_y = _uniform(shears[2], shears[3])
-        return angle, translations, scale, (shear_x, shear_y)
-
-    def forward(self, img: Any) -> Any:
-        fill = self.fill
-        channels, height, width = F.get_dimensions(img)
-        if isinstance(img, Tensor):
-            fill = [float(fill)] * channels if isinstance(fill, (int, float)) else [float(f) for f in fill]
-        ret = self.get_params(self.degrees, self.translate, self.scale, self.shear, [width, height])
-        return F.affine(img, *ret, interpolation=self.interpolation, fill=fill, center=self.center)
-
-    def __repr__(self) -> str:
-        s = f"{self.__class__.__name__}(degrees={self.degrees}"
-        s += f", translate={self.translate}" if self.translate is not None else ""
-        s += f", scale={self.scale}" if self.scale is not None else ""
-        s += f", shear={self.shear}" if self.shear is not None else ""
-        s += f", interpolation={self.interpolation.value}" if self.interpolation != InterpolationMode.NEAREST else ""
-        s += f", fill={self.fill}" if self.fill != 0 else ""
-        s += f", center={self.center}" if self.center is not None else ""
-        return s + ")"
 
 
 class RandomErasing(Module):
@@ -262,32 +189,3 @@ class GaussianBlur(Module):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(kernel_size={self.kernel_size}, sigma={self.sigma})"
-
-
-class FiveCrop(Module):
-    """The four corner crops and the centre crop of ``size``, as a tuple of five images."""
-
-    def __init__(self, size: Any) -> None:
-        super().__init__()
-        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
-
-    def forward(self, img: Any) -> tuple:
-        return F.five_crop(img, self.size)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(size={self.size})"
-
-
-class TenCrop(Module):
-    """``FiveCrop`` of the image and of its mirror image (left-right, or top-bottom if ``vertical_flip``)."""
-
-    def __init__(self, size: Any, vertical_flip: bool = False) -> None:
-        super().__init__()
-        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
-        self.vertical_flip = vertical_flip
-
-    def forward(self, img: Any) -> tuple:
-        return F.ten_crop(img, self.size, self.vertical_flip)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(size={self.size}, vertical_flip={self.vertical_flip})"
