@@ -1,7 +1,8 @@
 """Shared test helpers: PyTorch is the oracle.
 
-``both(fn, arrays)`` runs the same code on numtorch and on torch tensors made
-from the same NumPy arrays, so each test states its computation once.
+Policy: a test file that compares with PyTorch starts with ``torch = pytest.importorskip("torch")``
+(the ``test`` extra installs it), so without PyTorch only the tests that need no oracle run
+(golden files, the structure checks).  The helpers here import it the same way.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ import numtorch
 settings.register_profile("fixed", derandomize=True, deadline=None)
 settings.register_profile("explore", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
-
-requires_torch = pytest.mark.skipif(torch is None, reason="the PyTorch oracle is not installed")
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +70,7 @@ def assert_same_error(torch_call, numtorch_call):
 # NOTE [ PyTorch's MKL random stream ]
 # On Intel CPUs some PyTorch builds draw bernoulli_(float p) and exponential_ (hence Dropout masks and
 # multinomial without replacement) from Intel MKL's own stream, which numtorch does not reproduce (same
-# distribution, different draws; see numtorch/random.py).  Where that is so, the tests that compare
+# distribution, different draws; see numtorch/random/).  Where that is so, the tests that compare
 # those exact draws with PyTorch's are skipped, with the reason; elsewhere (e.g. AMD CPUs) they run.
 _MKL_DRAWS = ("dropout", "bernoulli", "exponential", "multinomial", "lockstep", "nn_tutorial", "more_nn",
               "alpha_dropout", "geometric")

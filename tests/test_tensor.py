@@ -6,10 +6,11 @@ import pickle
 
 import numpy as np
 import pytest
-import torch
 from conftest import assert_close
 
 import numtorch
+
+torch = pytest.importorskip("torch")
 
 DTYPES = ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"]
 

@@ -30,8 +30,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-import numtorch
 from numtorch._tensor import Tensor, _wrap
+from numtorch.autograd.grad_mode import no_grad
 from numtorch.nn import Module
 
 from . import _kernels as K
@@ -190,7 +190,7 @@ def update_bn(loader: Iterable[Any], model, device=None) -> None:
     model.train()
     for module in momenta:
         module.momentum = None
-    with numtorch.no_grad():
+    with no_grad():
         for batch in loader:
             if isinstance(batch, (list, tuple)):
                 batch = batch[0]

@@ -21,16 +21,22 @@ import math
 
 import numpy as np
 
-import numtorch
 from numtorch._dtype import from_np
 from numtorch._ops._core import NOSAVE, record
+from numtorch._ops._fpstate import quiet
+from numtorch._ops.methods import FUNCTIONS
 from numtorch._tensor import Tensor, _wrap_dim
 
 from ._helpers import _broadcast_shape, _promote, _tname
 
 
+@quiet
 def _vector_norm(input: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
-    """``(sum |x|^p)^(1/p)`` along ``dim``; the gradient is 0 where the norm is 0."""
+    """``(sum |x|^p)^(1/p)`` along ``dim``; the gradient is 0 where the norm is 0.
+
+    Quiet, as PyTorch is: squares that overflow give an inf norm without a NumPy warning (the
+    vjp runs in the engine's quiet backward pass).
+    """
     x = input._data
     if x.dtype.kind != "f":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
@@ -52,18 +58,17 @@ def _vector_norm(input: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
 
     def vjp(g, needs):
         gk = g if keepdim else np.expand_dims(g, ax)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if p == 2:
-                r = np.where(n == 0, 0.0, x / n)
-            elif p == 1:
-                r = np.sign(x)
-            elif p == math.inf:
-                hit = (a == n)
-                r = np.sign(x) * hit / hit.sum(axis=ax, keepdims=True)
-            elif p == 0:
-                r = np.zeros_like(x)
-            else:
-                r = np.where(n == 0, 0.0, x * a ** (p - 2) / n ** (p - 1))
+        if p == 2:
+            r = np.where(n == 0, 0.0, x / n)
+        elif p == 1:
+            r = np.sign(x)
+        elif p == math.inf:
+            hit = (a == n)
+            r = np.sign(x) * hit / hit.sum(axis=ax, keepdims=True)
+        elif p == 0:
+            r = np.zeros_like(x)
+        else:
+            r = np.where(n == 0, 0.0, x * a ** (p - 2) / n ** (p - 1))
         return ((gk * r).astype(x.dtype, copy=False),)
 
     return record(out, "LinalgVectorNormBackward0", vjp, (input,), (input,))
@@ -80,7 +85,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
     """``x / max(||x||_p, eps)`` along ``dim``; with ``out``, the result is written there."""
     n = _vector_norm(input, p, dim, True).clamp_min(eps)
     if out is not None:
-        return numtorch.div(input, n, out=out)
+        return FUNCTIONS["div"](input, n, out=out)  # numtorch.div, with out=
     return input / n
 
 

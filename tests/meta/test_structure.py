@@ -1,0 +1,57 @@
+"""The layering holds and does not get worse (docs/architecture.md; the facts come from
+tests/meta/structure.py, which reads the source with ``ast``).
+
+Where today's code still departs from the layout, the limits below are today's numbers: a
+change may lower them, never raise them.
+"""
+
+from __future__ import annotations
+
+import structure
+
+# function-local imports of numtorch modules (late bindings around the Tensor/ops circle)
+MAX_LOCAL_IMPORTS = 136
+# nn.functional modules that still record graph nodes themselves instead of calling an op
+RECORDING_OUTSIDE_OPS = {
+    "numtorch.nn.functional._activation", "numtorch.nn.functional._distance",
+    "numtorch.nn.functional._elementwise", "numtorch.nn.functional._linear",
+    "numtorch.nn.functional._loss_composed", "numtorch.nn.functional._loss_nll",
+    "numtorch.nn.functional._loss_pointwise", "numtorch.nn.functional._normalization",
+    "numtorch.nn.functional._padding", "numtorch.nn.functional._sparse", "numtorch.nn.modules._hooks",
+}
+# modules spelling PyTorch's C type words ("Long", "unsigned char") in messages
+C_TYPE_WORD_FILES = 8
+MAX_LOOSE_MODULES = 12
+
+
+def test_no_import_cycle_at_module_level():
+    assert structure.cycles(structure.import_graph()) == []
+
+
+def test_function_local_imports_do_not_grow():
+    found = structure.local_imports()
+    assert len(found) <= MAX_LOCAL_IMPORTS, f"{len(found)} function-local imports: {found[-5:]}"
+
+
+def test_graph_nodes_are_recorded_in_the_op_layer():
+    outside = {m for m, _ in structure.calls("record")
+               if not m.startswith(("numtorch._ops", "numtorch.autograd"))}
+    assert outside <= RECORDING_OUTSIDE_OPS, f"record() called in {sorted(outside - RECORDING_OUTSIDE_OPS)}"
+
+
+def test_c_type_words_are_not_spelled_in_more_files():
+    files = structure.files_spelling_c_types()
+    assert len(files) <= C_TYPE_WORD_FILES, files
+
+
+def test_the_package_root_holds_few_loose_modules():
+    loose = [p.name for p in structure.PACKAGE.glob("*.py") if p.name != "__init__.py"]
+    assert len(loose) <= MAX_LOOSE_MODULES, sorted(loose)
+
+
+def test_the_checks_see_what_they_look_for():
+    """The readers find a cycle, a local import and a record() call when there is one."""
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert structure.cycles(graph) == [["a", "b", "c"]]
+    assert any(m == "numtorch._ops.elementwise" for m, _ in structure.calls("record"))
+    assert structure.local_imports(), "there are local imports today; the reader must see them"
