@@ -27,6 +27,8 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(PY) -m pip install -q -e '.[bench]'
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/run.py
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/cnn.py
+	$(PY) benchmarks/serialization.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -6,6 +6,8 @@ grad modes, random numbers, and the ``nn``, ``optim`` and ``utils.data`` package
 """
 
 __version__ = "0.1.0"
+"""numtorch's own release; ``numtorch.version`` describes the PyTorch release it follows."""
+from . import version
 
 from ._dtype import (dtype, float32, float, float64, double, float16, half, int64, long, int32, int,
                      int16, short, int8, uint8, bool, get_default_dtype, set_default_dtype, promote_types)
@@ -64,9 +66,7 @@ def compile(model=None, **kwargs):  # noqa: A001 - PyTorch's name
     return model
 
 
-def get_default_device() -> device:
-    """Where new tensors are made: always the CPU."""
-    return device("cpu")
+from ._size import get_default_device, set_default_device
 
 
 def set_num_threads(n: int) -> None:
@@ -82,4 +82,14 @@ from . import accelerator, autograd, backends, cuda
 from .random import *
 from . import random
 from . import nn, optim, utils
+from . import special
 from .serialization import save, load
+
+
+def __getattr__(name: str):
+    # torch.multiprocessing loads on first use: the standard library's multiprocessing costs
+    # ~10 ms of import time that most scripts never need
+    if name == "multiprocessing":
+        import importlib
+        return importlib.import_module(".multiprocessing", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,11 +12,19 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype
-from ._size import CPU, Size, check_device, device
+from ._size import _INT64_MAX, CPU, Size, check_device, device, memory_error, unpack_error
 
 __all__ = ["Tensor", "_wrap"]
 
 _new = object.__new__
+
+# Reading ``.grad`` of a non-leaf tensor that does not retain its gradient (PyTorch's words).
+_NONLEAF_GRAD = ("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+                 "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+                 "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+                 "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+                 "instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered "
+                 "internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)")
 
 
 class Tensor:
@@ -69,7 +77,11 @@ class Tensor:
 
     @property
     def grad(self):
-        return self._grad
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self._retains_grad:
+            import warnings
+            warnings.warn(_NONLEAF_GRAD, UserWarning, stacklevel=2)
+        return g
 
     @grad.setter
     def grad(self, value) -> None:
@@ -413,23 +425,24 @@ class Tensor:
     # ---- new_* constructors -------------------------------------------------------------
     def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         from ._ops.creation import tensor
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         from ._ops.creation import empty
-        return empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return empty(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         from ._ops.creation import zeros
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return zeros(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         from ._ops.creation import ones
-        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return ones(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         from ._ops.creation import full
-        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or CPU,
+                    requires_grad=requires_grad)
 
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
@@ -504,9 +517,23 @@ def _legacy_data(args, kwargs) -> np.ndarray:
         if isinstance(a, Tensor):
             return a._data.astype(dt, copy=False)
         if isinstance(a, Size):
-            return np.zeros(tuple(a), dt)
+            return _legacy_zeros(tuple(a), dt)
         return np.array(a, dtype=dt)
-    return np.zeros(tuple(int(s) for s in args), dt)
+    return _legacy_zeros(tuple(int(s) for s in args), dt)
+
+
+def _legacy_zeros(shape: tuple, dt) -> np.ndarray:
+    """Zeros of ``shape`` with PyTorch's errors for impossible sizes (NOTE [ allocation failures ])."""
+    for k, s in enumerate(shape):
+        if not -_INT64_MAX - 1 <= s <= _INT64_MAX:
+            raise unpack_error("new", k + 1)
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+    try:
+        return np.zeros(shape, dt)
+    except (MemoryError, ValueError) as e:
+        raise memory_error(e, shape, np.dtype(dt).itemsize) from None
 
 
 def _parse_to(args, kwargs):

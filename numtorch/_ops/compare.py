@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
+from .._size import broadcast_alloc_error
 from .._tensor import Tensor, _wrap
 from ._core import promote, to_tensor
 
@@ -13,10 +14,27 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "isclose", "allclose", "equal", "
            "bitwise_or", "bitwise_xor", "bitwise_not", "isposinf", "isneginf", "signbit"]
 
 
+def _bcast(fn, ad, bd, **kw) -> np.ndarray:
+    """``fn(ad, bd)`` as an array; a broadcast result too large to allocate raises PyTorch's
+    RuntimeError for the result's shape and dtype (NOTE [ allocation failures ] in
+    ``numtorch._size``), whatever NumPy failed on (the result or an intermediate)."""
+    try:
+        return np.asarray(fn(ad, bd, **kw))
+    except (MemoryError, ValueError) as e:
+        size = 1 if fn in _TO_BOOL else np.result_type(ad, bd).itemsize
+        raise broadcast_alloc_error(e, (np.shape(ad), np.shape(bd)), size,
+                                    fn in _LOGICAL) from None
+
+
+_LOGICAL = {np.logical_and, np.logical_or, np.logical_xor}
+_TO_BOOL = {np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
+            np.isclose, *_LOGICAL}
+
+
 def _cmp(fn):
     def op(input, other, *, out=None) -> Tensor:
         a, b, _ = promote(input, other)
-        return _wrap(np.asarray(fn(a._data, b._data)))
+        return _wrap(_bcast(fn, a._data, b._data))
     return op
 
 
@@ -32,7 +50,8 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     if input.dtype is not other.dtype:
         raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
-    return _wrap(np.asarray(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    return _wrap(_bcast(np.isclose, input._data, other._data, rtol=rtol, atol=atol,
+                        equal_nan=equal_nan))
 
 
 def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
@@ -72,7 +91,7 @@ def signbit(input) -> Tensor:
 def _logical(fn):
     def op(input, other, *, out=None) -> Tensor:
         b = other._data if isinstance(other, Tensor) else other
-        return _wrap(np.asarray(fn(input._data, b)))
+        return _wrap(_bcast(fn, input._data, b))
     return op
 
 
@@ -91,7 +110,7 @@ def _bitwise(fn, sym):
         if dt.is_floating_point:
             from ._core import type_word
             raise NotImplementedError(f'"{fn.__name__}_cpu" not implemented for \'{type_word(dt)}\'')
-        return _wrap(np.asarray(fn(a._data, b._data)))
+        return _wrap(_bcast(fn, a._data, b._data))
     return op
 
 

@@ -11,7 +11,14 @@ import numbers
 import numpy as np
 
 from .. import _dtype
-from .._size import Size, check_device
+from .._size import (
+    _INT64_MAX,
+    Size,
+    check_device,
+    check_factory_device,
+    memory_error,
+    unpack_error,
+)
 from .._tensor import Tensor, _wrap
 from .movement import _shape_args
 
@@ -25,8 +32,18 @@ def _check_dtype(dtype):
         raise TypeError(f"dtype must be a numtorch dtype (e.g. torch.float32), not {type(dtype).__name__}")
 
 
-def _finish(a: np.ndarray, requires_grad: bool, device=None) -> Tensor:
-    check_device(device)
+def _new_array(shape: tuple, dt, fill=None) -> np.ndarray:
+    """A new array of ``shape`` and NumPy dtype ``dt`` (filled with ``fill`` unless None).
+
+    A tensor too large to allocate raises PyTorch's RuntimeError (NOTE [ allocation failures ]).
+    """
+    try:
+        return np.empty(shape, dt) if fill is None else np.full(shape, fill, dt)
+    except (MemoryError, ValueError) as e:
+        raise memory_error(e, shape, np.dtype(dt).itemsize) from None
+
+
+def _finish(a: np.ndarray, requires_grad: bool) -> Tensor:
     t = _wrap(a)
     if requires_grad:
         t.requires_grad_(True)
@@ -109,21 +126,23 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_me
         (torch.int64, torch.float32, torch.bool)
     """
     _check_dtype(dtype)
+    check_factory_device(device)
     a = _infer_array(data, dtype)
     if dtype is not None and a.dtype != dtype.np:
         a = a.astype(dtype.np)
-    return _finish(a, requires_grad, device)
+    return _finish(a, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor``, but shares memory with a tensor or ndarray of the right dtype."""
     _check_dtype(dtype)
+    check_factory_device(device)
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype is dtype else data.to(dtype)
     if isinstance(data, np.ndarray) and data.dtype in _dtype._FROM_NP:
         if dtype is None or dtype.np == data.dtype:
-            return _finish(data, False, device)
-        return _finish(data.astype(dtype.np), False, device)
+            return _finish(data, False)
+        return _finish(data.astype(dtype.np), False)
     return tensor(data, dtype=dtype, device=device)
 
 
@@ -145,17 +164,22 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return _wrap(ndarray)
 
 
-def _filled(size, fill, dtype, requires_grad, device, default_np, name="") -> Tensor:
+def _filled(size, fill, dtype, requires_grad, device, default_np, name) -> Tensor:
+    # NOTE [ factory argument order ]: PyTorch refuses arguments of the wrong type first, then an
+    # unavailable device (an explicit or default "cuda"), and only then values out of range (a
+    # size beyond int64, a negative size, a bad step), so the checks run in that order here.
     _check_dtype(dtype)
     shape = _shape_args(size)
+    check_factory_device(device)
+    for k, s in enumerate(shape):
+        if not -_INT64_MAX - 1 <= s <= _INT64_MAX:
+            raise unpack_error(name, k + 1)
     for s in shape:
         if s < 0 and name == "zeros":
             raise RuntimeError("zeros: Dimension size must be non-negative.")
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
-    dt = _np_dtype(dtype) or default_np
-    a = np.empty(shape, dt) if fill is None else np.full(shape, fill, dt)
-    return _finish(a, requires_grad, device)
+    return _finish(_new_array(shape, _np_dtype(dtype) or default_np, fill), requires_grad)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -163,12 +187,12 @@ def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad: 
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _filled(size, 1, dtype, requires_grad, device, _dtype.get_default_dtype().np)
+    return _filled(size, 1, dtype, requires_grad, device, _dtype.get_default_dtype().np, "ones")
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
           pin_memory: bool = False, memory_format=None) -> Tensor:
-    return _filled(size, 0, dtype, requires_grad, device, _dtype.get_default_dtype().np)
+    return _filled(size, 0, dtype, requires_grad, device, _dtype.get_default_dtype().np, "empty")
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -178,13 +202,13 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
         from ._core import scalar_dtype
         dtype = scalar_dtype(fill_value)
     return _filled((size,) if not isinstance(size, (tuple, list, Size)) else size, fill_value, dtype,
-                   requires_grad, device, None)
+                   requires_grad, device, None, "full")
 
 
 def _like(input, fill, dtype, requires_grad, device):
+    check_device(device)  # the default device does not apply to *_like, as in PyTorch
     dt = dtype or input.dtype
-    a = np.empty(input._data.shape, dt.np) if fill is None else np.full(input._data.shape, fill, dt.np)
-    return _finish(a, requires_grad, device)
+    return _finish(_new_array(input._data.shape, dt.np, fill), requires_grad)
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
@@ -209,12 +233,28 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 
 def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
         requires_grad: bool = False) -> Tensor:
+    _check_dtype(dtype)
+    check_factory_device(device)  # before the values (NOTE [ factory argument order ])
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     if m is not None and m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    _check_dtype(dtype)
-    return _finish(np.eye(n, m, dtype=_np_dtype(dtype) or _dtype.get_default_dtype().np), requires_grad, device)
+    m = n if m is None else m
+    if n * m > _INT64_MAX:
+        raise RuntimeError("numel: integer multiplication overflow")
+    a = _new_array((n, m), _np_dtype(dtype) or _dtype.get_default_dtype().np, 0)
+    np.fill_diagonal(a, 1)
+    return _finish(a, requires_grad)
+
+
+def _fill_from(a: np.ndarray, make) -> np.ndarray:
+    """Write ``make()`` into the preallocated ``a``; a temporary that cannot be allocated raises
+    PyTorch's error (NOTE [ allocation failures ])."""
+    try:
+        a[...] = make()
+    except (MemoryError, ValueError) as e:
+        raise memory_error(e) from None
+    return a
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
@@ -223,55 +263,73 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     start, end, step = vals
+    _check_dtype(dtype)
+    check_factory_device(device)  # before the values (NOTE [ factory argument order ])
+    for v in vals:
+        if isinstance(v, int) and not -_INT64_MAX - 1 <= v <= _INT64_MAX:
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (step > 0 and start > end) or (step < 0 and start < end):
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    _check_dtype(dtype)
+    all_int = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vals)
     if dtype is None:
-        all_int = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vals)
         dtype = _dtype.int64 if all_int else _dtype.get_default_dtype()
-    n = int(np.ceil((end - start) / step))
-    a = (start + np.arange(max(n, 0), dtype=np.float64) * step) if dtype.is_floating_point or not all(
-        isinstance(v, (int, np.integer)) for v in vals) else start + np.arange(max(n, 0), dtype=np.int64) * step
-    return _finish(a.astype(dtype.np), requires_grad, device)
+    q = (end - start) / step
+    if q > _INT64_MAX:
+        raise RuntimeError("invalid size, possible overflow?")
+    n = max(int(np.ceil(q)), 0)
+    a = _new_array((n,), dtype.np)
+    if dtype.is_floating_point or not all(isinstance(v, (int, np.integer)) for v in vals):
+        return _finish(_fill_from(a, lambda: start + np.arange(n, dtype=np.float64) * step), requires_grad)
+    return _finish(_fill_from(a, lambda: start + np.arange(n, dtype=np.int64) * step), requires_grad)
 
 
 def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A001
     if end is None:
         start, end = 0, start
+    check_device(device)  # the default device does not apply, as in PyTorch
     n = int(np.floor((end - start) / step)) + 1
     dt = dtype or _dtype.get_default_dtype()
-    return _finish((start + np.arange(n, dtype=np.float64) * step).astype(dt.np), requires_grad, device)
+    a = _new_array((max(n, 0),), dt.np)
+    return _finish(_fill_from(a, lambda: start + np.arange(n, dtype=np.float64) * step), requires_grad)
 
 
 def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False) -> Tensor:
+    _check_dtype(dtype)
+    check_factory_device(device)  # before the values (NOTE [ factory argument order ])
+    if isinstance(steps, int) and not -_INT64_MAX - 1 <= steps <= _INT64_MAX:
+        raise ValueError("Overflow when unpacking long long")
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    _check_dtype(dtype)
     dt = dtype or _dtype.get_default_dtype()
     start = start.item() if isinstance(start, Tensor) else start
     end = end.item() if isinstance(end, Tensor) else end
-    if steps == 1:
-        a = np.array([start], np.float64)
-    else:
-        i = np.arange(steps, dtype=np.float64)
-        step = (end - start) / (steps - 1) if steps > 1 else 0.0
-        half = steps // 2
-        a = np.where(i < half, start + i * step, end - (steps - 1 - i) * step)
-    if not dt.is_floating_point:
-        a = np.trunc(a)
-    return _finish(a.astype(dt.np), requires_grad, device)
+    out_a = _new_array((steps,), dt.np)
+
+    def values():
+        if steps == 1:
+            a = np.array([start], np.float64)
+        else:
+            i = np.arange(steps, dtype=np.float64)
+            step = (end - start) / (steps - 1) if steps > 1 else 0.0
+            half = steps // 2
+            a = np.where(i < half, start + i * step, end - (steps - 1 - i) * step)
+        return a if dt.is_floating_point else np.trunc(a)
+    return _finish(_fill_from(out_a, values), requires_grad)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
-    lin = linspace(start, end, steps, dtype=_dtype.float64)._data
+    check_factory_device(device)
     dt = dtype or _dtype.get_default_dtype()
-    return _finish(np.power(base, lin).astype(dt.np), requires_grad, device)
+    a = _new_array((steps,), dt.np) if isinstance(steps, int) and 0 <= steps <= _INT64_MAX else None
+    lin = linspace(start, end, steps, dtype=_dtype.float64)._data
+    return _finish(_fill_from(a, lambda: np.power(base, lin)), requires_grad)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_factory_device(device)
     dt = dtype or _dtype.get_default_dtype()
-    return _finish(np.array(s, dt.np), requires_grad, device)
+    return _finish(np.array(s, dt.np), requires_grad)

@@ -8,17 +8,73 @@ index (``np.add.at`` where an advanced index may repeat an element).
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
+
 import numpy as np
 
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ..autograd.grad_mode import _state as _grad
-from ._core import NOSAVE, promote, record, rename, result_type, to_tensor
+from ._core import NOSAVE, promote, rename, result_type, to_tensor
+from ._fpstate import quiet
+from ._fpstate import quiet_record as record
+
+# NOTE [ sequences as indices ]
+# A list, tuple or range inside an index tuple is an integer (or boolean) index array, built as
+# ``tensor(seq)`` builds one, with float entries truncated to int64.  A top-level non-tuple
+# sequence is one index array, except (as in PyTorch) a short one (under 32 items) that holds a
+# tensor, a sequence, a slice, None or Ellipsis: that is read as a tuple of indices, with
+# PyTorch's deprecation warning.  NumPy arrays are always index arrays.
+
+_SEQ_AS_TUPLE = ("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
+                 "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+                 "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error "
+                 "or a different result (Triggered internally at "
+                 "/__w/pytorch/pytorch/torch/csrc/autograd/python_variable_indexing.cpp:{}.)")
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside numtorch."""
+    f, level = sys._getframe(1), 1
+    while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
+        f, level = f.f_back, level + 1
+    return level
+
+
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _seq_as_tuple(idx) -> bool:
+    """Is the non-tuple sequence ``idx`` read as a tuple of indices? (NOTE [ sequences as indices ])"""
+    if isinstance(idx, range) or len(idx) >= 32:
+        return False
+    for i in idx:
+        if isinstance(i, (Tensor, list, tuple, range, np.ndarray, slice)) or i is None or i is Ellipsis:
+            line = 359 if i is None or i is Ellipsis else 349
+            warnings.warn(_SEQ_AS_TUPLE.format(line), UserWarning, stacklevel=_user_stacklevel())
+            return True
+    return False
+
+
+def _seq_array(seq) -> np.ndarray:
+    """A list, tuple or range as an index array: int64 (floats truncated) or bool."""
+    if isinstance(seq, range):
+        return np.arange(seq.start, seq.stop, seq.step, dtype=np.int64)
+    from .creation import _infer_array
+    a = _infer_array(seq)
+    if a.dtype.kind == "f":
+        a = a.astype(np.int64)
+    return a
 
 
 def _convert_index(idx):
     """A numtorch index as a NumPy index, and whether it is advanced (copying) indexing."""
     if not isinstance(idx, tuple):
-        idx = (idx,)
+        if isinstance(idx, (list, range)) and _seq_as_tuple(idx):
+            idx = tuple(idx)
+        else:
+            idx = (idx,)
     out = []
     adv = False
     for i in idx:
@@ -33,12 +89,14 @@ def _convert_index(idx):
                 continue
             adv = True
             out.append(a)
-        elif isinstance(i, (list, np.ndarray)):
-            a = np.asarray([x.item() if isinstance(x, Tensor) else x for x in i]) if isinstance(i, list) else i
-            if a.dtype.kind == "f":
+        elif isinstance(i, (list, tuple, range)):
+            adv = True
+            out.append(_seq_array(i))
+        elif isinstance(i, np.ndarray):
+            if i.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             adv = True
-            out.append(a)
+            out.append(i)
         elif i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)):
             if isinstance(i, bool):
                 adv = True
@@ -71,7 +129,7 @@ def getitem(input, index) -> Tensor:
     x = input
     xd = x._data
     ti = type(index)
-    if (ti is int or ti is slice) and not (x._requires_grad and _grad[0]):
+    if (ti is int or ti is slice) and not (x._requires_grad and _grad.enabled):
         # fast path: a plain int or slice on a tensor outside the graph (per-sample dataset access)
         if ti is slice and index.step is not None and index.step <= 0:
             raise ValueError("step must be greater than zero")
@@ -97,7 +155,7 @@ def getitem(input, index) -> Tensor:
         gz = np.zeros(shape, dt)
         gz[idx] = g
         return (gz,)
-    if not (x._requires_grad and _grad[0]):
+    if not (x._requires_grad and _grad.enabled):
         return _view(x, o)
     t = record(o, _basic_name(idx), vjp_basic, (x,), NOSAVE)
     if o.base is not None:
@@ -123,6 +181,7 @@ def _slice_dim(x, d, start, stop):
     return getitem(x, (slice(None),) * d + (slice(start, stop),))
 
 
+@quiet
 def index_put(input, indices, values, accumulate: bool = False) -> Tensor:
     """Out of place: a copy of ``input`` with ``values`` written (or added) at ``indices``."""
     x = input
@@ -200,6 +259,7 @@ def gather(input, dim: int, index, *, sparse_grad: bool = False, out=None) -> Te
     return record(o, "GatherBackward0", vjp, (x,), NOSAVE)
 
 
+@quiet
 def scatter(input, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
     if src is None and value is None:
         raise TypeError("scatter() missing required argument 'src' or 'value'")
@@ -244,6 +304,7 @@ def _zero_at(g, idx):
     return gz
 
 
+@quiet
 def scatter_add(input, dim: int, index, src) -> Tensor:
     _check_index(index, "scatter_add")
     x = input
@@ -288,6 +349,7 @@ def index_select(input, dim: int, index, *, out=None) -> Tensor:
     return record(o, "IndexSelectBackward0", vjp, (x,), NOSAVE)
 
 
+@quiet
 def index_add(input, dim: int, index, source, *, alpha=1) -> Tensor:
     x = input
     xd = x._data
@@ -354,7 +416,13 @@ def where(condition, input=None, other=None, *, out=None):
                            f"{type_word(condition.dtype) if isinstance(condition, Tensor) else type(condition).__name__}")
     a, b, dt = promote(input, other)
     c = condition._data
-    o = np.where(c, a._data, b._data)
+    try:
+        o = np.where(c, a._data, b._data)
+    except (MemoryError, ValueError) as e:
+        from .._size import broadcast_alloc_error
+        size = np.result_type(a._data, b._data).itemsize
+        raise broadcast_alloc_error(e, (c.shape, np.shape(a._data), np.shape(b._data)), size,
+                                    numel_first=True) from None
     return record(o, "WhereBackward0",
                   lambda g, n: (np.where(c, g, 0) if n[0] else None, np.where(c, 0, g) if n[1] else None),
                   (a, b), NOSAVE)
@@ -460,6 +528,7 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
     return _wrap(np.asarray(r, np.int32 if out_int32 else np.int64))
 
 
+@quiet
 def bincount(input, weights=None, minlength: int = 0) -> Tensor:
     w = None if weights is None else weights._data
     r = np.bincount(input._data, w, minlength)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._size import memory_error
 from .._tensor import Tensor
-from ._core import record
+from ._fpstate import quiet
+from ._fpstate import quiet_record as record
 
 
 def _shape_str(s) -> str:
@@ -36,6 +38,7 @@ def _check_matmul(ad: np.ndarray, bd: np.ndarray) -> None:
                        f"[{bd.shape[0] if bd.ndim > 2 else 1}, {k2}].")
 
 
+@quiet
 def matmul(input, other, *, out=None) -> Tensor:
     """Matrix product with PyTorch's rules for every rank: 1-D operands act as a row (left) or a
     column (right) and are removed from the result; leading dimensions broadcast as batches.
@@ -61,7 +64,13 @@ def matmul(input, other, *, out=None) -> Tensor:
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     try:
         o = np.matmul(ad, bd)
-    except ValueError:
+    except MemoryError as e:
+        raise memory_error(e) from None
+    except ValueError as e:
+        if "too big" in str(e):  # the product has more bytes than fit in int64
+            a2, b2 = ad.reshape(1, -1) if ad.ndim == 1 else ad, bd.reshape(-1, 1) if bd.ndim == 1 else bd
+            shape = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1])
+            raise memory_error(e, shape, np.result_type(ad, bd).itemsize) from None
         raise RuntimeError(f"The size of tensor a must match the size of tensor b at non-singleton dimension: "
                            f"shapes {list(ad.shape)} and {list(bd.shape)}") from None
     o = np.asarray(o)
@@ -129,6 +138,7 @@ def dot(input, tensor, *, out=None) -> Tensor:
     return matmul(input, tensor)
 
 
+@quiet
 def inner(input, other) -> Tensor:
     if input._data.ndim == 0 or other._data.ndim == 0:
         from .elementwise import mul
@@ -137,6 +147,7 @@ def inner(input, other) -> Tensor:
     return matmul(input, transpose(other, -1, -2)) if other._data.ndim > 1 else matmul(input, other)
 
 
+@quiet
 def outer(input, vec2) -> Tensor:
     from .elementwise import mul
     from .movement import reshape
@@ -146,6 +157,7 @@ def outer(input, vec2) -> Tensor:
 ger = outer
 
 
+@quiet
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``."""
     from ._core import rename
@@ -158,6 +170,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
     return rename(p, "AddmmBackward0")
 
 
+@quiet
 def addmv(input, mat, vec, *, beta=1, alpha=1) -> Tensor:
     from .elementwise import add, mul
     p = mv(mat, vec)
@@ -166,6 +179,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1) -> Tensor:
     return add(mul(input, beta) if beta != 1 else input, p)
 
 
+@quiet
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
     from .elementwise import add, mul
     p = bmm(batch1, batch2)
@@ -212,6 +226,7 @@ def _parse_einsum(eq: str, ndims):
     return exp_ins, out
 
 
+@quiet
 def einsum(equation: str, *operands) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
@@ -257,12 +272,14 @@ def einsum(equation: str, *operands) -> Tensor:
     return record(o, name, vjp, operands, operands)
 
 
+@quiet
 def vdot(input, other, *, out=None) -> Tensor:
     """The dot product of two 1-D tensors (for real numbers, the same as ``dot``)."""
     from ._core import rename
     return rename(dot(input, other), "VdotBackward0")
 
 
+@quiet
 def tensordot(a, b, dims=2, out=None) -> Tensor:
     """Contract the last ``dims`` axes of ``a`` with the first of ``b`` (or the listed axes)."""
     na, nb = a._data.ndim, b._data.ndim
@@ -280,6 +297,7 @@ def tensordot(a, b, dims=2, out=None) -> Tensor:
     return einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out_s), a, b)
 
 
+@quiet
 def dist(input, other, p: float = 2) -> Tensor:
     """The p-norm of ``input - other``."""
     from ._core import rename

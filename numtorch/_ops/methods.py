@@ -24,10 +24,10 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import _state as _grad
-from . import compare, creation, elementwise, indexing, linalg, movement, nn, reduction
+from . import compare, creation, elementwise, indexing, linalg, movement, nn, reduction, special
 from ._core import to_tensor
 
-_MODULES = (elementwise, compare, reduction, movement, indexing, linalg, nn, creation)
+_MODULES = (elementwise, compare, reduction, movement, indexing, linalg, nn, creation, special)
 
 _TYPE_WORD = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
               "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}
@@ -63,7 +63,7 @@ def _with_out(fn):
     def wrapper(*args, out=None, **kwargs):
         if out is None:
             return fn(*args, **kwargs)
-        if _grad[0] and (any(isinstance(a, Tensor) and a._requires_grad for a in args) or
+        if _grad.enabled and (any(isinstance(a, Tensor) and a._requires_grad for a in args) or
                          any(isinstance(a, Tensor) and a._requires_grad for a in kwargs.values())
                          or out._requires_grad):
             raise RuntimeError(f"{fn.__name__}(): functions with out=... arguments don't support automatic "
@@ -201,7 +201,7 @@ def _commit_view(self: Tensor, res: Tensor) -> Tensor:
 
 
 def _tracks(self, args, kwargs) -> bool:
-    if not _grad[0]:
+    if not _grad.enabled:
         return False
     if self._requires_grad:
         return True
@@ -272,11 +272,6 @@ def _copy(self, src, non_blocking: bool = False):
                   (self, s), None)
 
 
-def _no_promote(fn):
-    """In-place ops keep the tensor's dtype: allow integer results into a float tensor, etc."""
-    return fn
-
-
 INPLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "sign", "exp", "log", "log1p", "log2", "log10",
            "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "erf", "reciprocal",
            "floor", "ceil", "round", "trunc", "frac", "clamp", "clamp_min", "clamp_max", "clip", "lerp",
@@ -288,6 +283,7 @@ INPLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "sign", "exp", "log"
            "nan_to_num", "asinh", "acosh", "atanh", "erfc", "sgn", "arcsin", "arccos", "arctan", "arcsinh",
            "arccosh", "arctanh", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "greater",
            "greater_equal", "less", "less_equal", "not_equal"]
+INPLACE += ["lgamma", "digamma", "mvlgamma", "erfinv", "i0", "sinc", "igamma", "igammac"]  # special.py
 
 METHOD_EXCLUDE = {"tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "eye",
                   "arange", "range", "linspace", "logspace", "scalar_tensor", "cat", "concat", "concatenate",
@@ -314,6 +310,8 @@ def attach() -> None:
         if not hasattr(Tensor, n):
             setattr(Tensor, n, f)
     Tensor.isclose = compare.isclose
+    Tensor.polygamma = special._polygamma_method  # x.polygamma(n): the order comes second
+    Tensor.polygamma_ = make_inplace(special._polygamma_method, "polygamma_")
     Tensor.where = lambda self, condition, other: indexing.where(condition, self, other)
     for n in INPLACE:
         setattr(Tensor, n + "_", make_inplace(raw[n], n + "_"))

@@ -11,13 +11,16 @@ import builtins
 
 import numpy as np
 
-from .._size import Size
+from .._size import _INT64_MAX, Size, alloc_error, memory_error, unpack_error
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ._core import NOSAVE, record, rename
 
 
-def _shape_args(args) -> tuple:
-    """``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(Size)`` all mean shape (2, 3)."""
+def _shape_args(args, who: str | None = None) -> tuple:
+    """``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(Size)`` all mean shape (2, 3).
+
+    With ``who`` (a factory function's name), a size outside int64 raises PyTorch's TypeError.
+    """
     if len(args) == 1 and isinstance(args[0], (tuple, list, Size)):
         args = args[0]
     out = []
@@ -27,6 +30,10 @@ def _shape_args(args) -> tuple:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"expected a sequence of integers or a single integer, got '{type(a).__name__}'")
         out.append(int(a))
+    if who is not None:
+        for k, a in enumerate(out):
+            if not -_INT64_MAX - 1 <= a <= _INT64_MAX:
+                raise unpack_error(who, k + 1)
     return tuple(out)
 
 
@@ -69,7 +76,10 @@ def reshape(input, *shape) -> Tensor:
     x = input
     xd = x._data
     shape = _infer(_shape_args(shape), xd.size)
-    o = xd.reshape(shape)
+    try:
+        o = xd.reshape(shape)
+    except (MemoryError, ValueError) as e:  # a copy too large to allocate
+        raise memory_error(e, shape, xd.itemsize) from None
     in_shape = xd.shape
     return _view_of(o, x, "ViewBackward0" if np.may_share_memory(o, xd) else "UnsafeViewBackward0",
                     lambda g, n: (g.reshape(in_shape),))
@@ -233,7 +243,16 @@ def expand(input, *sizes) -> Tensor:
                                f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
                                f"{list(xd.shape)}")
         shape.append(s)
-    return _view_of(np.broadcast_to(xd, tuple(shape)), input, "ExpandBackward0", lambda g, n: (g,))
+    try:
+        o = np.broadcast_to(xd, tuple(shape))
+    except ValueError as e:  # more bytes than NumPy can address, even as a view
+        n = 1
+        for v in shape:
+            n *= v
+        if n > _INT64_MAX:
+            raise RuntimeError("numel: integer multiplication overflow") from None
+        raise memory_error(e, tuple(shape), xd.itemsize) from None
+    return _view_of(o, input, "ExpandBackward0", lambda g, n: (g,))
 
 
 def expand_as(input, other) -> Tensor:
@@ -270,9 +289,16 @@ def repeat(input, *sizes) -> Tensor:
     inter = []
     for r, s in zip(sizes, xs):
         inter += [r, s]
+    final = tuple(r * s for r, s in zip(sizes, xs))
+    for v in final:
+        if v < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {v}: {list(final)}")
     y = reshape(x, tuple(v for s in xs for v in (1, s)))
-    y = expand(y, tuple(inter))
-    return rename(reshape(contiguous(y), tuple(r * s for r, s in zip(sizes, xs))), "RepeatBackward0")
+    try:
+        y = clone(expand(y, tuple(inter)))  # always a new tensor, even when nothing repeats
+    except RuntimeError:  # too large: report the result's shape, not the interleaved one
+        raise alloc_error(final, xd.itemsize) from None
+    return rename(reshape(y, final), "RepeatBackward0")
 
 
 def tile(input, dims) -> Tensor:
@@ -287,11 +313,19 @@ def contiguous(input, memory_format=None) -> Tensor:
     xd = input._data
     if xd.flags.c_contiguous:
         return input
-    return record(np.ascontiguousarray(xd), "CloneBackward0", lambda g, n: (g,), (input,), NOSAVE)
+    return record(_copy(xd), "CloneBackward0", lambda g, n: (g,), (input,), NOSAVE)
+
+
+def _copy(xd: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy of ``xd``, with PyTorch's error when it cannot be allocated."""
+    try:
+        return np.array(xd, order="C")
+    except (MemoryError, ValueError) as e:
+        raise memory_error(e, xd.shape, xd.itemsize) from None
 
 
 def clone(input, *, memory_format=None) -> Tensor:
-    return record(input._data.copy(), "CloneBackward0", lambda g, n: (g,), (input,), NOSAVE)
+    return record(_copy(input._data), "CloneBackward0", lambda g, n: (g,), (input,), NOSAVE)
 
 
 def narrow(input, dim: int, start, length: int) -> Tensor:
@@ -372,7 +406,7 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
         raise TypeError("cat(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     from ._core import result_type, to_tensor
     dt = result_type(*[t for t in tensors if t._data.ndim]) if any(t._data.ndim for t in tensors) else None
     # legacy rule: 1-D empty tensors are skipped
@@ -391,7 +425,10 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
                                    f"{ref.shape[k]} but got size {td.shape[k]} for tensor number {i} in the list.")
     if dt is not None:
         parts = [to_tensor(t, dt) for t in parts]
-    o = np.concatenate([t._data for t in parts], axis=d)
+    try:
+        o = np.concatenate([t._data for t in parts], axis=d)
+    except MemoryError as e:
+        raise memory_error(e) from None
     bounds = np.cumsum([0] + [t._data.shape[d] for t in parts])
 
     def vjp(g, n):
@@ -425,11 +462,20 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     return rename(cat([unsqueeze(t, d) for t in tensors], d), "StackBackward0")
 
 
+def _nonempty(tensors, name: str) -> list:
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return tensors
+
+
 def hstack(tensors) -> Tensor:
+    tensors = _nonempty(tensors, "hstack")
     return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
 
 
 def vstack(tensors) -> Tensor:
+    tensors = _nonempty(tensors, "vstack")
     return cat([t if t._data.ndim >= 2 else reshape(t, (1, -1)) for t in tensors], 0)
 
 
@@ -608,10 +654,12 @@ def take_along_dim(input, indices, dim=None) -> Tensor:
 
 
 def column_stack(tensors) -> Tensor:
+    tensors = _nonempty(tensors, "column_stack")
     return cat([reshape(t, (-1, 1)) if t._data.ndim <= 1 else t for t in tensors], 1)
 
 
 def dstack(tensors) -> Tensor:
+    tensors = _nonempty(tensors, "dstack")
     ts = [reshape(t, (1, -1, 1)) if t._data.ndim <= 1 else unsqueeze(t, -1) if t._data.ndim == 2 else t
           for t in tensors]
     return cat(ts, 2)

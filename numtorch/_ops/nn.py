@@ -13,9 +13,11 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap_dim
-from ._core import record
+from ._fpstate import quiet
+from ._fpstate import quiet_record as record
 
 
+@quiet
 def linear(input, weight, bias=None) -> Tensor:
     """``input @ weight.T + bias``; input (*, in), weight (out, in), bias (out,)."""
     x, w = input, weight
@@ -68,6 +70,7 @@ def _soft_dim(dim, ndim):
     return _wrap_dim(dim, ndim)
 
 
+@quiet
 def softmax(input, dim=None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``, computed after subtracting the maximum."""
     x = input
@@ -91,6 +94,7 @@ def softmax(input, dim=None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
     return record(o, "SoftmaxBackward0", vjp, (x,), (), save_out=True)
 
 
+@quiet
 def log_softmax(input, dim=None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``: stable for large logits."""
     x = input

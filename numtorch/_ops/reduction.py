@@ -8,13 +8,16 @@ NumPy broadcasting spread it back over the input.
 from __future__ import annotations
 
 import builtins
+import math
 from collections import namedtuple
 
 import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap, _wrap_dim
-from ._core import NOSAVE, record, rename
+from ._core import NOSAVE, rename
+from ._fpstate import quiet
+from ._fpstate import quiet_record as record
 
 
 def dims(dim, ndim: int) -> tuple:
@@ -52,6 +55,7 @@ def _sum_dtype(d: np.dtype, dtype) -> np.dtype:
     return np.dtype(np.int64) if d.kind in "biu" else d
 
 
+@quiet
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:  # noqa: A001
     """The sum over ``dim`` (all elements by default); integers sum to int64. Its vjp spreads the
     gradient back over the summed axes.
@@ -73,12 +77,14 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tens
                   lambda g, n: (np.broadcast_to(_unsqueeze_to(g, axes, keepdim), shape),), (x,), NOSAVE)
 
 
+@quiet
 def nansum(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     from .compare import isnan
     from .indexing import where
     return sum(where(isnan(input), 0.0, input), dim, keepdim, dtype=dtype)
 
 
+@quiet
 def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """The mean over ``dim`` (all elements by default); floating inputs only, as in PyTorch.
 
@@ -109,6 +115,7 @@ _TYPE_WORD = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
               "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}
 
 
+@quiet
 def prod(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     x = input
     xd = x._data
@@ -160,6 +167,7 @@ def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     return _var(input, dim, _correction(unbiased, correction), keepdim, True)
 
 
+@quiet
 def _var(x, dim, corr, keepdim, take_sqrt):
     xd = x._data
     if xd.dtype.kind != "f":
@@ -198,6 +206,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
+@quiet
 def _ext(x, dim, keepdim, np_fn, name):
     """amax/amin: the gradient is shared evenly between tied extreme elements."""
     xd = x._data
@@ -246,6 +255,7 @@ return_types = {n: _return_type(n, ("values", "indices")) for n in ("max", "min"
 return_types["aminmax"] = _return_type("aminmax", ("min", "max"))
 
 
+@quiet
 def _max_min(input, dim, keepdim, other, is_max):
     name = "max" if is_max else "min"
     if isinstance(dim, Tensor):
@@ -336,6 +346,7 @@ def aminmax(input, *, dim=None, keepdim: bool = False):
     return return_types["aminmax"](rename(mn, "AminmaxBackward0"), rename(mx, "AminmaxBackward0"))
 
 
+@quiet
 def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The mean of the non-NaN elements."""
     from .compare import isnan
@@ -344,6 +355,7 @@ def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     return div(nansum(input, dim, keepdim, dtype=dtype), sum(keep, dim, keepdim).to(input.dtype))
 
 
+@quiet
 def _kth(x, k0, dim, keepdim, rtype):
     """The k0-th smallest (0-based) along ``dim``, and its index: via a stable sort, as PyTorch picks ties."""
     from .indexing import sort
@@ -385,6 +397,7 @@ def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):
     return return_types["kthvalue"](rename(r.values, "KthvalueBackward0"), r.indices)
 
 
+@quiet
 def logsumexp(input, dim, keepdim: bool = False, *, out=None) -> Tensor:
     x = input
     xd = x._data
@@ -403,6 +416,7 @@ def logsumexp(input, dim, keepdim: bool = False, *, out=None) -> Tensor:
                   lambda g, n: (_unsqueeze_to(g, axes, keepdim) * np.exp(xd - ok),), (x,), (x,))
 
 
+@quiet
 def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector p-norm over ``dim`` (all elements by default); ``"fro"`` is the 2-norm."""
     from . import elementwise as E
@@ -414,20 +428,57 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
         raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got " + " ".join(str(d) for d in dim))
     if p in ("fro", 2, 2.0, None):
         return _norm2(x, dim, keepdim)
-    if p in (float("inf"), "inf"):
-        r = amax(E.abs(x), () if dim is None else dim, keepdim)
+    p = float("inf") if p == "inf" else p
+    v = _wrap(x._data)                       # the value, outside the graph
+    if p == float("inf"):
+        r = amax(E.abs(v), () if dim is None else dim, keepdim)
     elif p == float("-inf"):
-        r = amin(E.abs(x), () if dim is None else dim, keepdim)
+        r = amin(E.abs(v), () if dim is None else dim, keepdim)
     elif p == 1:
-        r = sum(E.abs(x), dim, keepdim)
+        r = sum(E.abs(v), dim, keepdim)
     elif p == 0:
         from .compare import ne
-        r = sum(ne(x, 0).to(x.dtype), dim, keepdim)
+        r = sum(ne(v, 0).to(v.dtype), dim, keepdim)
     else:
-        r = E.pow(sum(E.pow(E.abs(x), p), dim, keepdim), 1.0 / p)
-    return rename(r, "LinalgVectorNormBackward0")
+        r = E.pow(sum(E.pow(E.abs(v), p), dim, keepdim), 1.0 / p)
+    xd, o, axes = x._data, r._data, dims(dim, x._data.ndim)
+    return record(o, "LinalgVectorNormBackward0",
+                  lambda g, n: (_norm_vjp(xd, float(p), _unsqueeze_to(o, axes, keepdim),
+                                          _unsqueeze_to(g, axes, keepdim), axes),),
+                  (x,), (x,))
 
 
+def _norm_vjp(x: np.ndarray, p: float, nrm: np.ndarray, g: np.ndarray, axes: tuple) -> np.ndarray:
+    """d||x||_p / dx times ``g`` (``nrm`` and ``g`` with the reduced axes kept), for p != 2;
+    None for p = 0.
+
+    ``d/dx_i (sum |x_j|^p)^(1/p) = sgn(x_i) |x_i|^(p-1) / ||x||^(p-1)``, with the conventions
+    that keep it finite at zeros: 0 where the norm is 0, and (for p < 1, where ``|x_i|^(p-1)``
+    is infinite at ``x_i = 0``) 0 at zero entries.  p = 1 is ``sgn(x)``; p = 0 (a count) has no
+    gradient (None, PyTorch's undefined one); p = +-inf (a max or min of ``|x|``) shares the
+    gradient equally among the entries that attain it (nan entries attain a nan norm).
+    """
+    if p == 0:
+        return None                          # no gradient at all, as PyTorch (the leaf's stays None)
+    sgn = np.where(np.isnan(x), 0, np.sign(x)).astype(x.dtype, copy=False)  # PyTorch's sgn(nan) = 0
+    if p == 1:
+        return sgn * g
+    if math.isinf(p):
+        hit = (np.abs(x) == nrm) | (np.isnan(x) & np.isnan(nrm))
+        count = hit.sum(axis=axes, keepdims=True).astype(x.dtype)
+        return sgn * hit.astype(x.dtype) * (g / count)
+    a = np.abs(x)
+    dt = x.dtype.type
+    if p < 1:
+        scaled = np.where(x == 0, dt(0), sgn * a ** dt(p - 1))
+        return scaled * g * nrm ** dt(1 - p)
+    scale = np.where(nrm == 0, dt(0), g / nrm ** dt(p - 1))
+    if p < 2:
+        return sgn * a ** dt(p - 1) * scale
+    return x * a ** dt(p - 2) * scale
+
+
+@quiet
 def _norm2(x, dim, keepdim):
     xd = x._data
     axes = dims(dim, xd.ndim)
@@ -441,6 +492,7 @@ def _norm2(x, dim, keepdim):
     return record(o, "LinalgVectorNormBackward0", vjp, (x,), (x,))
 
 
+@quiet
 def cumsum(input, dim, *, dtype=None, out=None) -> Tensor:
     x = input
     xd = x._data
@@ -457,6 +509,7 @@ def cumsum(input, dim, *, dtype=None, out=None) -> Tensor:
                   lambda g, n: (np.flip(np.cumsum(np.flip(g, ax), axis=ax), ax),), (x,), NOSAVE)
 
 
+@quiet
 def cumprod(input, dim, *, dtype=None, out=None) -> Tensor:
     x = input
     xd = x._data

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from . import graph  # noqa: F401
@@ -140,6 +138,3 @@ class set_detect_anomaly:
 
 detect_anomaly = set_detect_anomaly
 
-
-def _unused(x: Sequence):  # keep the Sequence import meaningful for type checkers
-    return x

@@ -26,12 +26,14 @@ import math
 import numpy as np
 
 from numtorch._ops._core import record
+from numtorch._ops.elementwise import _F32_EXP_MAX, _any_ndim, _erf, _erf_gelu32, _expf
 from numtorch._tensor import Tensor
 
-from ._elementwise import _act, _erf, _sigmoid, _softplus, _unary
+from ._elementwise import _act, _quiet, _sigmoid, _softplus, _unary
 from ._helpers import _float_of, _kernel_error, _require_float, _tname
 
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
+_SQRT1_2 = math.sqrt(0.5)
 _SELU_SCALE = 1.0507009873554804934193349852946
 _SELU_ALPHA = 1.6732632423543772848170429916717
 
@@ -137,19 +139,66 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     return celu(input, alpha, inplace=True)
 
 
+def _gelu_erf(x: np.ndarray) -> np.ndarray:
+    """``x/2 (1 + erf(x/sqrt 2))``; float32 through NOTE [ gelu's float32 erf ]."""
+    if x.dtype == np.float16:  # PyTorch: its own float32 kernel, within 2 float16 ulp of this
+        return _gelu_erf(x.astype(np.float64)).astype(np.float16)
+    if x.dtype == np.float64:
+        return x * 0.5 * (1.0 + _erf(x * _SQRT1_2))
+    return (x * (np.float32(1) + _erf_gelu32(x))) * np.float32(0.5)
+
+
+def _gelu_erf_grad(g: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``g (Phi(x) + x phi(x))``, with Phi computed as in the forward."""
+    if x.dtype == np.float32:
+        cdf = np.float32(0.5) * (np.float32(1) + _erf_gelu32(x))
+    else:
+        cdf = (0.5 * (1.0 + _erf(x.astype(np.float64) * _SQRT1_2))).astype(x.dtype)
+    pdf = np.exp(x * x * -0.5) * (1 / math.sqrt(2.0 * math.pi))
+    return (g * (cdf + x * pdf)).astype(g.dtype, copy=False)
+
+
+def _gelu_tanh(x: np.ndarray) -> np.ndarray:
+    """``x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``, each step rounded in x's dtype.
+
+    Only ``tanh`` is evaluated in float64 (and rounded once); every other step rounds in x's
+    dtype as in PyTorch's kernel.  For x < 0 the sum ``1 + tanh`` cancels as it does there, so
+    the result keeps PyTorch's error (hundreds of ulp near x = -3), not the true value.
+    """
+    if x.dtype == np.float16:  # float16 is computed in float32 and rounded once
+        return _gelu_tanh(x.astype(np.float32)).astype(np.float16)
+    dt = x.dtype.type
+    inner = dt(_SQRT_2_PI) * (x + dt(0.044715) * (x * x * x))
+    t = np.tanh(inner.astype(np.float64)).astype(x.dtype, copy=False)
+    return (dt(0.5) * x) * (dt(1) + t)
+
+
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """``x * Phi(x)`` (``approximate='none'``) or its tanh approximation (``'tanh'``)."""
+    """Gaussian error linear unit: ``x * Phi(x)``, ``Phi`` the standard normal CDF.
+
+    .. math::
+        gelu(x) = x/2 (1 + erf(x / sqrt 2)),  or with ``approximate='tanh'``
+        x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+
+    float32 follows PyTorch's kernel step by step (see NOTE [ gelu's float32 erf ] in
+    ``numtorch._ops.elementwise``), so the negative tail, where ``1 + erf`` cancels, agrees.
+
+    Args:
+        input: a floating tensor.
+        approximate: ``'none'`` (the erf form) or ``'tanh'``.
+
+    Example:
+        >>> import numtorch
+        >>> gelu(numtorch.tensor([-1.0, 0.0, 1.0]))
+        tensor([-0.1587,  0.0000,  0.8413])
+    """
     if approximate == "none":
-        def fwd(x):
-            return x * 0.5 * (1.0 + _erf(x * (1 / math.sqrt(2.0))))
+        fwd = _gelu_erf
 
         def bwd(g, x, y):
-            cdf = 0.5 * (1.0 + _erf(x * (1 / math.sqrt(2.0))))
-            pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2.0 * math.pi))
-            return g * (cdf + x * pdf)
+            return _gelu_erf_grad(g, x)
     elif approximate == "tanh":
-        def fwd(x):
-            return 0.5 * x * (1.0 + np.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x)))
+        fwd = _gelu_tanh
 
         def bwd(g, x, y):
             t = np.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x))
@@ -158,7 +207,22 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     else:
         raise RuntimeError("approximate argument must be either none or tanh.")
     _require_float(input, "GeluKernelImpl")
-    return _unary("GeluBackward0", input, fwd, bwd)
+    return _unary("GeluBackward0", input, _quiet(fwd), _quiet(bwd))
+
+
+@_any_ndim
+def _silu(x: np.ndarray) -> np.ndarray:
+    """``x / (1 + exp(-x))`` in float64, rounded once; -0 where float32 ``exp(-x)`` overflows."""
+    e = np.negative(x, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        np.exp(e, out=e)
+    e += 1.0
+    np.divide(x, e, out=e)
+    if x.dtype == np.float64:
+        return e
+    o = e.astype(x.dtype)
+    o[(x < -_F32_EXP_MAX) & (x > -np.inf)] = -0.0
+    return o
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -168,7 +232,28 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
         s = _sigmoid(x)
         return g * (s * (1.0 + x * (1.0 - s)))
 
-    return _act("SiluBackward0", lambda x: x * _sigmoid(x), bwd, input, inplace)
+    return _act("SiluBackward0", _quiet(_silu), _quiet(bwd), input, inplace)
+
+
+@_any_ndim
+def _mish(x: np.ndarray) -> np.ndarray:
+    """``x tanh(log(1 + e^x))`` in float64, rounded once.
+
+    In float32, below x = -87.3 ``e^x`` is subnormal and ``tanh(log1p(e^x)) = e^x`` exactly,
+    so the result is ``x * e^x`` with PyTorch's float32 ``exp`` (``_expf``), as PyTorch's is.
+    """
+    if x.dtype == np.float64:
+        with np.errstate(over="ignore"):
+            return x * np.tanh(np.log1p(np.exp(x)))
+    z = x.astype(np.float64)
+    with np.errstate(over="ignore"):
+        o = (z * np.tanh(np.log1p(np.exp(z)))).astype(x.dtype)
+    tail = x < -87.0
+    if tail.any():
+        v = x[tail].astype(np.float32)
+        with np.errstate(under="ignore"):
+            o[tail] = v * _expf(v)
+    return o
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -178,7 +263,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
         t = np.tanh(_softplus(x))
         return g * (t + x * _sigmoid(x) * (1.0 - t * t))
 
-    return _act("MishBackward0", lambda x: x * np.tanh(_softplus(x)), bwd, input, inplace)
+    return _act("MishBackward0", _quiet(_mish), _quiet(bwd), input, inplace)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -207,7 +292,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
         return np.where(x <= -3.0, 0.0, np.where(x < 3.0, g * (x / 3.0 + 0.5), g)).astype(g.dtype)
 
     return _act("HardswishBackward0",
-                lambda x: (x * np.clip(x + 3.0, 0.0, 6.0) / 6.0).astype(x.dtype, copy=False),
+                _quiet(lambda x: (x * np.clip(x + 3.0, 0.0, 6.0) / 6.0).astype(x.dtype, copy=False)),
                 bwd, input, inplace)
 
 
@@ -219,15 +304,15 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
             z = np.exp(x * beta)
         return np.where(x * beta > threshold, g, g * z / (z + 1.0)).astype(g.dtype)
 
-    return _unary("SoftplusBackward0", input, lambda x: _softplus(x, beta, threshold), bwd)
+    return _unary("SoftplusBackward0", input, lambda x: _softplus(x, beta, threshold), _quiet(bwd))
 
 
 def softsign(input: Tensor) -> Tensor:
     """``x / (1 + |x|)``."""
     if input._data.dtype == np.bool_:
         raise _kernel_error("abs_cpu", input._data)
-    return _unary("DivBackward0", _float_of(input), lambda x: x / (1.0 + np.abs(x)),
-                  lambda g, x, y: g / ((1.0 + np.abs(x)) ** 2))
+    return _unary("DivBackward0", _float_of(input), _quiet(lambda x: x / (1.0 + np.abs(x))),
+                  _quiet(lambda g, x, y: g / ((1.0 + np.abs(x)) ** 2)))
 
 
 def tanhshrink(input: Tensor) -> Tensor:
@@ -236,7 +321,8 @@ def tanhshrink(input: Tensor) -> Tensor:
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
                            "you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
-    return _unary("SubBackward0", _float_of(input), lambda x: x - np.tanh(x),
+    return _unary("SubBackward0", _float_of(input),
+                  lambda x: x - np.tanh(x.astype(np.float64)).astype(x.dtype, copy=False),
                   lambda g, x, y: g * np.tanh(x) ** 2)
 
 
@@ -255,11 +341,17 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     return globals()["threshold"](input, threshold, value, inplace=True)
 
 
+def _logsigmoid(x: np.ndarray) -> np.ndarray:
+    """``min(x, 0) - log1p(exp(-|x|))``, the log term in float64 and rounded once."""
+    with np.errstate(invalid="ignore"):
+        t = np.log1p(np.exp(-np.abs(x.astype(np.float64)))).astype(x.dtype, copy=False)
+    return np.minimum(x, 0) - t
+
+
 def logsigmoid(input: Tensor) -> Tensor:
-    """``log(sigmoid(x)) = -softplus(-x)``."""
+    """``log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|))``."""
     _require_float(input, "log_sigmoid_cpu")
-    return _unary("LogSigmoidBackward0", input,
-                  lambda x: -_softplus(-x), lambda g, x, y: g * _sigmoid(-x))
+    return _unary("LogSigmoidBackward0", input, _logsigmoid, lambda g, x, y: g * _sigmoid(-x))
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:

@@ -6,9 +6,8 @@ whichever is cheaper: ``tanh`` uses ``1 - y^2``).  ``_unary`` runs the forward a
 gradient is needed, records one graph node with the backward beside it.  ``_inplace`` gives
 any such op its ``op_(x)`` / ``inplace=True`` form (see NOTE [ in-place activations ]).
 
-The numerically delicate pieces are here too: a sigmoid that never overflows
-(``exp(-|x|)`` on both sides of 0), ``softplus`` that is linear past its threshold, and
-``erf`` (NumPy has none) for the exact GELU.
+The numerically delicate kernels live in ``numtorch._ops.elementwise`` (``_sigmoid``, the
+one ``erf``); ``softplus``, linear past its threshold, is here.
 
 Example:
     >>> import numtorch
@@ -20,34 +19,39 @@ Example:
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from numtorch._ops._core import record
+from numtorch._ops.elementwise import _sigmoid  # noqa: F401 - the one sigmoid kernel
 from numtorch._tensor import Tensor, _wrap
 from numtorch.autograd.grad_mode import _state as _grad_state
 
-_erf_py = np.frompyfunc(math.erf, 1, 1)
-
-
-def _erf(x: np.ndarray) -> np.ndarray:
-    """The error function, elementwise (through Python's ``math.erf``, in float64)."""
-    return np.asarray(_erf_py(np.asarray(x, np.float64)), np.float64).astype(x.dtype)
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """``1 / (1 + exp(-x))`` without overflow: only ``exp(-|x|)`` is ever computed."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
-
 
 def _softplus(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
-    """``log(1 + exp(beta x)) / beta``, and ``x`` itself where ``beta x > threshold``."""
+    """``log(1 + exp(beta x)) / beta``, and ``x`` itself where ``beta x > threshold``.
+
+    ``beta x`` is rounded in the input's dtype, then the rest is evaluated in float64 and
+    rounded once (see NOTE [ float32 transcendentals ] in ``numtorch._ops.elementwise``).
+    """
     bx = x * beta
     with np.errstate(over="ignore"):
-        soft = np.log1p(np.exp(bx)) / beta
+        soft = np.asarray(np.exp(bx, dtype=np.float64))
+    np.log1p(soft, out=soft)
+    if beta != 1:
+        soft /= beta
     return np.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
+
+
+def _quiet(fn):
+    """``fn`` with NumPy's floating-point warnings off: inf and nan inputs are not errors.
+
+    Applied only to the kernels that can meet ``inf - inf``, ``0 * inf`` or ``inf / inf``, so
+    that ``relu`` and ``tanh`` keep their speed.
+    """
+    def f(*args):
+        with np.errstate(all="ignore"):
+            return fn(*args)
+    return f
 
 
 def _unary(name: str, input: Tensor, fwd, bwd, save_input: bool = True) -> Tensor:
@@ -56,7 +60,7 @@ def _unary(name: str, input: Tensor, fwd, bwd, save_input: bool = True) -> Tenso
     y = fwd(x)
     if x.ndim == 0:  # NumPy turns 0-d results into scalars; a Tensor holds an array
         y = np.asarray(y, x.dtype)
-    if not (_grad_state[0] and input._requires_grad):
+    if not (_grad_state.enabled and input._requires_grad):
         return _wrap(y)
     return record(y, name, lambda g, needs: (np.asarray(bwd(g, x, y)),), (input,),
                   (input,) if save_input else ())
@@ -70,9 +74,9 @@ def _inplace(input: Tensor, result_fn) -> Tensor:
     result is copied into the input's array and the input's ``grad_fn`` becomes the op's node, so
     the caller's tensor and any later use of it see the new value and backpropagate through it.
     """
-    if _grad_state[0] and input._requires_grad and input.grad_fn is None:
+    if _grad_state.enabled and input._requires_grad and input.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if not (_grad_state[0] and input._requires_grad):
+    if not (_grad_state.enabled and input._requires_grad):
         r = result_fn(input)
         np.copyto(input._data, r._data, casting="unsafe")
         input._bump()

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch._ops._core import record
+from numtorch._ops._fpstate import quiet
+from numtorch._ops._fpstate import quiet_record as record
 from numtorch._ops.nn import linear as _linear
 from numtorch._tensor import Tensor
 
@@ -64,6 +65,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return _linear(input, weight, bias)
 
 
+@quiet
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``y_k = x1^T A_k x2 + b_k``, for each output feature ``k``.
 

@@ -25,7 +25,8 @@ import warnings
 
 import numpy as np
 
-from numtorch._ops._core import record
+from numtorch._ops._fpstate import quiet
+from numtorch._ops._fpstate import quiet_record as record
 from numtorch._tensor import Tensor, _wrap
 
 from ._helpers import _broadcast_shape
@@ -49,6 +50,7 @@ def _xlogx(target: Tensor) -> Tensor:
     return record(out, "XlogyBackward0", vjp, (target,), (target,))
 
 
+@quiet
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
     """KL divergence with log-probabilities ``x``: ``l = y (log y - x)`` (or ``exp(y)(y - x)``).
@@ -78,6 +80,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     return _reduce_tensor(l, reduction)
 
 
+@quiet
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
                      size_average=None, eps: float = 1e-8, reduce=None,
                      reduction: str = "mean") -> Tensor:
@@ -100,6 +103,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
     return _reduce_tensor(l, reduction)
 
 
+@quiet
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                           size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """``1 - cos(x1, x2)`` where ``y = 1``; ``max(0, cos(x1, x2) - margin)`` where ``y = -1``."""
@@ -125,6 +129,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     return _reduce_tensor(pos + neg, reduction)
 
 
+@quiet
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """``max(0, -y (x1 - x2) + margin)``."""

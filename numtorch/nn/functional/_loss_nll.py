@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch._ops._core import record, rename
+from numtorch._ops._core import rename
+from numtorch._ops._fpstate import quiet
+from numtorch._ops._fpstate import quiet_record as record
 from numtorch._tensor import Tensor, _wrap
 
 from ._helpers import _kernel_error, _needs_graph, _tname
@@ -103,6 +105,7 @@ def _nll_shapes(x: np.ndarray, t: np.ndarray, w: np.ndarray | None, prefix: str 
     return x, t, t.shape
 
 
+@quiet
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log likelihood: ``l_n = -w[y_n] * x[n, y_n]`` for log-probabilities ``x``.
@@ -155,6 +158,7 @@ def _nll(input, target, weight, ignore_index, reduction, prefix):
     return record(out, "NllLossBackward0", vjp, (input,), ())
 
 
+@quiet
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
                   ignore_index: int = -100, reduce=None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:

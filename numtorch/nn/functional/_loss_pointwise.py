@@ -24,7 +24,8 @@ import warnings
 
 import numpy as np
 
-from numtorch._ops._core import record
+from numtorch._ops._fpstate import quiet
+from numtorch._ops._fpstate import quiet_record as record
 from numtorch._tensor import Tensor, _wrap
 
 from ._elementwise import _sigmoid, _softplus
@@ -72,6 +73,7 @@ def _pointwise_loss(name: str, input: Tensor, target: Tensor, reduction: str, fw
     return record(out, name, vjp, tens, tens)
 
 
+@quiet
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean squared error: ``l_n = (x_n - y_n)^2``, then the ``reduction``.
@@ -94,6 +96,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                            lambda x, t: (x - t) ** 2, bwd, kernel="mse_cpu")
 
 
+@quiet
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean absolute error: ``l_n = |x_n - y_n|``."""
@@ -115,6 +118,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     return _pointwise_loss(name, input, target, reduction, lambda x, t: np.abs(x - t), bwd)
 
 
+@quiet
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = x - y``)."""
@@ -138,6 +142,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
                            kernel="smooth_l1_cpu")
 
 
+@quiet
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
@@ -163,6 +168,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
                            kernel="huber_cpu")
 
 
+@quiet
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """``l_n = -w_n [y_n log x_n + (1 - y_n) log(1 - x_n)]``, logs clamped at -100."""
@@ -176,9 +182,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise RuntimeError(f"Found dtype {_tname(t)} but expected {_tname(x)}")
     if x.dtype.kind != "f":
         raise _kernel_error("binary_cross_entropy", x)
-    if x.size and (x.min() < 0 or x.max() > 1):
+    if x.size and not (x.min() >= 0 and x.max() <= 1):  # nan is out of range too
         raise RuntimeError("all elements of input should be between 0 and 1")
-    if t.size and (t.min() < 0 or t.max() > 1):
+    if t.size and not (t.min() >= 0 and t.max() <= 1):
         raise RuntimeError("all elements of target should be between 0 and 1")
     if weight is not None:
         ws = weight._data.shape
@@ -210,6 +216,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _pointwise_loss("BinaryCrossEntropyBackward0", input, target, reduction, fwd, bwd, extra)
 
 
+@quiet
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      size_average=None, reduce=None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
