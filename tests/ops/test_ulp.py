@@ -233,6 +233,22 @@ def test_gelu_tanh_float32():
     _worst_cancelling("F.gelu(tanh)", mine, ref, x, np.float32)
 
 
+@pytest.mark.skipif(torch.backends.cpu.get_cpu_capability() not in ("AVX2", "AVX512"),
+                    reason="PyTorch's vectorised float32 tanh saturates at 8.664339742 with AVX2 "
+                    "or AVX-512 only (NOTE [ float32 tanh saturation ])")
+def test_gelu_tanh_float32_saturated_tail_is_exact():
+    """Where PyTorch's float32 tanh returns exactly -1 (x below about -5.1), ``1 + tanh`` is 0
+    and the result -0.0, bit for bit; elsewhere the bound of ``_worst_cancelling`` holds."""
+    x = _grid(-20, -5.15, 20001, np.float32)
+    mine = _run(lambda t: NF.gelu(t, approximate="tanh"), x)
+    ref = TF.gelu(torch.from_numpy(x), approximate="tanh").numpy()
+    assert np.array_equal(mine.view(np.int32), ref.view(np.int32))
+    x = _grid(-5.2, -5.1, 2001, np.float32)
+    mine = _run(lambda t: NF.gelu(t, approximate="tanh"), x)
+    ref = TF.gelu(torch.from_numpy(x), approximate="tanh").numpy()
+    _worst("F.gelu(tanh) at the saturation", mine, ref, x, 2)
+
+
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
 def test_gelu_float64(approximate):
     x = _grid(-20, 20, 10001, np.float64)

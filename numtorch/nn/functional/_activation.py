@@ -33,6 +33,11 @@ from ._elementwise import _act, _quiet, _sigmoid, _softplus, _unary
 from ._helpers import _float_of, _kernel_error, _require_float, _tname
 
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
+# NOTE [ float32 tanh saturation ]: PyTorch's vectorised float32 tanh (on AVX2/AVX-512 CPUs)
+# returns exactly +-1 beyond |x| = 8.664339742, where the correctly rounded value is still
+# 1 - 2^-24; in the tanh-form gelu, ``1 + tanh`` then is 0, not 2^-24, so for x below about
+# -5.1 PyTorch's result is -0.0 rather than a tiny negative number.
+_TANH32_ONE = np.float32(8.664339742)
 _SQRT1_2 = math.sqrt(0.5)
 _SELU_SCALE = 1.0507009873554804934193349852946
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -170,6 +175,9 @@ def _gelu_tanh(x: np.ndarray) -> np.ndarray:
     dt = x.dtype.type
     inner = dt(_SQRT_2_PI) * (x + dt(0.044715) * (x * x * x))
     t = np.tanh(inner.astype(np.float64)).astype(x.dtype, copy=False)
+    if x.dtype == np.float32:  # NOTE [ float32 tanh saturation ]
+        t[np.abs(inner) > _TANH32_ONE] = 1
+        np.copysign(t, inner, out=t)
     return (dt(0.5) * x) * (dt(1) + t)
 
 
