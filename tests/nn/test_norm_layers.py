@@ -252,3 +252,17 @@ def test_exports():
     for name in ("GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
                  "LocalResponseNorm"):
         assert name in nnn.modules.__all__ and getattr(nnn, name).__name__ == name
+
+
+@pytest.mark.parametrize("make", [lambda L, **kw: L.nn.GroupNorm(2, 4, **kw),
+                                  lambda L, **kw: L.nn.LayerNorm(4, **kw)])
+def test_affine_parameters_follow_the_device(make):
+    """A CUDA device, given or the default, fails at construction as on a CPU-only PyTorch."""
+    assert_same_error(lambda: make(torch, device="cuda"), lambda: make(numtorch, device="cuda"))
+    for L in (torch, numtorch):
+        L.set_default_device("cuda")
+    try:
+        assert_same_error(lambda: make(torch), lambda: make(numtorch))
+    finally:
+        for L in (torch, numtorch):
+            L.set_default_device(None)
