@@ -15,10 +15,10 @@ from ._size import Size, device
 from ._tensor import Tensor
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled)
-from ._ops import methods as _methods
+from ._ops import registry as _registry
 
-_methods.attach()
-globals().update(_methods.FUNCTIONS)
+_registry.attach()
+globals().update(_registry.FUNCTIONS)
 from ._ops.reduction import return_types as _return_types_dict
 from ._ops._core import result_type as _result_type
 from ._tensor_str import set_printoptions, get_printoptions

@@ -4,7 +4,7 @@ A Tensor holds ``_data`` (an ``np.ndarray``; 0-d for scalars), ``requires_grad``
 ``grad``, ``grad_fn`` (the graph node that made it, None for leaves) and a version
 cell shared with its views, bumped by every in-place change.  The maths lives in
 ``numtorch/_ops``; its functions are attached here as methods and operators by
-``numtorch._ops.methods`` from explicit lists of names.
+``numtorch._ops.registry`` from explicit tables of names.
 """
 
 from __future__ import annotations
@@ -445,29 +445,9 @@ class Tensor:
                     requires_grad=requires_grad)
 
 
-_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
-               "uint8": "ByteTensor", "bool": "BoolTensor"}
-
-
 def type_name(t: Tensor) -> str:
     """PyTorch's legacy type string, e.g. ``torch.FloatTensor``."""
-    return "torch." + _TYPE_NAMES[t.dtype.name]
-
-
-def _conversion(dt: _dtype.dtype, name: str):
-    def method(self, memory_format=None) -> Tensor:
-        return self.to(dt)
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"``self.to({dt})``."
-    return method
-
-
-# float(), double(), long() ...: one line each in PyTorch, generated here from the dtype aliases
-for _name, _dt in (("float", _dtype.float32), ("double", _dtype.float64), ("half", _dtype.float16),
-                   ("long", _dtype.int64), ("int", _dtype.int32), ("short", _dtype.int16),
-                   ("char", _dtype.int8), ("byte", _dtype.uint8), ("bool", _dtype.bool)):
-    setattr(Tensor, _name, _conversion(_dt, _name))
+    return f"torch.{t.dtype._word}Tensor"
 
 
 def _init(t: Tensor, data: np.ndarray, requires_grad: bool) -> None:

@@ -17,8 +17,8 @@ Example:
 from __future__ import annotations
 
 from ._ops import special as _s
-from ._ops.methods import FUNCTIONS as _F
-from ._ops.methods import _with_out
+from ._ops.registry import FUNCTIONS as _F
+from ._ops.registry import _with_out
 
 __all__ = [
     "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc",

@@ -2,5 +2,6 @@
 
 One file a kind: ``elementwise``, ``compare``, ``reduction``, ``movement``, ``indexing``,
 ``linalg``, ``nn`` (fused primitives) and ``creation``; ``_core`` records graph nodes and
-promotes dtypes; ``methods`` attaches everything to Tensor and to the ``numtorch`` namespace.
+promotes dtypes; ``registry`` holds the tables of names and attaches everything to Tensor and to
+the ``numtorch`` namespace; ``inplace`` makes the in-place forms.
 """

@@ -24,19 +24,6 @@ __all__ = ["record", "result_type", "promote", "to_tensor", "scalar_dtype", "NOS
 NOSAVE = None  # ``saved=NOSAVE``: the vjp reads no saved data; the node is ``reusable``
 
 
-def c10_name(d) -> str:
-    """A dtype as PyTorch's C++ core names it in messages (``float``, ``double``, ``long int``)."""
-    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool"}[d.name]
-
-
-def type_word(d) -> str:
-    """A dtype as PyTorch's ScalarType names it in messages (``Float``, ``Long``)."""
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[d.name]
-
-
 def record(out: np.ndarray, name: str, vjp, inputs: tuple, saved=(), save_out: bool = False,
            reusable: bool = False) -> Tensor:
     """Wrap ``out``; attach a ``name`` node with ``vjp`` if grad mode is on and an input needs grad.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
+from .._dtype import type_word
 from .._size import broadcast_alloc_error
 from .._tensor import Tensor, _wrap
 from ._core import promote, to_tensor
@@ -44,7 +45,6 @@ lt = _cmp(np.less)
 le = _cmp(np.less_equal)
 gt = _cmp(np.greater)
 ge = _cmp(np.greater_equal)
-greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
 def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
@@ -108,7 +108,6 @@ def _bitwise(fn, sym):
     def op(input, other, *, out=None) -> Tensor:
         a, b, dt = promote(input, other)
         if dt.is_floating_point:
-            from ._core import type_word
             raise NotImplementedError(f'"{fn.__name__}_cpu" not implemented for \'{type_word(dt)}\'')
         return _wrap(_bcast(fn, a._data, b._data))
     return op
@@ -127,7 +126,7 @@ bitwise_xor = _bitwise(_named(np.bitwise_xor, "bitwise_xor"), "^")
 
 def bitwise_not(input, *, out=None) -> Tensor:
     if input._data.dtype.kind == "f":
-        raise TypeError("bitwise_not_cpu not implemented for 'Float'")
+        raise NotImplementedError(f'"bitwise_not_cpu" not implemented for \'{type_word(input)}\'')
     return _wrap(np.asarray(np.invert(input._data)))
 
 

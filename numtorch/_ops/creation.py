@@ -22,6 +22,10 @@ from .._size import (
 from .._tensor import Tensor, _wrap
 from .movement import _shape_args
 
+__all__ = ["arange", "as_tensor", "empty", "empty_like", "eye", "from_numpy", "full", "full_like",
+           "linspace", "logspace", "ones", "ones_like", "range", "scalar_tensor", "tensor", "zeros",
+           "zeros_like"]
+
 
 def _np_dtype(dtype):
     return None if dtype is None else _dtype.as_np(dtype)
@@ -146,7 +150,6 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     return tensor(data, dtype=dtype, device=device)
 
 
-asarray = as_tensor
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:

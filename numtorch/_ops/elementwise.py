@@ -18,6 +18,14 @@ from .._tensor import Tensor, _wrap
 from ._core import NOSAVE, promote, record, rename, result_type, to_tensor
 from ._fpstate import quiet_call
 
+__all__ = ["abs", "acos", "acosh", "add", "addcdiv", "addcmul", "arctan2", "asin", "asinh", "atan",
+           "atan2", "atanh", "ceil", "clamp", "clamp_max", "clamp_min", "cos", "cosh", "deg2rad",
+           "div", "erf", "erfc", "exp", "exp2", "expm1", "floor", "floor_divide", "fmax", "fmin",
+           "fmod", "frac", "hypot", "lerp", "log", "log10", "log1p", "log2", "logaddexp", "logit",
+           "maximum", "minimum", "mul", "nan_to_num", "neg", "positive", "pow", "rad2deg",
+           "reciprocal", "relu", "remainder", "round", "rsqrt", "rsub", "sigmoid", "sign", "sin",
+           "sinh", "sqrt", "square", "sub", "tan", "tanh", "trunc", "xlogy"]
+
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 _2_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -773,7 +781,6 @@ def clamp_max(input, max) -> Tensor:  # noqa: A002
     return rename(clamp(input, max=max), "ClampMaxBackward0")
 
 
-clip = clamp
 
 
 # ---- composed (no gradient code of their own) ---------------------------------------------
@@ -885,6 +892,3 @@ def nan_to_num(input, nan: float = 0.0, posinf=None, neginf=None, *, out=None) -
     return rename(where(isneginf(x), info.min if neginf is None else neginf, r), "NanToNumBackward0")
 
 
-sgn = sign
-arcsin, arccos, arctan = asin, acos, atan
-arcsinh, arccosh, arctanh = asinh, acosh, atanh

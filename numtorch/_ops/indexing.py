@@ -14,11 +14,16 @@ import warnings
 
 import numpy as np
 
+from .._dtype import type_word, typemeta_name
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ..autograd.grad_mode import _state as _grad
 from ._core import NOSAVE, promote, rename, result_type, to_tensor
 from ._fpstate import quiet
 from ._fpstate import quiet_record as record
+
+__all__ = ["argsort", "argwhere", "bincount", "gather", "index_add", "index_put",
+           "index_select", "masked_fill", "masked_select", "nonzero", "scatter", "scatter_add",
+           "searchsorted", "sort", "take", "topk", "unique", "where"]
 
 # NOTE [ sequences as indices ]
 # A list, tuple or range inside an index tuple is an integer (or boolean) index array, built as
@@ -388,9 +393,8 @@ def masked_select(input, mask) -> Tensor:
 def masked_fill(input, mask, value) -> Tensor:
     x = input
     if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
-        from ._core import c10_name
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{c10_name(mask.dtype) if isinstance(mask, Tensor) else type(mask).__name__}")
+                           f"{typemeta_name(mask.dtype) if isinstance(mask, Tensor) else type(mask).__name__}")
     md = mask._data
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
@@ -411,7 +415,6 @@ def where(condition, input=None, other=None, *, out=None):
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor) or condition._data.dtype != np.bool_:
-        from ._core import type_word
         raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{type_word(condition.dtype) if isinstance(condition, Tensor) else type(condition).__name__}")
     a, b, dt = promote(input, other)

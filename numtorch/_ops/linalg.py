@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._dtype import typemeta_name
 from .._size import memory_error
 from .._tensor import Tensor
 from ._fpstate import quiet
 from ._fpstate import quiet_record as record
+
+__all__ = ["addmm", "addmv", "baddbmm", "bmm", "dist", "dot", "einsum", "inner", "matmul", "mm",
+           "mv", "outer", "tensordot", "vdot"]
 
 
 def _shape_str(s) -> str:
@@ -52,9 +56,8 @@ def matmul(input, other, *, out=None) -> Tensor:
         raise TypeError("matmul(): argument 'other' (position 2) must be Tensor, not "
                         + type(other if isinstance(input, Tensor) else input).__name__)
     if input._data.dtype != other._data.dtype:
-        from ._core import c10_name
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {c10_name(input.dtype)} != "
-                           f"{c10_name(other.dtype)}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {typemeta_name(input.dtype)} != "
+                           f"{typemeta_name(other.dtype)}")
     a, b = input, other
     ad, bd = a._data, b._data
     _check_matmul(ad, bd)
@@ -154,7 +157,6 @@ def outer(input, vec2) -> Tensor:
     return mul(reshape(input, (-1, 1)), reshape(vec2, (1, -1)))
 
 
-ger = outer
 
 
 @quiet

@@ -15,6 +15,14 @@ from .._size import _INT64_MAX, Size, alloc_error, memory_error, unpack_error
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ._core import NOSAVE, record, rename
 
+__all__ = ["broadcast_shapes", "broadcast_tensors", "broadcast_to", "cat", "chunk", "clone",
+           "column_stack", "contiguous", "diag", "diagonal", "diff", "dstack", "expand",
+           "expand_as", "flatten", "flip", "fliplr", "flipud", "hstack", "meshgrid", "movedim",
+           "narrow", "permute", "ravel", "repeat", "repeat_interleave", "reshape", "reshape_as",
+           "roll", "rot90", "select", "split", "squeeze", "stack", "t", "take_along_dim",
+           "tensor_split", "tile", "trace", "transpose", "tril", "triu", "unbind", "unflatten",
+           "unsqueeze", "view", "view_as", "vstack"]
+
 
 def _shape_args(args, who: str | None = None) -> tuple:
     """``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(Size)`` all mean shape (2, 3).
@@ -186,7 +194,6 @@ def transpose(input, dim0: int, dim1: int) -> Tensor:
     return _view_of(np.swapaxes(xd, a, b), input, "TransposeBackward0", lambda g, n: (np.swapaxes(g, a, b),))
 
 
-swapaxes = swapdims = transpose
 
 
 def t(input) -> Tensor:
@@ -210,7 +217,6 @@ def movedim(input, source, destination) -> Tensor:
     return permute(input, perm)
 
 
-moveaxis = movedim
 
 
 def expand(input, *sizes) -> Tensor:
@@ -438,7 +444,6 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     return record(o, "CatBackward0", vjp, tuple(parts), NOSAVE)
 
 
-concat = concatenate = cat
 
 
 def stack(tensors, dim: int = 0, *, out=None) -> Tensor:

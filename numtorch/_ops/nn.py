@@ -12,9 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
+from .._dtype import type_word, typemeta_name
 from .._tensor import Tensor, _wrap_dim
 from ._fpstate import quiet
 from ._fpstate import quiet_record as record
+
+__all__ = ["linear", "log_softmax", "softmax"]
 
 
 @quiet
@@ -23,10 +26,9 @@ def linear(input, weight, bias=None) -> Tensor:
     x, w = input, weight
     xd, wd = x._data, w._data
     if xd.dtype != wd.dtype or (bias is not None and bias._data.dtype != xd.dtype):
-        from ._core import c10_name
         other = w if wd.dtype != xd.dtype else bias
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {c10_name(x.dtype)} != "
-                           f"{c10_name(other.dtype)}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {typemeta_name(x.dtype)} != "
+                           f"{typemeta_name(other.dtype)}")
     if wd.ndim != 2 or xd.ndim == 0 or xd.shape[-1] != wd.shape[-1]:
         if wd.ndim == 2 and xd.ndim >= 1:
             rows = int(np.prod(xd.shape[:-1])) if xd.ndim > 1 else 1
@@ -78,7 +80,7 @@ def softmax(input, dim=None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
         x = x.to(dtype)
     xd = x._data
     if xd.dtype.kind != "f":
-        raise NotImplementedError(f'"softmax_lastdim_kernel_impl" not implemented for \'{_word(xd)}\'')
+        raise NotImplementedError(f'"softmax_lastdim_kernel_impl" not implemented for \'{type_word(xd)}\'')
     d = _soft_dim(dim, xd.ndim)
     if xd.ndim == 0:
         o = np.ones((), xd.dtype)
@@ -102,7 +104,7 @@ def log_softmax(input, dim=None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
         x = x.to(dtype)
     xd = x._data
     if xd.dtype.kind != "f":
-        raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for \'{_word(xd)}\'')
+        raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for \'{type_word(xd)}\'')
     d = _soft_dim(dim, xd.ndim)
     if xd.ndim == 0:
         o = np.zeros((), xd.dtype)
@@ -118,10 +120,6 @@ def log_softmax(input, dim=None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
         return (g - np.exp(o) * g.sum(axis=d, keepdims=True),)
     return record(o, "LogSoftmaxBackward0", vjp, (x,), (), save_out=True)
 
-
-def _word(a) -> str:
-    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(a.dtype.name, a.dtype.name)
 
 
 del _dtype

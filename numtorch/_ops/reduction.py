@@ -14,10 +14,15 @@ from collections import namedtuple
 import numpy as np
 
 from .. import _dtype
+from .._dtype import type_word
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ._core import NOSAVE, rename
 from ._fpstate import quiet
 from ._fpstate import quiet_record as record
+
+__all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "count_nonzero", "cumprod",
+           "cumsum", "kthvalue", "logsumexp", "max", "mean", "median", "min", "nanmean", "nansum",
+           "norm", "prod", "std", "std_mean", "sum", "var", "var_mean"]
 
 
 def dims(dim, ndim: int) -> tuple:
@@ -97,7 +102,7 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Ten
     xd = x._data
     if dtype is None and xd.dtype.kind != "f":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating "
-                           f"point or complex dtype. Got: {_TYPE_WORD[xd.dtype.name]}")
+                           f"point or complex dtype. Got: {type_word(xd)}")
     if dtype is not None:
         xd = xd.astype(_dtype.as_np(dtype))
     axes = dims(dim, xd.ndim)
@@ -111,8 +116,6 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Ten
                   lambda g, n: (np.broadcast_to(_unsqueeze_to(g, axes, keepdim) / (count or 1), shape),), (x,), NOSAVE)
 
 
-_TYPE_WORD = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-              "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}
 
 
 @quiet
@@ -423,7 +426,7 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     x = input
     if x._data.dtype.kind != "f":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
-                           f"Got {_TYPE_WORD[x._data.dtype.name]}")
+                           f"Got {type_word(x._data)}")
     if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:
         raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got " + " ".join(str(d) for d in dim))
     if p in ("fro", 2, 2.0, None):

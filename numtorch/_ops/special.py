@@ -25,6 +25,7 @@ import math
 import numpy as np
 
 from .. import _dtype
+from .._dtype import type_word
 from .._tensor import Tensor, _wrap
 from ._core import check_broadcast, record, result_type, to_tensor
 from .elementwise import _floating, _make_unary, _t
@@ -997,7 +998,6 @@ def _igamma_op(input, other, upper: bool) -> Tensor:
     from ._core import promote
     a, b, dt = promote(input, other)
     if not dt.is_floating_point:
-        from ._core import type_word
         kernel = "igammac_cpu" if upper else "igamma_cpu"
         raise NotImplementedError(f'"{kernel}" not implemented for \'{type_word(dt)}\'')
     ad, bd = a._data, b._data

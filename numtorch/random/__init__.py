@@ -18,7 +18,7 @@ How it is built, one concept a file:
   (shared with the optimizers' update rules); ``transcendentals.py``: the C library's
   ``log``/``sin``/... and the AVX2 float32 polynomials of the normal kernel.
 * ``tensor_methods.py``: Tensor's in-place samplers (``uniform_``, ``normal_``,
-  ``random_``, ``bernoulli_``...), attached to ``Tensor`` below.
+  ``random_``, ``bernoulli_``...), attached to ``Tensor`` by ``numtorch._ops.registry``.
 * ``functions.py``: the functions of the ``numtorch`` namespace (``rand``, ``randn``,
   ``randint``, ``randperm``, ``normal``, ``bernoulli``, ``multinomial``...).
 
@@ -61,7 +61,6 @@ from .functions import (
     randperm,
 )
 from .generator import Generator, check_seed, default_generator, nondeterministic_seed
-from .tensor_methods import METHODS
 
 __all__ = [
     "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
@@ -118,17 +117,3 @@ def fork_rng(devices=None, enabled: bool = True, _caller: str = "fork_rng",
         set_rng_state(state)
 
 
-def _tensor_bernoulli(self: Tensor, p=None, *, generator=None) -> Tensor:
-    """``Tensor.bernoulli``: see ``bernoulli``."""
-    return bernoulli(self, p, generator=generator)
-
-
-def _tensor_multinomial(self: Tensor, num_samples: int, replacement: bool = False, *,
-                        generator=None) -> Tensor:
-    """``Tensor.multinomial``: see ``multinomial``."""
-    return multinomial(self, num_samples, replacement, generator=generator)
-
-
-TENSOR_METHODS = dict(METHODS, bernoulli=_tensor_bernoulli, multinomial=_tensor_multinomial)
-for _name, _fn in TENSOR_METHODS.items():
-    setattr(Tensor, _name, _fn)

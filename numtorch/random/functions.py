@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
+from .._dtype import type_word
 from .._size import _INT64_MAX, Size, check_device, current_default, memory_error, unpack_error
 from .._tensor import Tensor, _wrap
 from . import recipes as R
@@ -168,9 +169,8 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
     return _finish(random_(t, int(low or 0), int(high), generator=generator), requires_grad)
 
 
-_PERM_FLOAT_LIMIT = {"float16": (2049, "2049", "Half"),
-                     "float32": ((1 << 24) + 1, "2^24+1", "Float"),
-                     "float64": ((1 << 53) + 1, "2^53+1", "Double")}
+_PERM_FLOAT_LIMIT = {"float16": (2049, "2049"), "float32": ((1 << 24) + 1, "2^24+1"),
+                     "float64": ((1 << 53) + 1, "2^53+1")}
 
 
 def _check_perm_dtype(n: int, a: np.ndarray) -> None:
@@ -182,9 +182,9 @@ def _check_perm_dtype(n: int, a: np.ndarray) -> None:
     if a.dtype.name == "float16" and n - 1 > 65504:
         raise RuntimeError("value cannot be converted to type at::Half without overflow")
     if a.dtype.kind == "f":
-        limit, text, name = _PERM_FLOAT_LIMIT[a.dtype.name]
+        limit, text = _PERM_FLOAT_LIMIT[a.dtype.name]
         if n > limit:
-            raise RuntimeError(f"n cannot be greater than {text} for {name} type.")
+            raise RuntimeError(f"n cannot be greater than {text} for {type_word(a)} type.")
 
 
 def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -367,3 +367,14 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
         out._bump()
         return out
     return _wrap(res)
+
+
+def tensor_bernoulli(self: Tensor, p=None, *, generator=None) -> Tensor:
+    """``Tensor.bernoulli``: see ``bernoulli``."""
+    return bernoulli(self, p, generator=generator)
+
+
+def tensor_multinomial(self: Tensor, num_samples: int, replacement: bool = False, *,
+                        generator=None) -> Tensor:
+    """``Tensor.multinomial``: see ``multinomial``."""
+    return multinomial(self, num_samples, replacement, generator=generator)

@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 
+from .._dtype import ctype_name, type_word
 from .._tensor import Tensor
 from . import recipes as R
 from .generator import resolve
@@ -27,17 +28,12 @@ __all__ = ["METHODS", "uniform_", "normal_", "random_", "bernoulli_", "exponenti
            "log_normal_", "geometric_", "visit", "fill", "scalar_name", "num", "invalid_args",
            "int_arg"]
 
-_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-          "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-_CNAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long",
-           "int32": "int", "int16": "short", "int8": "signed char", "uint8": "unsigned char",
-           "bool": "bool"}
 _FLOAT_DIGITS = {"float16": 11, "float32": 24, "float64": 53}
 
 
 def scalar_name(a: np.ndarray) -> str:
     """PyTorch's ScalarType name of an array's dtype (``Float``, ``Long``...)."""
-    return _NAMES.get(a.dtype.name, a.dtype.name)
+    return type_word(a)
 
 
 def num(x: float) -> str:
@@ -114,7 +110,7 @@ def uniform_(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
     mn, mx = _bounds(self._data)
     for v, name in ((lo, "from"), (hi, "to")):
         if not mn <= v <= mx:
-            raise RuntimeError(f"{name} is out of bounds for {_CNAMES[self._data.dtype.name]}")
+            raise RuntimeError(f"{name} is out of bounds for {ctype_name(self._data)}")
     if lo > hi:
         raise RuntimeError("uniform_ expects to return a [from, to) range, but found "
                            f"from={num(lo)} > to={num(hi)}")
@@ -183,7 +179,7 @@ def _update_to(hi: int, dt: np.dtype) -> int:
 def _check_range(lo: int, to_inc: int, a: np.ndarray) -> None:
     """``from`` and ``to - 1`` inside the dtype; for floats, a warning past ``2**digits``."""
     mn, mx = _bounds(a)
-    c = _CNAMES.get(a.dtype.name, a.dtype.name)
+    c = ctype_name(a)
     for v, name in ((lo, "from"), (to_inc, "to - 1")):
         if not mn <= v <= mx:
             raise RuntimeError(f"{name} is out of bounds for {c}")
@@ -285,8 +281,7 @@ def random_(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
 def _expand(p: np.ndarray, shape: tuple) -> np.ndarray:
     """``p.expand(shape)`` with PyTorch's errors."""
     if p.ndim > len(shape):
-        name = {"float32": "Float", "float64": "Double", "float16": "Half"}[p.dtype.name]
-        raise RuntimeError(f"expand(torch.{name}Tensor{{{list(p.shape)}}}, size={list(shape)}): "
+        raise RuntimeError(f"expand(torch.{type_word(p)}Tensor{{{list(p.shape)}}}, size={list(shape)}): "
                            f"the number of sizes provided ({len(shape)}) must be greater or equal "
                            f"to the number of dimensions in the tensor ({p.ndim})")
     for i in range(1, p.ndim + 1):
@@ -339,7 +334,7 @@ def cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator=
     if self._data.dtype.kind != "f":
         raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype "
                            "must be a floating point but you specified "
-                           f"{_CNAMES[self._data.dtype.name]}")
+                           f"{ctype_name(self._data)}")
     eng = resolve(generator, "cauchy_")
     return fill(self, R.cauchy(eng, self._data.size, median, sigma).astype(self._data.dtype))
 

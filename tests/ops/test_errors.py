@@ -69,6 +69,8 @@ CASES = [
     ("matmul", lambda L: L.ones(32, 784) @ L.ones(100, 10)),
     ("linear", lambda L: L.nn.functional.linear(L.ones(32, 784), L.ones(10, 100))),
     ("bcast", lambda L: L.ones(3) + L.ones(4)),
+    ("bitwise_not float", lambda L: L.ones(3).bitwise_not()),
+    ("bitwise_not double", lambda L: L.ones(3, dtype=L.float64).bitwise_not()),
     ("nograd backward", lambda L: L.ones(3).sum().backward()),
     ("nonscalar", lambda L: (L.ones(3, requires_grad=True) * 2).backward()),
     ("twice", twice),

@@ -20,8 +20,8 @@ Example:
 
 from __future__ import annotations
 
+from numtorch._dtype import type_word, typemeta_name
 from numtorch._ops import conv as _ops
-from numtorch._ops._core import c10_name
 from numtorch._tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -95,14 +95,13 @@ def _check_shapes(xs: tuple, weight: Tensor, bias, groups: int, transposed: bool
 
 def _check_dtypes(x: Tensor, weight: Tensor, bias) -> None:
     if bias is not None and bias.dtype != x.dtype:
-        raise RuntimeError(f"Input type ({c10_name(x.dtype)}) and bias type "
-                           f"({c10_name(bias.dtype)}) should be the same")
+        raise RuntimeError(f"Input type ({typemeta_name(x.dtype)}) and bias type "
+                           f"({typemeta_name(bias.dtype)}) should be the same")
     if weight.dtype != x.dtype:
         raise RuntimeError(f"expected scalar type {_scalar(x.dtype)} but found {_scalar(weight.dtype)}")
 
 
 def _scalar(dt) -> str:
-    from numtorch._ops._core import type_word
     return type_word(dt)
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from numtorch._dtype import from_np
 from numtorch._ops._core import NOSAVE, record
 from numtorch._ops._fpstate import quiet
-from numtorch._ops.methods import FUNCTIONS
+from numtorch._ops.registry import FUNCTIONS
 from numtorch._tensor import Tensor, _wrap_dim
 
 from ._helpers import _broadcast_shape, _promote, _tname

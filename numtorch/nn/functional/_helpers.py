@@ -9,24 +9,21 @@ was wrong.
 
 Example:
     >>> import numpy as np
-    >>> _tname(np.zeros(2, np.int64)), _broadcast_shape((3, 1), (4,))
-    ('Long', (3, 4))
+    >>> _broadcast_shape((3, 1), (4,))
+    (3, 4)
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from numtorch._dtype import as_np, from_np, get_default_dtype, promote_types
+from numtorch._dtype import as_np, from_np, get_default_dtype, promote_types, type_word
 from numtorch.autograd.grad_mode import _state as _grad_state
-
-_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-         "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def _tname(a: np.ndarray) -> str:
     """PyTorch's scalar-type name of an array (``Float``, ``Long``...)."""
-    return _TYPE[a.dtype.name]
+    return type_word(a)
 
 
 def _kernel_error(kernel: str, a: np.ndarray) -> NotImplementedError:
@@ -71,6 +68,3 @@ def _broadcast_shape(a: tuple, b: tuple) -> tuple:
         out.append(sb if sa == 1 else sa)
     return tuple(out)
 
-
-_CNAME = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
-          "int32": "int"}

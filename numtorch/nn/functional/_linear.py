@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from numtorch._dtype import typemeta_name
 from numtorch._ops._fpstate import quiet
 from numtorch._ops._fpstate import quiet_record as record
 from numtorch._ops.nn import linear as _linear
 from numtorch._tensor import Tensor
 
-from ._helpers import _CNAME, _tname
+from ._helpers import _tname
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -52,8 +53,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                                f"{_tname(bias._data)} and {_tname(w)}")
     if x.dtype != w.dtype:
         raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
-                           f"{_CNAME.get(x.dtype.name, x.dtype.name)} != "
-                           f"{_CNAME.get(w.dtype.name, w.dtype.name)}")
+                           f"{typemeta_name(x)} != "
+                           f"{typemeta_name(w)}")
     if bias is not None and w.ndim == 2:
         b = bias._data
         if b.ndim and b.shape[-1] not in (1, w.shape[0]):
@@ -77,7 +78,7 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     ins = (input1, input2, weight) + (() if bias is None else (bias,))
     if len({t._data.dtype for t in ins}) > 1:
         names = ("input1", "input2", "weight", "bias")
-        got = ", ".join(f"{n}: {_CNAME.get(t._data.dtype.name, t._data.dtype.name)}"
+        got = ", ".join(f"{n}: {typemeta_name(t)}"
                         for n, t in zip(names, ins))
         raise RuntimeError(f"All tensors must have the same dtype, got {got}")
     if w.ndim != 3:

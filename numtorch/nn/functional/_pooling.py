@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from numtorch._dtype import type_word
 from numtorch._ops import pooling as _ops
-from numtorch._ops._core import type_word
 from numtorch._tensor import Tensor
 
 __all__ = [

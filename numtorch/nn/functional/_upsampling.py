@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from numtorch._ops._core import type_word
+from numtorch._dtype import type_word
 from numtorch._ops.sampling import upsample as _upsample
 from numtorch._tensor import Tensor
 

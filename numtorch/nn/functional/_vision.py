@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import warnings
 
-from numtorch._ops._core import type_word
+from numtorch._dtype import type_word
 from numtorch._ops.creation import linspace, ones, zeros
 from numtorch._ops.movement import meshgrid, stack
 from numtorch._ops.sampling import grid_sample as _grid_sample
