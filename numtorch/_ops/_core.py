@@ -15,13 +15,26 @@ import numbers
 import numpy as np
 
 from .. import _dtype
+from .._dtype import type_word
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import _state as _grad
 from ..autograd.graph import node_class
 
-__all__ = ["record", "result_type", "promote", "to_tensor", "scalar_dtype", "NOSAVE"]
+__all__ = ["record", "result_type", "promote", "to_tensor", "scalar_dtype", "NOSAVE", "kernel_error",
+           "require_float"]
 
 NOSAVE = None  # ``saved=NOSAVE``: the vjp reads no saved data; the node is ``reusable``
+
+
+def kernel_error(kernel: str, a) -> NotImplementedError:
+    """PyTorch's error for a kernel with no version for ``a``'s dtype (ints, bools)."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{type_word(a)}\'')
+
+
+def require_float(input: Tensor, kernel: str) -> None:
+    """Raise ``kernel_error`` unless ``input`` is floating point: most nn kernels are."""
+    if input._data.dtype.kind != "f":
+        raise kernel_error(kernel, input._data)
 
 
 def record(out: np.ndarray, name: str, vjp, inputs: tuple, saved=(), save_out: bool = False,

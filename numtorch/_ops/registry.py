@@ -11,6 +11,8 @@ namespace functions (``numtorch.exp``) and, unless a table below says otherwise,
 - ``INPLACE``: ops that also get an in-place ``Tensor.<name>_`` (built by ``inplace.make_inplace``).
 - ``DUNDERS``: Python operators and the op each one calls.
 - ``CONVERSIONS``: ``x.float()``, ``x.long()``... one per dtype alias.
+- ``NN_FUNCTIONS`` / ``NN_METHODS``: the few ``nn.functional`` ops PyTorch also exposes as
+  ``numtorch.<name>`` (``selu``, ``threshold_``) or as methods (``x.prelu``).
 Tensor's random samplers (``uniform_``, ``bernoulli``...) come from ``numtorch.random``'s own
 table and are attached here with the rest.
 
@@ -37,6 +39,7 @@ from ..autograd.grad_mode import _state as _grad
 from ..random import functions as _random
 from ..random.tensor_methods import METHODS as _RANDOM_METHODS
 from . import (
+    activation,
     compare,
     creation,
     elementwise,
@@ -102,6 +105,14 @@ CONVERSIONS = {"float": _dtype.float32, "double": _dtype.float64, "half": _dtype
                "char": _dtype.int8, "byte": _dtype.uint8, "bool": _dtype.bool}
 
 
+# ops of nn.functional's layer (``_ops/activation.py``) that PyTorch also puts in its namespace,
+# and the ones that are Tensor methods too
+NN_FUNCTIONS = {"selu": activation.selu, "selu_": activation.selu_, "celu": activation.celu,
+                "celu_": activation.celu_, "threshold": activation.threshold,
+                "threshold_": activation.threshold_, "prelu": activation.prelu}
+NN_METHODS = {"prelu": activation.prelu}
+
+
 def _ops() -> dict:
     """Every op by name: each module's ``__all__``, then the aliases."""
     found = {}
@@ -161,6 +172,7 @@ def _takes_out(fn) -> bool:
 
 _OUT = {id(f): _with_out(f) for f in OPS.values() if _takes_out(f)}  # one wrapper per op
 FUNCTIONS = {n: _OUT.get(id(f), f) for n, f in OPS.items() if n not in METHOD_ONLY}
+FUNCTIONS.update(NN_FUNCTIONS)
 
 
 def _conversion(dt: _dtype.dtype, name: str):
@@ -192,8 +204,11 @@ def attach() -> None:
     for n, f in OPS.items():
         if n not in FUNCTION_ONLY and not hasattr(Tensor, n):
             setattr(Tensor, n, f)
+    for n, f in NN_METHODS.items():
+        setattr(Tensor, n, f)
     for n in INPLACE:
         setattr(Tensor, n + "_", inplace.make_inplace(OPS[n], n + "_"))
+    FUNCTIONS["relu_"] = Tensor.relu_
     for n, dt in CONVERSIONS.items():
         setattr(Tensor, n, _conversion(dt, n))
     for n, f in dict(_RANDOM_METHODS, bernoulli=_random.tensor_bernoulli,

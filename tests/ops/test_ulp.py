@@ -269,11 +269,14 @@ def test_erfc_right_tail_keeps_relative_accuracy():
 
 
 def test_one_erf():
-    """float32, float64 and the functional layer share one kernel (no math.erf per element)."""
-    from numtorch._ops import elementwise
-    from numtorch.nn.functional import _activation, _elementwise
-    assert _activation._erf is elementwise._erf
-    assert not hasattr(_elementwise, "_erf")
+    """float32, float64 and the activations share one kernel (no math.erf per element), and
+    ``F.tanh`` / ``F.sigmoid`` / ``F.relu`` are ``numtorch``'s own ops."""
+    import numtorch.nn.functional as F
+    from numtorch._ops import activation, elementwise
+    assert activation._erf is elementwise._erf
+    x = numtorch.tensor([0.5, -2.0], requires_grad=True)
+    assert type(F.tanh(x).grad_fn) is type(numtorch.tanh(x).grad_fn)
+    assert F.relu(numtorch.tensor([-1.0, 2.0])).grad_fn is None
     x = np.linspace(-6, 6, 1201)
     exact = np.array([math.erf(v) for v in x])
     assert np.max(np.abs(_run(numtorch.erf, x) - exact) / np.maximum(np.abs(exact), 1e-300)) < 3e-16

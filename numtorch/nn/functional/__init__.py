@@ -23,7 +23,6 @@ namespace, as ``torch.nn.functional`` is; its files each hold one concept:
 ``_vision``            ``pixel_shuffle``/``unshuffle``, ``channel_shuffle``, ``grid_sample``,
                        ``affine_grid``
 ``_fold``              ``unfold``, ``fold``
-``_elementwise``       the helpers every activation is built with
 ``_reduction``         ``'none'`` / ``'mean'`` / ``'sum'`` and the legacy flags
 =====================  ==================================================================
 

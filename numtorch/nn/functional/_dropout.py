@@ -21,9 +21,9 @@ import warnings
 
 import numpy as np
 
-from numtorch._tensor import Tensor
+from numtorch._ops import elementwise as E
+from numtorch._tensor import Tensor, _wrap
 
-from ._elementwise import _inplace, _unary
 from ._helpers import _tname
 
 
@@ -43,10 +43,7 @@ def _masked(input: Tensor, noise_shape: tuple, p: float, inplace: bool) -> Tenso
         noise = input.new_empty(noise_shape).bernoulli_(1 - p)._data
         noise /= 1 - p
 
-    def run(t):
-        return _unary("MulBackward0", t, lambda a: a * noise, lambda g, a, y: g * noise, False)
-
-    return _inplace(input, run) if inplace else run(input)
+    return input.mul_(_wrap(noise)) if inplace else E.mul(input, _wrap(noise))
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

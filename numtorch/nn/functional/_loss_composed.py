@@ -23,31 +23,18 @@ from __future__ import annotations
 import math
 import warnings
 
-import numpy as np
-
 from numtorch._ops._fpstate import quiet
-from numtorch._ops._fpstate import quiet_record as record
+from numtorch._ops.loss import reduce_tensor as _reduce_tensor
 from numtorch._tensor import Tensor, _wrap
 
 from ._helpers import _broadcast_shape
-from ._reduction import _REDUCTIONS, _check_reduction, _legacy_reduction, _reduce_tensor
+from ._reduction import _REDUCTIONS, _check_reduction, _legacy_reduction
 
 
 def _xlogx(target: Tensor) -> Tensor:
-    """``y log y`` with ``0 log 0 = 0`` (PyTorch's ``xlogy(y, y)``), one primitive.
-
-    Its derivative is ``log y + 1`` where ``y != 0`` and, as in PyTorch, NaN where ``y = 0``
-    (``xlogy(y != 0, y) + y / y``).
-    """
-    t = target._data
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(t == 0, 0.0, t * np.log(t)).astype(t.dtype, copy=False)
-
-    def vjp(g, needs):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return ((g * (np.where(t == 0, 0.0, np.log(t)) + t / t)).astype(t.dtype, copy=False),)
-
-    return record(out, "XlogyBackward0", vjp, (target,), (target,))
+    """``y log y`` with ``0 log 0 = 0``: PyTorch's ``xlogy(y, y)``, whose two gradient terms
+    (``log y`` and ``y / y``, NaN where ``y = 0``) autograd adds, as PyTorch's does."""
+    return target.xlogy(target)
 
 
 @quiet

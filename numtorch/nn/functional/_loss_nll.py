@@ -11,8 +11,8 @@ class weights ``w``:
 ``cross_entropy`` also takes class-probability targets (the same shape as the input),
 ``L = -sum_c w_c p_c log_softmax(x)_c``, and ``label_smoothing`` ``s``, which mixes the target
 with the uniform distribution: ``(1 - s) nll + s / C * sum_c (-w_c log p_c)``.
-``nll_loss`` is one primitive; its gradient puts ``-w[y_n]`` (over the total weight, for
-``mean``) at each chosen class.  Inputs may be ``(C)``, ``(N, C)`` or ``(N, C, d1, ..., dk)``.
+``nll_loss`` is one primitive, in ``numtorch/_ops/loss.py``; ``cross_entropy`` is composed
+from it and ``log_softmax``.  Inputs may be ``(C)``, ``(N, C)`` or ``(N, C, d1, ..., dk)``.
 
 Example:
     >>> import numtorch
@@ -24,85 +24,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from numtorch._ops import loss as L
 from numtorch._ops._core import rename
 from numtorch._ops._fpstate import quiet
-from numtorch._ops._fpstate import quiet_record as record
 from numtorch._tensor import Tensor, _wrap
 
-from ._helpers import _kernel_error, _needs_graph, _tname
+from ._helpers import _tname
 from ._reduction import _check_reduction
 from ._softmax import _log_softmax
-
-
-def _nll_raw(x2: np.ndarray, t1: np.ndarray, w: np.ndarray | None, ignore_index: int,
-             reduction: str):
-    """NLL on rows ``x2`` (M, C) and targets ``t1`` (M,): (loss, safe targets, weights, total).
-
-    ``weights`` is None when every target counts with weight 1 (the common, fast case).
-    """
-    c = x2.shape[1]
-    m = t1.shape[0]
-    valid = t1 != ignore_index
-    all_valid = bool(valid.all())
-    if all_valid:
-        safe = t1
-        if m and (t1.min() < 0 or t1.max() >= c):
-            bad = (t1 < 0) | (t1 >= c)
-            raise IndexError(f"Target {int(t1[bad][0])} is out of bounds.")
-    else:
-        safe = np.where(valid, t1, 0)
-        bad = valid & ((t1 < 0) | (t1 >= c))
-        if bad.any():
-            raise IndexError(f"Target {int(t1[bad][0])} is out of bounds.")
-    picked = x2[np.arange(m), safe]
-    if w is None:
-        wt = None if all_valid else valid.astype(x2.dtype)
-    else:
-        wt = w[safe] if all_valid else w[safe] * valid
-    losses = -picked if wt is None else -(picked * wt)
-    if reduction == "none":
-        return losses, safe, wt, None
-    if reduction == "sum":
-        return np.asarray(losses.sum(), x2.dtype), safe, wt, None
-    if wt is None and m:
-        return np.asarray(losses.sum() / m, x2.dtype), safe, wt, m
-    total = wt.sum() if wt is not None else np.asarray(0, x2.dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(losses.sum() / total, x2.dtype), safe, wt, total
-
-
-def _check_target_dtype(t: np.ndarray) -> None:
-    if t.dtype not in (np.int64, np.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_tname(t)}")
-
-
-def _nll_shapes(x: np.ndarray, t: np.ndarray, w: np.ndarray | None, prefix: str = ""):
-    """Check shapes as PyTorch's ``nll_loss_nd`` does; return (N, C, *) input and (N, *) target."""
-    if x.ndim < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
-    if x.ndim != 1 and x.shape[0] != (t.shape[0] if t.ndim else 1):
-        raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target batch_size "
-                         f"({t.shape[0] if t.ndim else 1}).")
-    _check_target_dtype(t)
-    c = x.shape[0] if x.ndim == 1 else x.shape[1]
-    if w is not None and w.size != c:
-        raise RuntimeError(f"{prefix}weight tensor should be defined either for all {c} classes or "
-                           f"no classes but got weight tensor of shape: {list(w.shape)}")
-    if x.ndim <= 2:
-        if t.ndim > 1:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        if x.ndim == 1:
-            return x.reshape(1, -1), t.reshape(1), t.shape
-        return x, t, t.shape
-    if x.ndim == 4 and t.ndim != 3:
-        raise RuntimeError("only batches of spatial targets supported (3D tensors) but got targets "
-                           f"of dimension: {t.ndim}")
-    if t.shape[1:] != x.shape[2:]:
-        if x.ndim == 4:
-            raise RuntimeError(f"size mismatch (got input: {list(x.shape)} , target: {list(t.shape)}")
-        raise RuntimeError(f"Expected target size {[x.shape[0]] + list(x.shape[2:])}, got "
-                           f"{list(t.shape)}")
-    return x, t, t.shape
 
 
 @quiet
@@ -120,42 +49,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         >>> round(nll_loss(logp, numtorch.tensor([0, 1])).item(), 4)
         0.3
     """
-    reduction = _check_reduction(reduction, size_average, reduce)
-    return _nll(input, target, weight, ignore_index, reduction, "")
-
-
-def _nll(input, target, weight, ignore_index, reduction, prefix):
-    x0, t0 = input._data, target._data
-    w = weight._data if weight is not None else None
-    x, t, tshape = _nll_shapes(x0, t0, w, prefix)
-    if w is not None and w.dtype != x0.dtype:
-        raise RuntimeError(f"expected scalar type {_tname(x0)} but found {_tname(w)}")
-    if x0.dtype.kind != "f":
-        raise _kernel_error("nll_loss_out_frame" if x0.ndim <= 2 else "nll_loss2d_forward_out_frame",
-                            x0)
-    # classes last, one row per target: (N, C, d1..dk) -> (N * d1..dk, C)
-    xm = np.moveaxis(x, 1, -1) if x.ndim > 2 else x
-    x2 = xm.reshape(-1, x.shape[1])
-    t1 = t.reshape(-1).astype(np.int64, copy=False)
-    out, safe, wt, total = _nll_raw(x2, t1, w, ignore_index, reduction)
-    if reduction == "none":
-        out = out.reshape(tshape)
-    if not _needs_graph(input):
-        return _wrap(out)
-
-    def vjp(g, needs):
-        coef = -g.reshape(-1) if reduction == "none" else -g
-        if wt is not None:
-            coef = coef * wt
-        if reduction == "mean":
-            coef = coef / total
-        gx = np.zeros(x2.shape, x2.dtype)
-        gx[np.arange(x2.shape[0]), safe] = coef
-        if x.ndim > 2:
-            gx = np.moveaxis(gx.reshape(xm.shape), -1, 1)
-        return (gx.reshape(x0.shape),)
-
-    return record(out, "NllLossBackward0", vjp, (input,), ())
+    return L.nll_loss(input, target, weight, ignore_index,
+                      _check_reduction(reduction, size_average, reduce))
 
 
 @quiet
@@ -197,7 +92,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if t.dtype.kind == "f" and t.ndim == x.ndim:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     logp = _log_softmax(input, cdim)
-    nll = _nll(logp, target, weight, ignore_index, reduction, "")
+    nll = L.nll_loss(logp, target, weight, ignore_index, reduction)
     if label_smoothing <= 0.0:
         return nll
     wshape = [1] * x.ndim
