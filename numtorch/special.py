@@ -17,6 +17,8 @@ Example:
 from __future__ import annotations
 
 from ._ops import special as _s
+from ._ops.nn import log_softmax as _log_softmax
+from ._ops.nn import softmax as _softmax
 from ._ops.registry import FUNCTIONS as _F
 from ._ops.registry import _with_out
 
@@ -93,14 +95,12 @@ airy_ai = _with_out(_s.airy_ai)
 
 def softmax(input, dim: int, *, dtype=None):
     """``exp(x) / sum(exp(x))`` along ``dim`` (``dtype``: cast the input first)."""
-    from ._ops.nn import softmax as _softmax
 
     return _softmax(input, dim, dtype)
 
 
 def log_softmax(input, dim: int, *, dtype=None):
     """``x - logsumexp(x)`` along ``dim`` (``dtype``: cast the input first)."""
-    from ._ops.nn import log_softmax as _log_softmax
 
     return _log_softmax(input, dim, dtype)
 

@@ -120,8 +120,7 @@ def to_tensor(x, dt: _dtype.dtype) -> Tensor:
     if isinstance(x, Tensor):
         if x._data.dtype == dt.np:
             return x
-        from .elementwise import cast
-        return cast(x, dt)
+        return x._cast(dt)  # the differentiable cast, ``elementwise.cast``
     return _wrap(np.array(x, dtype=dt.np))
 
 

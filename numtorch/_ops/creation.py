@@ -20,6 +20,7 @@ from .._size import (
     unpack_error,
 )
 from .._tensor import Tensor, _wrap
+from ._core import scalar_dtype
 from .movement import _shape_args
 
 __all__ = ["arange", "as_tensor", "empty", "empty_like", "eye", "from_numpy", "full", "full_like",
@@ -202,7 +203,6 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
-        from ._core import scalar_dtype
         dtype = scalar_dtype(fill_value)
     return _filled((size,) if not isinstance(size, (tuple, list, Size)) else size, fill_value, dtype,
                    requires_grad, device, None, "full")

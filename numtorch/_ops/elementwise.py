@@ -17,6 +17,8 @@ from .._size import broadcast_shape, memory_error
 from .._tensor import Tensor, _wrap
 from ._core import NOSAVE, promote, record, rename, result_type, to_tensor
 from ._fpstate import quiet_call
+from .compare import isnan, isneginf, isposinf
+from .indexing import where
 
 __all__ = ["abs", "acos", "acosh", "add", "addcdiv", "addcmul", "arctan2", "asin", "asinh", "atan",
            "atan2", "atanh", "ceil", "clamp", "clamp_max", "clamp_min", "cos", "cosh", "deg2rad",
@@ -885,8 +887,6 @@ def nan_to_num(input, nan: float = 0.0, posinf=None, neginf=None, *, out=None) -
     if x._data.dtype.kind != "f":
         return x.clone()
     info = np.finfo(x._data.dtype)
-    from .compare import isnan, isneginf, isposinf
-    from .indexing import where
     r = where(isnan(x), nan, x)
     r = where(isposinf(x), info.max if posinf is None else posinf, r)
     return rename(where(isneginf(x), info.min if neginf is None else neginf, r), "NanToNumBackward0")

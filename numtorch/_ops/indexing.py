@@ -15,11 +15,15 @@ import warnings
 import numpy as np
 
 from .._dtype import type_word, typemeta_name
+from .._size import broadcast_alloc_error
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ..autograd.grad_mode import _state as _grad
 from ._core import NOSAVE, promote, rename, result_type, to_tensor
 from ._fpstate import quiet
 from ._fpstate import quiet_record as record
+from .creation import _infer_array
+from .movement import broadcast_tensors, reshape
+from .reduction import return_types
 
 __all__ = ["argsort", "argwhere", "bincount", "gather", "index_add", "index_put",
            "index_select", "masked_fill", "masked_select", "nonzero", "scatter", "scatter_add",
@@ -66,7 +70,6 @@ def _seq_array(seq) -> np.ndarray:
     """A list, tuple or range as an index array: int64 (floats truncated) or bool."""
     if isinstance(seq, range):
         return np.arange(seq.start, seq.stop, seq.step, dtype=np.int64)
-    from .creation import _infer_array
     a = _infer_array(seq)
     if a.dtype.kind == "f":
         a = a.astype(np.int64)
@@ -378,14 +381,12 @@ def index_add(input, dim: int, index, source, *, alpha=1) -> Tensor:
 
 
 def take(input, index) -> Tensor:
-    from .movement import reshape
     return rename(getitem(reshape(input, (-1,)), index), "TakeBackward0")
 
 
 def masked_select(input, mask) -> Tensor:
     if mask._data.dtype != np.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    from .movement import broadcast_tensors
     x, m = broadcast_tensors(input, mask)
     return rename(getitem(x, m), "MaskedSelectBackward0")
 
@@ -422,7 +423,6 @@ def where(condition, input=None, other=None, *, out=None):
     try:
         o = np.where(c, a._data, b._data)
     except (MemoryError, ValueError) as e:
-        from .._size import broadcast_alloc_error
         size = np.result_type(a._data, b._data).itemsize
         raise broadcast_alloc_error(e, (c.shape, np.shape(a._data), np.shape(b._data)), size,
                                     numel_first=True) from None
@@ -447,7 +447,6 @@ def argwhere(input) -> Tensor:
 
 
 def sort(input, dim: int = -1, descending: bool = False, stable: bool = False, *, out=None):
-    from .reduction import return_types
     x = input
     xd = x._data
     if xd.ndim == 0:
@@ -464,7 +463,6 @@ def sort(input, dim: int = -1, descending: bool = False, stable: bool = False, *
 
 
 def _take_sorted(x, idx, d, rtype, name):
-    from .reduction import return_types
     xd = x._data
     vals = np.take_along_axis(xd, idx, d)
     shape = xd.shape

@@ -11,8 +11,12 @@ import numpy as np
 from .._dtype import typemeta_name
 from .._size import memory_error
 from .._tensor import Tensor
+from ._core import rename, result_type, to_tensor
 from ._fpstate import quiet
 from ._fpstate import quiet_record as record
+from .elementwise import add, mul, sub
+from .movement import reshape, transpose
+from .reduction import norm
 
 __all__ = ["addmm", "addmv", "baddbmm", "bmm", "dist", "dot", "einsum", "inner", "matmul", "mm",
            "mv", "outer", "tensordot", "vdot"]
@@ -122,7 +126,6 @@ def bmm(input, mat2, *, out=None) -> Tensor:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{input._data.shape[0]}, {input._data.shape[2]}] but got: "
                            f"[{mat2._data.shape[0]}, {mat2._data.shape[1]}].")
-    from ._core import rename
     return rename(matmul(input, mat2), "BmmBackward0")
 
 
@@ -144,16 +147,12 @@ def dot(input, tensor, *, out=None) -> Tensor:
 @quiet
 def inner(input, other) -> Tensor:
     if input._data.ndim == 0 or other._data.ndim == 0:
-        from .elementwise import mul
         return mul(input, other)
-    from .movement import transpose
     return matmul(input, transpose(other, -1, -2)) if other._data.ndim > 1 else matmul(input, other)
 
 
 @quiet
 def outer(input, vec2) -> Tensor:
-    from .elementwise import mul
-    from .movement import reshape
     return mul(reshape(input, (-1, 1)), reshape(vec2, (1, -1)))
 
 
@@ -162,8 +161,6 @@ def outer(input, vec2) -> Tensor:
 @quiet
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``."""
-    from ._core import rename
-    from .elementwise import add, mul
     p = mm(mat1, mat2)
     if alpha != 1:
         p = mul(p, alpha)
@@ -174,7 +171,6 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
 
 @quiet
 def addmv(input, mat, vec, *, beta=1, alpha=1) -> Tensor:
-    from .elementwise import add, mul
     p = mv(mat, vec)
     if alpha != 1:
         p = mul(p, alpha)
@@ -183,7 +179,6 @@ def addmv(input, mat, vec, *, beta=1, alpha=1) -> Tensor:
 
 @quiet
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
-    from .elementwise import add, mul
     p = bmm(batch1, batch2)
     if alpha != 1:
         p = mul(p, alpha)
@@ -234,7 +229,6 @@ def einsum(equation: str, *operands) -> Tensor:
         operands = tuple(operands[0])
     ins, out = _parse_einsum(equation, [o._data.ndim for o in operands])
     arrays = [o._data for o in operands]
-    from ._core import result_type, to_tensor
     dt = result_type(*operands)
     operands = tuple(to_tensor(o, dt) for o in operands)
     arrays = [o._data for o in operands]
@@ -277,7 +271,6 @@ def einsum(equation: str, *operands) -> Tensor:
 @quiet
 def vdot(input, other, *, out=None) -> Tensor:
     """The dot product of two 1-D tensors (for real numbers, the same as ``dot``)."""
-    from ._core import rename
     return rename(dot(input, other), "VdotBackward0")
 
 
@@ -302,7 +295,4 @@ def tensordot(a, b, dims=2, out=None) -> Tensor:
 @quiet
 def dist(input, other, p: float = 2) -> Tensor:
     """The p-norm of ``input - other``."""
-    from ._core import rename
-    from .elementwise import sub
-    from .reduction import norm
     return rename(norm(sub(input, other), p), "DistBackward0")

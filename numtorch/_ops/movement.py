@@ -13,7 +13,8 @@ import numpy as np
 
 from .._size import _INT64_MAX, Size, alloc_error, memory_error, unpack_error
 from .._tensor import Tensor, _wrap, _wrap_dim
-from ._core import NOSAVE, record, rename
+from ._core import NOSAVE, record, rename, result_type, to_tensor
+from .reduction import sum as _sum
 
 __all__ = ["broadcast_shapes", "broadcast_tensors", "broadcast_to", "cat", "chunk", "clone",
            "column_stack", "contiguous", "diag", "diagonal", "diff", "dstack", "expand",
@@ -345,7 +346,6 @@ def narrow(input, dim: int, start, length: int) -> Tensor:
         raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
-    from .indexing import _slice_dim
     return _slice_dim(input, d, start, start + length)
 
 
@@ -353,7 +353,6 @@ def split(tensor, split_size_or_sections, dim: int = 0):
     xd = tensor._data
     d = _wrap_dim(dim, xd.ndim)
     size = xd.shape[d]
-    from .indexing import _slice_dim
     if isinstance(split_size_or_sections, (list, tuple)):
         if builtins.sum(split_size_or_sections) != size:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's "
@@ -395,9 +394,8 @@ def tensor_split(input, indices_or_sections, dim: int = 0):
 def unbind(input, dim: int = 0):
     xd = input._data
     d = _wrap_dim(dim, xd.ndim)
-    from .indexing import getitem
     key = (slice(None),) * d
-    return tuple(rename(getitem(input, key + (i,)), "UnbindBackward0") for i in range(xd.shape[d]))
+    return tuple(rename(input[key + (i,)], "UnbindBackward0") for i in range(xd.shape[d]))
 
 
 def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
@@ -413,7 +411,6 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    from ._core import result_type, to_tensor
     dt = result_type(*[t for t in tensors if t._data.ndim]) if any(t._data.ndim for t in tensors) else None
     # legacy rule: 1-D empty tensors are skipped
     parts = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
@@ -536,36 +533,33 @@ def ravel(input) -> Tensor:
 
 
 def select(input, dim: int, index: int) -> Tensor:
-    from .indexing import getitem
     d = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d]
     if not -size <= index < size:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(input._data.shape)} at "
                          f"dimension {d}")
-    return rename(getitem(input, (slice(None),) * d + (index,)), "SelectBackward0")
+    return rename(input[(slice(None),) * d + (index,)], "SelectBackward0")
 
 
 def repeat_interleave(input, repeats, dim=None, *, output_size=None) -> Tensor:
     """Each element (or slice along ``dim``) repeated ``repeats`` times, in place order."""
-    from .indexing import index_select
     x = input if dim is not None else reshape(input, (-1,))
     d = 0 if dim is None else _wrap_dim(dim, x._data.ndim)
     r = repeats._data if isinstance(repeats, Tensor) else repeats
     idx = np.repeat(np.arange(x._data.shape[d]), r)
-    out = index_select(x, d, _wrap(idx.astype(np.int64)))
+    out = x.index_select(d, _wrap(idx.astype(np.int64)))
     return out if isinstance(repeats, Tensor) else rename(out, "ViewBackward0")
 
 
 def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
     """Differences of neighbours along ``dim``, ``n`` times."""
-    from .elementwise import sub
     x = input
     d = _wrap_dim(dim, x._data.ndim)
     if prepend is not None or append is not None:
         x = cat([t for t in (prepend, x, append) if t is not None], d)
     for _ in range(n):
         size = x._data.shape[d]
-        x = sub(narrow(x, d, 1, builtins.max(size - 1, 0)), narrow(x, d, 0, builtins.max(size - 1, 0)))
+        x = narrow(x, d, 1, builtins.max(size - 1, 0)) - narrow(x, d, 0, builtins.max(size - 1, 0))
     return x
 
 
@@ -582,7 +576,6 @@ def diag(input, diagonal: int = 0) -> Tensor:  # noqa: F811 - PyTorch's argument
 
 
 def trace(input) -> Tensor:
-    from .reduction import sum as _sum
     if input._data.ndim != 2:
         raise RuntimeError("trace: expected a matrix, but got tensor with dim " + str(input._data.ndim))
     return rename(_sum(globals()["diagonal"](input)), "TraceBackward0")
@@ -646,16 +639,15 @@ def meshgrid(*tensors, indexing=None):
 
 def take_along_dim(input, indices, dim=None) -> Tensor:
     """``input`` gathered at ``indices`` along ``dim`` (flattened when ``dim`` is None), broadcasting."""
-    from .indexing import gather
     if dim is None:
-        return gather(view(input, (-1,)), 0, view(indices, (-1,)))
+        return view(input, (-1,)).gather(0, view(indices, (-1,)))
     d = _wrap_dim(dim, input._data.ndim)
     shape_i = list(np.broadcast_shapes(tuple(s for k, s in enumerate(input._data.shape) if k != d),
                                        tuple(s for k, s in enumerate(indices._data.shape) if k != d)))
     si, sx = list(shape_i), list(shape_i)
     si.insert(d, indices._data.shape[d])
     sx.insert(d, input._data.shape[d])
-    return gather(expand(input, tuple(sx)), d, expand(indices, tuple(si)))
+    return expand(input, tuple(sx)).gather(d, expand(indices, tuple(si)))
 
 
 def column_stack(tensors) -> Tensor:
@@ -668,3 +660,8 @@ def dstack(tensors) -> Tensor:
     ts = [reshape(t, (1, -1, 1)) if t._data.ndim <= 1 else unsqueeze(t, -1) if t._data.ndim == 2 else t
           for t in tensors]
     return cat(ts, 2)
+
+
+def _slice_dim(x: Tensor, d: int, start: int, stop: int) -> Tensor:
+    """``x[:, ..., start:stop]`` along dimension ``d`` (the indexing op, through ``Tensor``)."""
+    return x[(slice(None),) * d + (slice(start, stop),)]

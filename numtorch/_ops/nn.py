@@ -16,6 +16,9 @@ from .._dtype import type_word, typemeta_name
 from .._tensor import Tensor, _wrap_dim
 from ._fpstate import quiet
 from ._fpstate import quiet_record as record
+from .elementwise import add
+from .linalg import matmul
+from .movement import t
 
 __all__ = ["linear", "log_softmax", "softmax"]
 
@@ -34,11 +37,8 @@ def linear(input, weight, bias=None) -> Tensor:
             rows = int(np.prod(xd.shape[:-1])) if xd.ndim > 1 else 1
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{xd.shape[-1]} and "
                                f"{wd.shape[1]}x{wd.shape[0]})")
-        from .linalg import matmul
-        from .movement import t
         out = matmul(x, t(w) if wd.ndim == 2 else w)
         if bias is not None:
-            from .elementwise import add
             out = add(out, bias)
         return out
     o = xd @ wd.T

@@ -16,9 +16,11 @@ import numpy as np
 from .. import _dtype
 from .._dtype import type_word
 from .._tensor import Tensor, _wrap, _wrap_dim
+from ..autograd.graph import node_class
 from ._core import NOSAVE, rename
 from ._fpstate import quiet
 from ._fpstate import quiet_record as record
+from .compare import isnan, ne
 
 __all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "count_nonzero", "cumprod",
            "cumsum", "kthvalue", "logsumexp", "max", "mean", "median", "min", "nanmean", "nansum",
@@ -84,9 +86,7 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tens
 
 @quiet
 def nansum(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    from .compare import isnan
-    from .indexing import where
-    return sum(where(isnan(input), 0.0, input), dim, keepdim, dtype=dtype)
+    return sum(input.where(isnan(input).logical_not(), 0.0), dim, keepdim, dtype=dtype)
 
 
 @quiet
@@ -264,8 +264,7 @@ def _max_min(input, dim, keepdim, other, is_max):
     if isinstance(dim, Tensor):
         other, dim = dim, None
     if other is not None:
-        from .elementwise import maximum, minimum
-        return maximum(input, other) if is_max else minimum(input, other)
+        return input.maximum(other) if is_max else input.minimum(other)
     x = input
     xd = x._data
     if dim is None:
@@ -274,7 +273,6 @@ def _max_min(input, dim, keepdim, other, is_max):
                                "Specify the reduction dim with the 'dim' argument.")
         o = _ext(x, None, False, np.max if is_max else np.min, "amax" if is_max else "amin")
         if o.grad_fn is not None:
-            from ..autograd.graph import node_class
             node = o.grad_fn
             new = node_class("MaxBackward1" if is_max else "MinBackward1")(node.vjp, node.inputs, node.needs,
                                                                            node.saved)
@@ -343,7 +341,6 @@ def argmin(input, dim=None, keepdim: bool = False) -> Tensor:
 
 def aminmax(input, *, dim=None, keepdim: bool = False):
     """``(min, max)`` as a named tuple."""
-    from . import indexing  # noqa: F401 - keeps import order simple for readers
     mn = amin(input, () if dim is None else dim, keepdim)
     mx = amax(input, () if dim is None else dim, keepdim)
     return return_types["aminmax"](rename(mn, "AminmaxBackward0"), rename(mx, "AminmaxBackward0"))
@@ -352,29 +349,23 @@ def aminmax(input, *, dim=None, keepdim: bool = False):
 @quiet
 def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The mean of the non-NaN elements."""
-    from .compare import isnan
-    from .elementwise import div
     keep = isnan(input).logical_not()
-    return div(nansum(input, dim, keepdim, dtype=dtype), sum(keep, dim, keepdim).to(input.dtype))
+    return nansum(input, dim, keepdim, dtype=dtype) / sum(keep, dim, keepdim).to(input.dtype)
 
 
 @quiet
 def _kth(x, k0, dim, keepdim, rtype):
     """The k0-th smallest (0-based) along ``dim``, and its index: via a stable sort, as PyTorch picks ties."""
-    from .indexing import sort
     xd = x._data
     if dim is None:
-        from .movement import reshape
-        x = reshape(x, (-1,))
+        x = x.reshape((-1,))
         dim = 0
     d = _wrap_dim(dim, x._data.ndim)
-    s = sort(x, d)
-    from .indexing import getitem
+    s = x.sort(d)
     key = (slice(None),) * d + (slice(k0, k0 + 1),) if x._data.ndim else ()
-    v, i = (getitem(s.values, key), getitem(s.indices, key)) if key else (s.values, s.indices)
+    v, i = (s.values[key], s.indices[key]) if key else (s.values, s.indices)
     if not keepdim and x._data.ndim:
-        from .movement import squeeze
-        v, i = squeeze(v, d), squeeze(i, d)
+        v, i = v.squeeze(d), i.squeeze(d)
     del xd
     return return_types[rtype](v, i)
 
@@ -422,7 +413,6 @@ def logsumexp(input, dim, keepdim: bool = False, *, out=None) -> Tensor:
 @quiet
 def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector p-norm over ``dim`` (all elements by default); ``"fro"`` is the 2-norm."""
-    from . import elementwise as E
     x = input
     if x._data.dtype.kind != "f":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
@@ -434,16 +424,15 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     p = float("inf") if p == "inf" else p
     v = _wrap(x._data)                       # the value, outside the graph
     if p == float("inf"):
-        r = amax(E.abs(v), () if dim is None else dim, keepdim)
+        r = amax(v.abs(), () if dim is None else dim, keepdim)
     elif p == float("-inf"):
-        r = amin(E.abs(v), () if dim is None else dim, keepdim)
+        r = amin(v.abs(), () if dim is None else dim, keepdim)
     elif p == 1:
-        r = sum(E.abs(v), dim, keepdim)
+        r = sum(v.abs(), dim, keepdim)
     elif p == 0:
-        from .compare import ne
         r = sum(ne(v, 0).to(v.dtype), dim, keepdim)
     else:
-        r = E.pow(sum(E.pow(E.abs(v), p), dim, keepdim), 1.0 / p)
+        r = sum(v.abs().pow(p), dim, keepdim).pow(1.0 / p)
     xd, o, axes = x._data, r._data, dims(dim, x._data.ndim)
     return record(o, "LinalgVectorNormBackward0",
                   lambda g, n: (_norm_vjp(xd, float(p), _unsqueeze_to(o, axes, keepdim),

@@ -27,8 +27,8 @@ import numpy as np
 from .. import _dtype
 from .._dtype import type_word
 from .._tensor import Tensor, _wrap
-from ._core import check_broadcast, record, result_type, to_tensor
-from .elementwise import _floating, _make_unary, _t
+from ._core import check_broadcast, promote, record, rename, result_type, to_tensor
+from .elementwise import _floating, _make_unary, _t, add, erf, erfc, mul
 
 __all__ = ["lgamma", "digamma", "polygamma", "mvlgamma", "erfinv", "i0", "sinc", "igamma",
            "igammac"]
@@ -121,13 +121,11 @@ def _chbevl(x, coef):
 
 def _erf64(x):
     """erf in float64, from numtorch's one erf."""
-    from .elementwise import erf
     return erf(_wrap(np.asarray(x, _F64)))._data
 
 
 def _erfc64(x):
     """erfc in float64, from numtorch's one erfc."""
-    from .elementwise import erfc
     return erfc(_wrap(np.asarray(x, _F64)))._data
 
 
@@ -724,8 +722,6 @@ log_ndtr.__doc__ = "log Phi(x), the log of the standard normal CDF, accurate far
 
 def ndtr(input, *, out=None) -> Tensor:
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2, the standard normal CDF (composed, as in PyTorch)."""
-    from ._core import rename
-    from .elementwise import add, erf, mul
     x = _floating(_t(input))
     return rename(mul(add(erf(mul(x, 1 / math.sqrt(2))), 1), 0.5), "MulBackward1")
 
@@ -995,7 +991,6 @@ def _incomplete_gamma(a, x, upper: bool):
 
 
 def _igamma_op(input, other, upper: bool) -> Tensor:
-    from ._core import promote
     a, b, dt = promote(input, other)
     if not dt.is_floating_point:
         kernel = "igammac_cpu" if upper else "igamma_cpu"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._size import Size
+from .._tensor import Tensor, _wrap
 from . import graph  # noqa: F401
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
@@ -25,14 +27,12 @@ __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable",
 def _as_tuple(x):
     if x is None:
         return None
-    from .._tensor import Tensor
     if isinstance(x, Tensor):
         return (x,)
     return tuple(x)
 
 
 def _seeds(outputs, grad_outputs, for_grad: bool):
-    from .._tensor import Tensor
     seeds = []
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
@@ -51,7 +51,6 @@ def _seeds(outputs, grad_outputs, for_grad: bool):
             if not isinstance(g, Tensor):
                 g = Tensor(g) if not isinstance(g, (int, float)) else None
             if g._data.shape != o._data.shape:
-                from .._size import Size
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g._data.shape)} and "
                                    f"output[{i}] has a shape of {Size(o._data.shape)}.")
             gd = g._data if g._data.dtype == o._data.dtype else g._data.astype(o._data.dtype)
@@ -79,7 +78,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
         raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     results = run_backward(outputs, seeds, bool(retain_graph), inputs=ins, accumulate=True)
     if ins is not None:
-        from .._tensor import _wrap
         for t, r in zip(ins, results):
             if t.grad_fn is not None and r is not None:
                 t._grad = _wrap(r._data.copy()) if t._grad is None else _wrap(t._grad._data + r._data)
@@ -111,7 +109,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         allow_unused = materialize_grads
     results = run_backward(outs, seeds, bool(retain_graph), inputs=ins, accumulate=False)
     out = []
-    from .._tensor import _wrap
     for i, (t, r) in enumerate(zip(ins, results)):
         if r is None:
             if not allow_unused:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._tensor import Tensor, _wrap
+from .engine import _FREED
 from .grad_mode import _state as _grad
 from .grad_mode import no_grad
 from .graph import node_class
@@ -26,7 +28,6 @@ class FunctionCtx:
     @property
     def saved_tensors(self):
         if getattr(self, "_freed", False):
-            from .engine import _FREED
             raise RuntimeError(_FREED)
         saved = getattr(self, "_saved", ())
         for t, v in zip(saved, self._saved_versions):
@@ -78,7 +79,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor, _wrap
         ctx = FunctionCtx()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         separate = cls.setup_context is not Function.setup_context
@@ -136,7 +136,6 @@ class Function:
 
 def _claim(o, args, node):
     """Make ``o`` an output of ``node`` (a fresh alias if ``o`` is one of the inputs)."""
-    from .._tensor import _wrap
     if any(o is a for a in args):
         alias = _wrap(o._data)
         alias._vc = o._vc

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._tensor import Tensor, _wrap
+from .grad_mode import no_grad
+
 __all__ = ["gradcheck", "GradcheckError"]
 
 
@@ -12,7 +15,6 @@ class GradcheckError(RuntimeError):
 
 
 def _outputs(func, inputs):
-    from .._tensor import Tensor
     out = func(*inputs)
     return (out,) if isinstance(out, Tensor) else tuple(o for o in out if isinstance(o, Tensor))
 
@@ -27,9 +29,7 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     The Jacobian column for each input element comes from ``(f(x + eps) - f(x - eps)) / (2 eps)``;
     each row of the analytical Jacobian from one backward pass seeded with a one-hot gradient.
     """
-    from .._tensor import Tensor, _wrap
     from . import grad as autograd_grad
-    from .grad_mode import no_grad
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t._requires_grad]
     if not diff:

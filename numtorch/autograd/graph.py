@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 
+from numtorch.utils.hooks import RemovableHandle
+
 __all__ = ["Node", "node_class", "AccumulateGrad", "op_name", "producer_name"]
 
 _seq = itertools.count()
@@ -86,7 +88,6 @@ class Node:
 
     def register_hook(self, fn):
         """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
-        from numtorch.utils.hooks import RemovableHandle
         if self._hooks is None:
             self._hooks = {}
         h = RemovableHandle(self._hooks)
@@ -95,7 +96,6 @@ class Node:
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
-        from numtorch.utils.hooks import RemovableHandle
         if self._pre_hooks is None:
             self._pre_hooks = {}
         h = RemovableHandle(self._pre_hooks)

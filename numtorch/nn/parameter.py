@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from numtorch._tensor import Tensor
+from numtorch._dtype import get_default_dtype
+from numtorch._tensor import Tensor, _wrap
 
 __all__ = ["Parameter", "Buffer"]
 
@@ -23,8 +24,6 @@ __all__ = ["Parameter", "Buffer"]
 def _empty() -> Tensor:
     import numpy as np
 
-    from numtorch._dtype import get_default_dtype
-    from numtorch._tensor import _wrap
 
     return _wrap(np.empty((0,), dtype=get_default_dtype().np))
 

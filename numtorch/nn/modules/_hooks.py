@@ -38,7 +38,9 @@ from typing import Any, Callable
 
 import numpy as np
 
+from numtorch._ops._core import NOSAVE, record
 from numtorch._tensor import Tensor, _wrap
+from numtorch.autograd.grad_mode import is_grad_enabled
 from numtorch.utils.hooks import RemovableHandle
 
 __all__ = [
@@ -191,8 +193,6 @@ def _hook_function(
     tensor that received no gradient is reported as zeros (PyTorch does so for
     grad_input), otherwise as None (as for grad_output).
     """
-    from numtorch._ops._core import NOSAVE, record
-    from numtorch.autograd.grad_mode import is_grad_enabled
 
     idx = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     tensors = tuple(args[i] for i in idx)

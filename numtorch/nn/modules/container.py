@@ -20,7 +20,7 @@ from typing import Any
 from numtorch._tensor import Tensor
 
 from ..parameter import Parameter
-from .module import Module
+from .module import Module, _typename
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
@@ -615,7 +615,6 @@ class ParameterDict(Module):
 
     def extra_repr(self) -> str:
         """One line per entry: its kind, legacy type name and size."""
-        from .module import _typename
 
         lines = []
         for k, p in self.items():

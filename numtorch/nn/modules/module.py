@@ -42,7 +42,9 @@ from typing import Any
 import numpy as np
 
 from numtorch import _dtype
+from numtorch._size import device as _device
 from numtorch._tensor import Tensor
+from numtorch.autograd.grad_mode import no_grad
 from numtorch.utils.hooks import RemovableHandle
 
 from ..parameter import Buffer, Parameter
@@ -135,7 +137,6 @@ def _forward_unimplemented(self: Module, *input: Any) -> Any:
 
 def _parse_to(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
     """The (device, dtype) of ``Module.to``'s overloads: (device, dtype), (dtype), (tensor)."""
-    from numtorch._size import device as _device
 
     device = kwargs.pop("device", None)
     dtype = kwargs.pop("dtype", None)
@@ -655,7 +656,6 @@ class Module:
         Parameters keep their identity (an optimizer built earlier still holds
         them): their data, and their gradient's, is swapped in place.
         """
-        from numtorch.autograd.grad_mode import no_grad
 
         if recurse:
             for module in self.children():

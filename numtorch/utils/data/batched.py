@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from numtorch._tensor import Tensor
+
 __all__ = ["BatchedSamples"]
 
 
@@ -75,7 +77,6 @@ class BatchedSamples(Sequence):
         Tuple samples give a list of fields (PyTorch's tuple-to-list rule), dict samples
         a dict; each Tensor column is returned as it is, without a copy.
         """
-        from numtorch._tensor import Tensor
 
         from .collate import default_collate
 

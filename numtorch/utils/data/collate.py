@@ -35,6 +35,9 @@ from typing import Any
 
 import numpy as np
 
+from numtorch import _dtype
+from numtorch._ops import creation as _creation
+from numtorch._ops import movement as _movement
 from numtorch._tensor import Tensor, _wrap
 
 from .batched import BatchedSamples
@@ -53,9 +56,8 @@ default_collate_err_msg_format = (
 
 def _np_to_tensor(array: np.ndarray) -> Tensor:
     """Wrap a NumPy array (shared, not copied) as a Tensor, with the core's dtype checks."""
-    import numtorch
 
-    return numtorch.as_tensor(array)
+    return _creation.as_tensor(array)
 
 
 def _ragged_error(shapes: list) -> RuntimeError:
@@ -80,9 +82,8 @@ def _stack_tensors(batch: list[Tensor]) -> Tensor:
         # A tracked input keeps its graph; mixed dtypes follow PyTorch's promotion.
         if len({a.shape for a in arrays}) > 1:
             raise _ragged_error([a.shape for a in arrays])
-        import numtorch
 
-        return numtorch.stack(batch, 0)
+        return _movement.stack(batch, 0)
     return _wrap(out)
 
 
@@ -243,20 +244,18 @@ def collate_numpy_scalar_fn(batch: Any, *, collate_fn_map: dict | None = None) -
 
 def collate_float_fn(batch: Any, *, collate_fn_map: dict | None = None) -> Tensor:
     """Python floats become a ``float64`` Tensor (no precision is lost)."""
-    import numtorch
 
     try:
         # Straight to float64: no detour through the default (float32) dtype.
         return _wrap(np.array(list(batch), dtype=np.float64))
     except (TypeError, ValueError):
-        return numtorch.tensor(list(batch), dtype=numtorch.float64)
+        return _creation.tensor(list(batch), dtype=_dtype.float3264)
 
 
 def collate_int_fn(batch: Any, *, collate_fn_map: dict | None = None) -> Tensor:
     """Python ints (or bools) become ``tensor(batch)``: ``int64`` (``bool``)."""
-    import numtorch
 
-    return numtorch.tensor(list(batch))
+    return _creation.tensor(list(batch))
 
 
 def collate_str_fn(batch: Any, *, collate_fn_map: dict | None = None) -> Any:

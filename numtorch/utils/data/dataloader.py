@@ -22,6 +22,9 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
+from numtorch import _dtype
+from numtorch._ops import creation as _creation
+
 from . import collate as _collate
 from .dataset import Dataset, IterableDataset
 from .fetch import _DatasetKind
@@ -337,7 +340,6 @@ class _BaseDataLoaderIter:
     """What both iterators share: the sampler iterator, the base seed, the length check."""
 
     def __init__(self, loader: DataLoader) -> None:
-        import numtorch
 
         self._dataset = loader.dataset
         self._dataset_kind = loader._dataset_kind
@@ -363,7 +365,7 @@ class _BaseDataLoaderIter:
         self._collate_fn = loader.collate_fn
         self._sampler_iter = _index_iterator(self._index_sampler)
         self._base_seed = int(
-            numtorch.empty((), dtype=numtorch.int64).random_(generator=loader.generator).item()
+            _creation.empty((), dtype=_dtype.int3264).random_(generator=loader.generator).item()
         )
         self._persistent_workers = loader.persistent_workers
         self._num_yielded = 0

@@ -16,6 +16,7 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
+from numtorch import random as _random
 from numtorch._tensor import Tensor, _wrap
 
 from .batched import BatchedSamples
@@ -385,7 +386,6 @@ def random_split(
         >>> len(a), len(b), sorted([*a, *b]) == list(range(10))
         (7, 3, True)
     """
-    import numtorch
 
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
@@ -406,7 +406,7 @@ def random_split(
                 )
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    indices = numtorch.randperm(sum(lengths), generator=generator).tolist()
+    indices = _random.randperm(sum(lengths), generator=generator).tolist()
     return [
         Subset(dataset, indices[offset - length : offset])
         for offset, length in zip(itertools.accumulate(lengths), lengths)

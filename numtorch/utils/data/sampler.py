@@ -29,6 +29,11 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
+from numtorch import _dtype
+from numtorch import random as _random
+from numtorch._ops import creation as _creation
+from numtorch._tensor import Tensor
+
 __all__ = [
     "BatchSampler",
     "RandomSampler",
@@ -104,10 +109,9 @@ class SequentialSampler(Sampler[int]):
 
 def _fresh_generator():
     """A private Generator seeded from the global one, as PyTorch's RandomSampler does."""
-    import numtorch
 
-    seed = int(numtorch.empty((), dtype=numtorch.int64).random_().item())
-    generator = numtorch.Generator()
+    seed = int(_creation.empty((), dtype=_dtype.int3264).random_().item())
+    generator = _random.Generator()
     generator.manual_seed(seed)
     return generator
 
@@ -164,23 +168,22 @@ class RandomSampler(Sampler[int]):
     __iter__ = _iter_chunks
 
     def _index_chunks(self) -> Iterator[np.ndarray]:
-        import numtorch
 
         n = len(self.data_source)
         generator = _fresh_generator() if self.generator is None else self.generator
         num_samples = self.num_samples
         if self.replacement:
             for _ in range(num_samples // 32):
-                yield numtorch.randint(
-                    0, n, (32,), dtype=numtorch.int64, generator=generator
+                yield _random.randint(
+                    0, n, (32,), dtype=_dtype.int3264, generator=generator
                 )._data
-            yield numtorch.randint(
-                0, n, (num_samples % 32,), dtype=numtorch.int64, generator=generator
+            yield _random.randint(
+                0, n, (num_samples % 32,), dtype=_dtype.int3264, generator=generator
             )._data
         else:
             for _ in range(num_samples // n):
-                yield numtorch.randperm(n, generator=generator)._data
-            yield numtorch.randperm(n, generator=generator)._data[: num_samples % n]
+                yield _random.randperm(n, generator=generator)._data
+            yield _random.randperm(n, generator=generator)._data[: num_samples % n]
 
     def __len__(self) -> int:
         return self.num_samples
@@ -203,16 +206,14 @@ class SubsetRandomSampler(Sampler[int]):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        import numtorch
 
-        for i in numtorch.randperm(len(self.indices), generator=self.generator).tolist():
+        for i in _random.randperm(len(self.indices), generator=self.generator).tolist():
             yield self.indices[i]
 
     def _index_chunks(self) -> Iterator[np.ndarray]:
-        import numtorch
 
         keys = np.asarray(self.indices)
-        perm = numtorch.randperm(len(self.indices), generator=self.generator)._data
+        perm = _random.randperm(len(self.indices), generator=self.generator)._data
         yield keys[perm]
 
     def _has_int_indices(self) -> bool:
@@ -251,7 +252,6 @@ class WeightedRandomSampler(Sampler[int]):
         replacement: bool = True,
         generator=None,
     ) -> None:
-        import numtorch
 
         if (
             not isinstance(num_samples, int)
@@ -267,13 +267,13 @@ class WeightedRandomSampler(Sampler[int]):
                 f"replacement should be a boolean value, but got replacement={replacement}"
             )
         weights_tensor = None
-        if not isinstance(weights, (numtorch.Tensor, np.ndarray)):
+        if not isinstance(weights, (Tensor, np.ndarray)):
             try:  # Python numbers straight to float64, never through the float32 default
-                weights_tensor = numtorch.as_tensor(np.asarray(weights, dtype=np.float64))
+                weights_tensor = _creation.as_tensor(np.asarray(weights, dtype=np.float64))
             except (TypeError, ValueError):
                 pass  # ragged or not numbers: the error comes from as_tensor below
         if weights_tensor is None:
-            weights_tensor = numtorch.as_tensor(weights, dtype=numtorch.double)
+            weights_tensor = _creation.as_tensor(weights, dtype=_dtype.float64)
         if len(weights_tensor.shape) != 1:
             raise ValueError(
                 "weights should be a 1d sequence but given "
@@ -287,9 +287,8 @@ class WeightedRandomSampler(Sampler[int]):
     __iter__ = _iter_chunks
 
     def _index_chunks(self) -> Iterator[np.ndarray]:
-        import numtorch
 
-        yield numtorch.multinomial(
+        yield _random.multinomial(
             self.weights, self.num_samples, self.replacement, generator=self.generator
         )._data
 

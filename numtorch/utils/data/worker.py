@@ -33,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from numtorch import random as _random
+
 __all__ = ["WorkerInfo", "get_worker_info"]
 
 MP_STATUS_CHECK_INTERVAL = 5.0
@@ -165,14 +167,13 @@ def _worker_loop(
     persistent_workers: bool,
 ) -> None:
     """The body of a worker process (NOTE [ Worker protocol ])."""
-    import numtorch
 
     from .fetch import _DatasetKind
 
     try:
         seed = base_seed + worker_id
         random.seed(seed)
-        numtorch.manual_seed(seed)
+        _random.manual_seed(seed)
         np.random.seed(_generate_state(base_seed, worker_id))
 
         global _worker_info
