@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _dtype
 from ._size import _INT64_MAX, CPU, Size, check_device, device, memory_error, unpack_error
+from ._tensor_str import format_tensor
 
 __all__ = ["Tensor", "_wrap"]
 
@@ -122,40 +123,6 @@ class Tensor:
     @property
     def retains_grad(self) -> bool:
         return self._retains_grad and self.grad_fn is not None
-
-    def register_hook(self, hook):
-        """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed."""
-        from .utils.hooks import RemovableHandle
-        if not self._requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is not None:
-            node = self.grad_fn
-            if node._tensor_hooks is None:
-                node._tensor_hooks = {}
-            d = node._tensor_hooks
-        else:
-            if self._hooks is None:
-                self._hooks = {}
-            d = self._hooks
-        h = RemovableHandle(d)
-        d[h.id] = hook
-        return h
-
-    def register_post_accumulate_grad_hook(self, hook):
-        """``hook(tensor)`` runs after a leaf's ``.grad`` has been accumulated."""
-        from .utils.hooks import RemovableHandle
-        if self.grad_fn is not None:
-            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-        if self._post_acc_hooks is None:
-            self._post_acc_hooks = {}
-        h = RemovableHandle(self._post_acc_hooks)
-        self._post_acc_hooks[h.id] = hook
-        return h
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
-        """Compute the gradient of this tensor w.r.t. the graph leaves; see ``autograd.backward``."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """A tensor sharing this data, cut from the graph."""
@@ -346,7 +313,6 @@ class Tensor:
         return object.__format__(self, spec)
 
     def __repr__(self, *, tensor_contents=None) -> str:
-        from ._tensor_str import format_tensor
         name = type(self.grad_fn).__name__ if self.grad_fn is not None else None
         return format_tensor(self._data, self.dtype, requires_grad=self._requires_grad and name is None,
                              grad_fn_name=name)
@@ -383,10 +349,6 @@ class Tensor:
             return self.clone() if copy else self
         return self._cast(dt)
 
-    def _cast(self, dt: _dtype.dtype) -> Tensor:
-        from ._ops.elementwise import cast
-        return cast(self, dt)
-
     def type(self, dtype=None, non_blocking: bool = False, **kwargs):
         if dtype is None:
             return type_name(self)
@@ -421,28 +383,6 @@ class Tensor:
 
     def is_shared(self) -> bool:
         return False
-
-    # ---- new_* constructors -------------------------------------------------------------
-    def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        from ._ops.creation import tensor
-        return tensor(data, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
-
-    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        from ._ops.creation import empty
-        return empty(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
-
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        from ._ops.creation import zeros
-        return zeros(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
-
-    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        from ._ops.creation import ones
-        return ones(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
-
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        from ._ops.creation import full
-        return full(size, fill_value, dtype=dtype or self.dtype, device=device or CPU,
-                    requires_grad=requires_grad)
 
 
 def type_name(t: Tensor) -> str:

@@ -19,7 +19,7 @@ import functools
 
 import numpy as np
 
-__all__ = ["quiet", "quiet_call", "quiet_record"]
+__all__ = ["quiet", "quiet_call"]
 
 try:
     from numpy._core._ufunc_config import _extobj_contextvar as _state
@@ -70,15 +70,3 @@ def quiet(fn):
         finally:
             _reset(tok)
     return wrapper
-
-
-def quiet_record(out, name: str, vjp, inputs: tuple, saved=(), save_out: bool = False):
-    """``_core.record``, kept for the kernels that import it by this name.
-
-    A node's ``vjp`` needs no suppression of its own: the engine runs the whole backward pass
-    quietly (NOTE [ a quiet backward pass ] in ``numtorch.autograd.engine``).
-    """
-    return _record(out, name, vjp, inputs, saved, save_out)
-
-
-from ._core import record as _record  # noqa: E402 - _core imports the Tensor, which is heavier

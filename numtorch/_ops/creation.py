@@ -13,6 +13,7 @@ import numpy as np
 from .. import _dtype
 from .._size import (
     _INT64_MAX,
+    CPU,
     Size,
     check_device,
     check_factory_device,
@@ -336,3 +337,30 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) ->
     check_factory_device(device)
     dt = dtype or _dtype.get_default_dtype()
     return _finish(np.array(s, dt.np), requires_grad)
+
+
+# ---- Tensor.new_*, attached by the registry: a new tensor, by default of ``self``'s dtype ------
+
+def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return tensor(data, dtype=dtype or self.dtype, device=device or CPU,
+                  requires_grad=requires_grad)
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return empty(*size, dtype=dtype or self.dtype, device=device or CPU,
+                 requires_grad=requires_grad)
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return zeros(*size, dtype=dtype or self.dtype, device=device or CPU,
+               requires_grad=requires_grad)
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return ones(*size, dtype=dtype or self.dtype, device=device or CPU,
+               requires_grad=requires_grad)
+
+
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or CPU,
+                requires_grad=requires_grad)

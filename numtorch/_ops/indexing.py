@@ -18,9 +18,8 @@ from .._dtype import type_word, typemeta_name
 from .._size import broadcast_alloc_error
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ..autograd.grad_mode import _state as _grad
-from ._core import NOSAVE, promote, rename, result_type, to_tensor
+from ._core import NOSAVE, promote, record, rename, result_type, to_tensor
 from ._fpstate import quiet
-from ._fpstate import quiet_record as record
 from .creation import _infer_array
 from .movement import broadcast_tensors, reshape
 from .reduction import return_types

@@ -11,9 +11,8 @@ import numpy as np
 from .._dtype import typemeta_name
 from .._size import memory_error
 from .._tensor import Tensor
-from ._core import rename, result_type, to_tensor
+from ._core import record, rename, result_type, to_tensor
 from ._fpstate import quiet
-from ._fpstate import quiet_record as record
 from .elementwise import add, mul, sub
 from .movement import reshape, transpose
 from .reduction import norm

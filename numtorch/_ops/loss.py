@@ -38,9 +38,8 @@ import numpy as np
 from .._dtype import from_np, promote_types, type_word
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import _state as _grad
-from ._core import check_broadcast, kernel_error
+from ._core import check_broadcast, kernel_error, record
 from ._fpstate import quiet
-from ._fpstate import quiet_record as record
 from .activation import _softplus
 from .elementwise import _sigmoid
 

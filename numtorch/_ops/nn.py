@@ -14,8 +14,8 @@ import numpy as np
 from .. import _dtype
 from .._dtype import type_word, typemeta_name
 from .._tensor import Tensor, _wrap_dim
+from ._core import record
 from ._fpstate import quiet
-from ._fpstate import quiet_record as record
 from .elementwise import add
 from .linalg import matmul
 from .movement import t

@@ -17,9 +17,8 @@ from .. import _dtype
 from .._dtype import type_word
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ..autograd.graph import node_class
-from ._core import NOSAVE, rename
+from ._core import NOSAVE, record, rename
 from ._fpstate import quiet
-from ._fpstate import quiet_record as record
 from .compare import isnan, ne
 
 __all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "count_nonzero", "cumprod",

@@ -11,6 +11,8 @@ namespace functions (``numtorch.exp``) and, unless a table below says otherwise,
 - ``INPLACE``: ops that also get an in-place ``Tensor.<name>_`` (built by ``inplace.make_inplace``).
 - ``DUNDERS``: Python operators and the op each one calls.
 - ``CONVERSIONS``: ``x.float()``, ``x.long()``... one per dtype alias.
+- ``OTHER_METHODS``: ``backward``, ``register_hook``, ``new_zeros``...: methods written beside
+  the layer they belong to (autograd, creation) and attached here.
 - ``NN_FUNCTIONS`` / ``NN_METHODS``: the few ``nn.functional`` ops PyTorch also exposes as
   ``numtorch.<name>`` (``selu``, ``threshold_``) or as methods (``x.prelu``).
 Tensor's random samplers (``uniform_``, ``bernoulli``...) come from ``numtorch.random``'s own
@@ -35,7 +37,9 @@ import numpy as np
 from .. import _dtype
 from .._dtype import type_word
 from .._tensor import Tensor
+from ..autograd import tensor_backward
 from ..autograd.grad_mode import _state as _grad
+from ..autograd.graph import register_post_accumulate_grad_hook, register_tensor_hook
 from ..random import functions as _random
 from ..random.tensor_methods import METHODS as _RANDOM_METHODS
 from . import (
@@ -199,8 +203,19 @@ def _rbinop(fn):
     return f
 
 
+# Tensor's methods that are not ops: autograd's entry points, the cast ``to`` makes, ``new_*``
+OTHER_METHODS = {
+    "backward": tensor_backward, "register_hook": register_tensor_hook,
+    "register_post_accumulate_grad_hook": register_post_accumulate_grad_hook,
+    "_cast": elementwise.cast, "new_tensor": creation.new_tensor, "new_empty": creation.new_empty,
+    "new_zeros": creation.new_zeros, "new_ones": creation.new_ones, "new_full": creation.new_full,
+}
+
+
 def attach() -> None:
     """Give Tensor its methods, in-place forms and operators (called once, at import)."""
+    for n, f in OTHER_METHODS.items():
+        setattr(Tensor, n, f)
     for n, f in OPS.items():
         if n not in FUNCTION_ONLY and not hasattr(Tensor, n):
             setattr(Tensor, n, f)

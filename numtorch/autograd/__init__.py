@@ -135,3 +135,7 @@ class set_detect_anomaly:
 
 detect_anomaly = set_detect_anomaly
 
+
+def tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+    """Compute the gradient of this tensor w.r.t. the graph leaves; see ``autograd.backward``."""
+    backward(self, gradient, retain_graph, create_graph, inputs=inputs)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import itertools
 
-from numtorch.utils.hooks import RemovableHandle
+from .hooks import RemovableHandle
 
-__all__ = ["Node", "node_class", "AccumulateGrad", "op_name", "producer_name"]
+__all__ = ["Node", "node_class", "AccumulateGrad", "op_name", "producer_name", "register_tensor_hook",
+           "register_post_accumulate_grad_hook"]
 
 _seq = itertools.count()
 
@@ -148,3 +149,34 @@ def producer_name(t) -> str:
     """The op that produced ``t``, as PyTorch's messages name it: ``AccumulateGrad`` for a leaf."""
     n = t.grad_fn
     return "AccumulateGrad" if n is None else op_name(type(n).__name__)
+
+
+# ---- hooks on tensors (attached as ``Tensor.register_hook`` and
+# ``Tensor.register_post_accumulate_grad_hook`` by ``numtorch._ops.registry``) ----------------
+
+def register_tensor_hook(self, hook):
+    """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed."""
+    if not self._requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if self.grad_fn is not None:
+        node = self.grad_fn
+        if node._tensor_hooks is None:
+            node._tensor_hooks = {}
+        d = node._tensor_hooks
+    else:
+        if self._hooks is None:
+            self._hooks = {}
+        d = self._hooks
+    h = RemovableHandle(d)
+    d[h.id] = hook
+    return h
+
+def register_post_accumulate_grad_hook(self, hook):
+    """``hook(tensor)`` runs after a leaf's ``.grad`` has been accumulated."""
+    if self.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    if self._post_acc_hooks is None:
+        self._post_acc_hooks = {}
+    h = RemovableHandle(self._post_acc_hooks)
+    self._post_acc_hooks[h.id] = hook
+    return h

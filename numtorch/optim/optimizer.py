@@ -42,7 +42,7 @@ import numpy as np
 from numtorch import _dtype
 from numtorch._tensor import Tensor, _wrap
 from numtorch.autograd import grad_mode
-from numtorch.utils.hooks import RemovableHandle
+from numtorch.autograd.hooks import RemovableHandle
 
 __all__ = [
     "Optimizer",

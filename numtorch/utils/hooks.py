@@ -1,44 +1,9 @@
-"""RemovableHandle: what every ``register_*hook`` returns."""
+"""``torch.utils.hooks``: ``RemovableHandle``, what every ``register_*hook`` returns.
 
-from __future__ import annotations
+The class lives in ``numtorch/autograd/hooks.py``, below everything that registers hooks
+(tensors, graph nodes, modules, optimizers), so that each of them imports it at module level.
+"""
 
-import itertools
-import weakref
+from numtorch.autograd.hooks import RemovableHandle
 
 __all__ = ["RemovableHandle"]
-
-
-def _ref(d):
-    """A weak reference where the dict type allows one (OrderedDict), else a strong one."""
-    try:
-        return weakref.ref(d)
-    except TypeError:
-        return lambda: d
-
-
-class RemovableHandle:
-    """A handle whose ``remove()`` deletes the hook it was made for; also a context manager."""
-
-    _next_id = itertools.count()
-
-    def __init__(self, hooks_dict, *, extra_dict=None):
-        self.hooks_dict_ref = _ref(hooks_dict)
-        self.id = next(RemovableHandle._next_id)
-        self.extra_dict_ref = tuple(_ref(d) for d in
-                                    (extra_dict if isinstance(extra_dict, list) else
-                                     [extra_dict] if extra_dict is not None else []))
-
-    def remove(self) -> None:
-        d = self.hooks_dict_ref()
-        if d is not None and self.id in d:
-            del d[self.id]
-        for ref in self.extra_dict_ref:
-            e = ref()
-            if e is not None and self.id in e:
-                del e[self.id]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()

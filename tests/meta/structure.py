@@ -64,11 +64,15 @@ def _targets(name: str, node: ast.Import | ast.ImportFrom) -> set[str]:
         # `from pkg import sub` loads the submodule; `from pkg import name` reads pkg's namespace
         found = {f"{mod}.{a.name}" if f"{mod}.{a.name}" in mods else mod for a in node.names}
     out = set()
+    own = {name.rsplit(".", k)[0] for k in range(name.count(".") + 1)}  # name and its packages
     for target in found:
-        while target and target not in mods:  # `import numtorch.nn.functional` loads its parents
+        while target and target not in mods:
             target = target.rpartition(".")[0]
-        if target and target != name:
+        # importing `numtorch.utils.hooks` first runs `numtorch/utils/__init__.py`: every package
+        # above the target that is not already being imported (the root always is) is loaded too
+        while target and target != "numtorch" and target not in own:
             out.add(target)
+            target = target.rpartition(".")[0]
     return {t for t in out if t.startswith("numtorch")}
 
 

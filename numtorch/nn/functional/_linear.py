@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from numtorch._dtype import typemeta_name
+from numtorch._ops._core import record
 from numtorch._ops._fpstate import quiet
-from numtorch._ops._fpstate import quiet_record as record
 from numtorch._ops.nn import linear as _linear
 from numtorch._tensor import Tensor
 

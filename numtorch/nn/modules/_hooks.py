@@ -41,7 +41,7 @@ import numpy as np
 from numtorch._ops._core import NOSAVE, record
 from numtorch._tensor import Tensor, _wrap
 from numtorch.autograd.grad_mode import is_grad_enabled
-from numtorch.utils.hooks import RemovableHandle
+from numtorch.autograd.hooks import RemovableHandle
 
 __all__ = [
     "register_module_forward_pre_hook",

@@ -45,7 +45,7 @@ from numtorch import _dtype
 from numtorch._size import device as _device
 from numtorch._tensor import Tensor
 from numtorch.autograd.grad_mode import no_grad
-from numtorch.utils.hooks import RemovableHandle
+from numtorch.autograd.hooks import RemovableHandle
 
 from ..parameter import Buffer, Parameter
 from . import _hooks

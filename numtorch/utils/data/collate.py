@@ -249,7 +249,7 @@ def collate_float_fn(batch: Any, *, collate_fn_map: dict | None = None) -> Tenso
         # Straight to float64: no detour through the default (float32) dtype.
         return _wrap(np.array(list(batch), dtype=np.float64))
     except (TypeError, ValueError):
-        return _creation.tensor(list(batch), dtype=_dtype.float3264)
+        return _creation.tensor(list(batch), dtype=_dtype.float64)
 
 
 def collate_int_fn(batch: Any, *, collate_fn_map: dict | None = None) -> Tensor:

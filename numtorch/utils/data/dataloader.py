@@ -365,7 +365,7 @@ class _BaseDataLoaderIter:
         self._collate_fn = loader.collate_fn
         self._sampler_iter = _index_iterator(self._index_sampler)
         self._base_seed = int(
-            _creation.empty((), dtype=_dtype.int3264).random_(generator=loader.generator).item()
+            _creation.empty((), dtype=_dtype.int64).random_(generator=loader.generator).item()
         )
         self._persistent_workers = loader.persistent_workers
         self._num_yielded = 0

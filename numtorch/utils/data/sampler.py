@@ -110,7 +110,7 @@ class SequentialSampler(Sampler[int]):
 def _fresh_generator():
     """A private Generator seeded from the global one, as PyTorch's RandomSampler does."""
 
-    seed = int(_creation.empty((), dtype=_dtype.int3264).random_().item())
+    seed = int(_creation.empty((), dtype=_dtype.int64).random_().item())
     generator = _random.Generator()
     generator.manual_seed(seed)
     return generator
@@ -175,10 +175,10 @@ class RandomSampler(Sampler[int]):
         if self.replacement:
             for _ in range(num_samples // 32):
                 yield _random.randint(
-                    0, n, (32,), dtype=_dtype.int3264, generator=generator
+                    0, n, (32,), dtype=_dtype.int64, generator=generator
                 )._data
             yield _random.randint(
-                0, n, (num_samples % 32,), dtype=_dtype.int3264, generator=generator
+                0, n, (num_samples % 32,), dtype=_dtype.int64, generator=generator
             )._data
         else:
             for _ in range(num_samples // n):
