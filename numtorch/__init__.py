@@ -79,6 +79,13 @@ def get_num_threads() -> int:
 
 
 from . import accelerator, autograd, backends, cuda
+from . import amp, cpu
+from .amp import autocast
+from .amp.autocast_mode import (is_autocast_enabled, set_autocast_enabled, get_autocast_dtype,
+                                set_autocast_dtype, is_autocast_cache_enabled,
+                                set_autocast_cache_enabled, autocast_increment_nesting,
+                                autocast_decrement_nesting, clear_autocast_cache,
+                                is_autocast_cpu_enabled)
 from .random import *
 from . import random
 from . import nn, optim, utils

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 __all__ = ["is_available", "device_count", "manual_seed", "manual_seed_all", "synchronize", "current_device",
            "empty_cache"]
 
@@ -32,3 +34,10 @@ def current_device() -> int:
 
 def empty_cache() -> None:
     """Nothing to free."""
+
+
+from .amp import _cuda as amp  # noqa: E402  (torch.cuda.amp: autocast, GradScaler)
+
+# ``import torch.cuda.amp`` needs a package: an empty search path, and amp already imported
+__path__: list[str] = []
+sys.modules[__name__ + ".amp"] = amp

@@ -1,4 +1,4 @@
-"""Normalisation primitives: ``group_norm``.
+"""Normalisation primitives: ``group_norm`` and ``rms_norm``.
 
 Group normalisation splits the ``C`` channels of an ``(N, C, *)`` input into ``G`` groups of
 ``C / G`` consecutive channels and normalises each sample's group over its channels and every
@@ -11,6 +11,13 @@ It is a primitive because its gradient through the statistics is one short formu
 NOTE [ the group-norm gradient ], instead of the many nodes a composed version would record.
 Argument checks and PyTorch's error messages live in ``numtorch.nn.functional._normalization``;
 the function here takes validated arguments.
+
+Root-mean-square normalisation divides each sample by the root mean square of its trailing
+dims (no centring, no bias) and scales each element:
+
+    y = x * rstd * w,    rstd = 1 / sqrt(mean(x ** 2) + eps)
+
+also one node, with the gradient of NOTE [ the rms-norm gradient ].
 
 Example:
     >>> import numtorch
@@ -27,7 +34,7 @@ from .._tensor import Tensor
 from ._core import record
 from ._fpstate import quiet
 
-__all__ = ["group_norm"]
+__all__ = ["group_norm", "rms_norm"]
 
 
 @quiet
@@ -78,3 +85,50 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None, bias: Tens
         return tuple(res)
 
     return record(out, "NativeGroupNormBackward0", vjp, ins, ins)
+
+
+@quiet
+def rms_norm(input: Tensor, k: int, weight: Tensor | None, eps: float | None) -> Tensor:
+    """RMS normalisation over the last ``k`` dims; ``weight`` has the shape of those dims.
+
+    ``eps=None`` takes the machine epsilon of the computing dtype.  Half precision computes in
+    float32 (and so takes float32's epsilon) and rounds the result back; the result always has
+    the input's dtype.
+
+    NOTE [ the rms-norm gradient ]
+    Write ``xhat = x * rstd`` and ``gh = g * w`` (``g`` the incoming gradient).  Since
+    ``d rstd / dx = -rstd ** 3 * x / n`` over the ``n`` normalised elements,
+
+        dL/dx = rstd * (gh - xhat * mean(gh * xhat))
+        dL/dw = sum over the leading dims of g * xhat.
+
+    PyTorch's CPU autograd records the op as a composition whose last node is a product, so
+    the node here carries that name.
+    """
+    x = input._data
+    dt = x.dtype
+    xo = x.astype(np.float32) if dt == np.float16 else x  # half precision computes in float32
+    if eps is None:
+        eps = float(np.finfo(xo.dtype).eps)
+    axes = tuple(range(x.ndim - k, x.ndim))
+    ms = (xo * xo).mean(axis=axes, keepdims=True) if xo.size else np.zeros(
+        x.shape[:x.ndim - k] + (1,) * k, xo.dtype)
+    rstd = (1.0 / np.sqrt(ms + xo.dtype.type(eps))).astype(xo.dtype, copy=False)
+    xhat = xo * rstd
+    wd = None if weight is None else weight._data.astype(xo.dtype, copy=False)
+    out = (xhat * wd if wd is not None else xhat).astype(dt, copy=False)
+    ins = (input,) if weight is None else (input, weight)
+    lead = tuple(range(x.ndim - k))
+
+    def vjp(g, needs):
+        go = g.astype(xo.dtype, copy=False)
+        gx = gw = None
+        if needs[0]:
+            gh = go * wd if wd is not None else go
+            dot = (gh * xhat).mean(axis=axes, keepdims=True) if xo.size else 0.0
+            gx = (rstd * (gh - xhat * dot)).astype(dt, copy=False)
+        if weight is not None and needs[1]:
+            gw = (go * xhat).sum(axis=lead).astype(weight._data.dtype, copy=False)
+        return (gx,) if weight is None else (gx, gw)
+
+    return record(out, "MulBackward0", vjp, ins, ins)

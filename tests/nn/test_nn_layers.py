@@ -118,7 +118,8 @@ def _has_signature(fn) -> bool:
 
 def _params(fn):
     """(name, default, kind) of each parameter: what a caller can pass, and how."""
-    return [(p.name, p.default, p.kind) for p in inspect.signature(fn).parameters.values()]
+    return [(p.name, p.default.__name__ if inspect.isfunction(p.default) else p.default, p.kind)
+            for p in inspect.signature(fn).parameters.values()]  # a function default by name
 
 
 @pytest.mark.parametrize("name", nnn.modules.__all__)
@@ -145,7 +146,8 @@ def _inputs(specs, npdt, seed=0):
             out.append((torch.tensor(a), numtorch.tensor(a)))
         else:
             a = rng.standard_normal(s).astype(npdt)
-            out.append((torch.tensor(a, requires_grad=True), numtorch.tensor(a, requires_grad=True)))
+            out.append((torch.tensor(a, requires_grad=True),
+                        numtorch.tensor(a, requires_grad=True)))
     return out
 
 

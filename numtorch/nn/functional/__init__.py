@@ -13,7 +13,10 @@ namespace, as ``torch.nn.functional`` is; its files each hold one concept:
                        ``local_response_norm``
 ``_conv``              ``conv1d/2d/3d``, ``conv_transpose1d/2d/3d``
 ``_pooling``           max, average, adaptive, LP pooling and max-unpooling, 1-3 dims
-``_sparse``            ``embedding``, ``one_hot``
+``_attention``         ``scaled_dot_product_attention``, ``multi_head_attention_forward``
+``_sparse``            ``embedding``, ``embedding_bag``, ``one_hot``
+``_rms_norm``          ``rms_norm``
+``_glu``               ``glu``
 ``_loss_nll``          ``nll_loss``, ``cross_entropy``
 ``_loss_pointwise``    MSE, L1, smooth L1, Huber, the binary cross-entropies
 ``_loss_composed``     ``kl_div``, ``poisson_nll_loss``, cosine-embedding, margin-ranking
@@ -84,6 +87,15 @@ from ._activation import (
     threshold,
     threshold_,
 )
+from ._attention import (  # noqa: F401  (PyTorch's private helpers, used by attention code)
+    _canonical_mask,
+    _in_projection,
+    _in_projection_packed,
+    _mha_shape_check,
+    _none_or_dtype,
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+)
 from ._conv import (
     conv1d,
     conv2d,
@@ -102,6 +114,7 @@ from ._dropout import (
     feature_alpha_dropout,
 )
 from ._fold import fold, unfold
+from ._glu import glu
 from ._linear import bilinear, linear
 from ._loss_composed import cosine_embedding_loss, kl_div, margin_ranking_loss, poisson_nll_loss
 from ._loss_nll import cross_entropy, nll_loss
@@ -148,8 +161,9 @@ from ._pooling import (
     max_unpool3d,
 )
 from ._reduction import _legacy_reduction  # noqa: F401  (used by the loss modules)
+from ._rms_norm import rms_norm
 from ._softmax import log_softmax, softmax, softmin
-from ._sparse import embedding, one_hot
+from ._sparse import embedding, embedding_bag, one_hot
 from ._upsampling import interpolate, upsample, upsample_bilinear, upsample_nearest
 from ._vision import (
     affine_grid,
@@ -161,12 +175,14 @@ from ._vision import (
 
 __all__ = [
     # linear and embedding
-    "linear", "bilinear", "embedding",
+    "linear", "bilinear", "embedding", "embedding_bag",
     # activations
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_", "celu",
     "celu_", "gelu", "silu", "mish", "sigmoid", "tanh", "hardtanh", "hardtanh_", "hardsigmoid",
     "hardswish", "softplus", "softsign", "tanhshrink", "threshold", "threshold_", "prelu",
-    "logsigmoid", "softmax", "log_softmax", "softmin",
+    "logsigmoid", "softmax", "log_softmax", "softmin", "glu",
+    # attention
+    "scaled_dot_product_attention", "multi_head_attention_forward",
     # convolution
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     # pooling
@@ -178,7 +194,7 @@ __all__ = [
     "max_unpool2d", "max_unpool3d",
     # dropout and normalisation
     "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
-    "layer_norm", "batch_norm", "group_norm", "instance_norm", "local_response_norm",
+    "layer_norm", "batch_norm", "group_norm", "instance_norm", "local_response_norm", "rms_norm",
     # losses
     "nll_loss", "cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss",

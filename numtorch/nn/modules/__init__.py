@@ -6,6 +6,7 @@
 
 from . import (
     activation,
+    attention,
     batchnorm,
     channelshuffle,
     container,
@@ -20,10 +21,13 @@ from . import (
     padding,
     pixelshuffle,
     pooling,
+    rnn,
     sparse,
+    transformer,
     upsampling,
 )
 from .activation import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
 from .channelshuffle import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
@@ -39,13 +43,15 @@ from .normalization import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .pixelshuffle import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 
 __all__ = ["Module"] + [
     name
-    for file in (activation, batchnorm, channelshuffle, container, conv, dropout, flatten, fold,
-                 instancenorm, linear, loss, normalization, padding, pixelshuffle, pooling,
-                 sparse, upsampling)
+    for file in (activation, attention, batchnorm, channelshuffle, container, conv, dropout,
+                 flatten, fold, instancenorm, linear, loss, normalization, padding, pixelshuffle,
+                 pooling, rnn, sparse, transformer, upsampling)
     for name in file.__all__
 ]

@@ -29,7 +29,7 @@ __all__ = [
     "Threshold", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish",
     "Sigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish", "Softplus", "Softsign",
     "Tanhshrink", "LogSigmoid", "PReLU", "Softmax", "LogSoftmax", "Softmin",
-    "Softmax2d",
+    "Softmax2d", "GLU",
 ]
 
 
@@ -395,3 +395,34 @@ class Softmin(_SoftmaxBase):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.softmin(input, self.dim, _stacklevel=5)
+
+
+class GLU(Module):
+    """Gated linear unit: halves the input along ``dim`` into ``a`` and ``b``, gives
+    ``a * sigmoid(b)``.
+
+    Args:
+        dim: the dim to halve (default the last); its size must be even.
+
+    Shape:
+        ``(*, 2N, *)`` -> ``(*, N, *)``.
+
+    Example:
+        >>> import numtorch
+        >>> GLU()
+        GLU(dim=-1)
+        >>> GLU()(numtorch.tensor([[2.0, 0.0]])).tolist()
+        [[1.0]]
+    """
+
+    __constants__ = ["dim"]
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

@@ -1,8 +1,10 @@
-"""``LayerNorm``, ``GroupNorm``, ``LocalResponseNorm``: normalisations within each sample.
+"""``LayerNorm``, ``GroupNorm``, ``LocalResponseNorm``, ``RMSNorm``: normalisations within each
+sample.
 
 ``LayerNorm`` normalises each sample over its trailing dims, ``GroupNorm`` over groups of
 channels (and every spatial dim), both then scaling and shifting; ``LocalResponseNorm`` divides
-each element by a power of its neighbours' mean square across channels.
+each element by a power of its neighbours' mean square across channels; ``RMSNorm`` divides
+each sample by the root mean square of its trailing dims, then scales.
 
 Example:
     >>> import numtorch
@@ -25,7 +27,7 @@ from ..parameter import Parameter
 from .linear import _empty
 from .module import Module
 
-__all__ = ["LayerNorm", "GroupNorm", "LocalResponseNorm"]
+__all__ = ["LayerNorm", "GroupNorm", "LocalResponseNorm", "RMSNorm"]
 
 
 def _affine_parameters(module: Module, shape: tuple, affine: bool, bias: bool, dtype, device) -> None:
@@ -152,3 +154,48 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class RMSNorm(Module):
+    """``y = x / sqrt(mean(x ** 2) + eps) * weight`` over the last ``normalized_shape`` dims.
+
+    Root-mean-square normalisation: like ``LayerNorm`` without centring and without a bias.
+
+    Args:
+        normalized_shape: an int or a shape: the trailing dims to normalise over.
+        eps: added to the mean square; ``None`` (the default) takes ``finfo(dtype).eps`` of
+            the input's computing dtype (see ``F.rms_norm``).
+        elementwise_affine: learn a ``weight`` (ones) of that shape.
+
+    Example:
+        >>> import numtorch
+        >>> from numtorch import nn
+        >>> nn.RMSNorm(2)
+        RMSNorm((2,), eps=None, elementwise_affine=True)
+        >>> [round(v, 4) for v in nn.RMSNorm(2)(numtorch.tensor([[3.0, 4.0]]))[0].tolist()]
+        [0.8485, 1.1314]
+    """
+
+    __constants__ = ["normalized_shape", "eps", "elementwise_affine"]
+
+    def __init__(self, normalized_shape, eps: float | None = None,
+                 elementwise_affine: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, False, dtype, device)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

@@ -1,5 +1,6 @@
 """nn.utils: gradient clipping and conversion between parameters and one flat vector."""
 
+from . import rnn  # noqa: F401  (the submodule nn.utils.rnn, as in PyTorch)
 from .clip_grad import (
     clip_grad_norm,
     clip_grad_norm_,
