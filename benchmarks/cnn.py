@@ -11,9 +11,9 @@ Two models, one step = zero_grad, forward, loss, backward, optimizer step, batch
   ``BatchNorm2d`` both libraries run it without the BatchNorm layers, and the report says so.
 
 Both libraries run the same code, at one thread, several rounds interleaved; the report gives
-medians (wall-clock and CPU ms per step) and the ratios numtorch / PyTorch.  Peak memory is each library's step
-in a fresh subprocess of its own: ``ru_maxrss`` after the steps, and its growth over the
-``ru_maxrss`` reached once the model, data and optimizer are built (the step's own peak).
+medians (wall-clock and CPU ms per step) and the ratios numtorch / PyTorch.  Peak memory is each
+library's step in a fresh subprocess of its own: ``ru_maxrss`` after the steps, and its growth over
+the ``ru_maxrss`` reached once the model, data and optimizer are built (the step's own peak).
 
     python benchmarks/cnn.py [--steps 10] [--rounds 5] [--batch 64] [--models mnist cifar]
 
@@ -210,8 +210,10 @@ def main(argv=None) -> dict:
             print(f"numtorch / pytorch: time {med['numtorch'] / med['pytorch']:.2f}, "
                   f"CPU time {cpu['numtorch'] / cpu['pytorch']:.2f}, "
                   f"step peak memory {m['numtorch'][1] / m['pytorch'][1]:.2f}")
-        report[model_name] = {"ms": {k: v * 1e3 for k, v in med.items()},
-                              "cpu_ms": {k: v * 1e3 for k, v in cpu.items()}, "mem": mem[model_name]}
+        report[model_name] = {
+            "ms": {k: v * 1e3 for k, v in med.items()},
+            "cpu_ms": {k: v * 1e3 for k, v in cpu.items()}, "mem": mem[model_name],
+        }
     return report
 
 

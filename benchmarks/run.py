@@ -101,8 +101,12 @@ def main(argv=None) -> dict:
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--threads", type=int, default=1,
-                    help="BLAS threads for every contender (PyTorch and NumPy alike); 1 is the steadiest")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS threads for every contender (PyTorch and NumPy alike); 1 is the steadiest",
+    )
     args = ap.parse_args(argv)
     limiter = _limit_threads(args.threads)
     shape = (args.batch, 784, 128, 10)
@@ -118,8 +122,10 @@ def main(argv=None) -> dict:
         for name, step in contenders.items():
             results[name].append(time_steps(step, args.steps))
     med = {k: statistics.median(v) for k, v in results.items()}
-    print(f"MLP 784-128-10, batch {args.batch}, {args.rounds} rounds x {args.steps} steps, {args.threads} "
-          f"thread(s); BLAS: {blas_info()}")
+    print(
+        f"MLP 784-128-10, batch {args.batch}, {args.rounds} rounds x {args.steps} steps, "
+        f"{args.threads} thread(s); BLAS: {blas_info()}"
+    )
     print(f"{'contender':<12} {'us/step':>10} {'vs numpy':>10}")
     for k, v in med.items():
         print(f"{k:<12} {v * 1e6:>10.1f} {v / med['numpy floor']:>10.2f}")
@@ -130,7 +136,8 @@ def main(argv=None) -> dict:
 
 
 def _limit_threads(n: int):
-    """Give NumPy's BLAS ``n`` threads, as PyTorch gets (needs threadpoolctl; else NumPy keeps its own)."""
+    """Give NumPy's BLAS ``n`` threads, as PyTorch gets (needs threadpoolctl; else NumPy keeps its
+    own)."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:

@@ -24,7 +24,8 @@ from hypothesis import settings
 
 import numtorch
 
-# hypothesis draws from a fixed seed, so a run is repeatable (set HYPOTHESIS_PROFILE=explore to vary it)
+# hypothesis draws from a fixed seed, so a run is repeatable (set HYPOTHESIS_PROFILE=explore to vary
+# it)
 settings.register_profile("fixed", derandomize=True, deadline=None)
 settings.register_profile("explore", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
@@ -46,12 +47,13 @@ def to_np(t) -> np.ndarray:
 
 
 def assert_close(nt, tt, rtol=None, atol=None, check_dtype=True):
-    """numtorch tensor ``nt`` equals torch tensor ``tt`` in shape, dtype and value (torch's tolerances)."""
+    """numtorch tensor ``nt`` equals torch tensor ``tt`` in shape, dtype and value (torch's
+    tolerances)."""
     assert tuple(nt.shape) == tuple(tt.shape), f"shape {tuple(nt.shape)} != {tuple(tt.shape)}"
     if check_dtype:
         assert str(nt.dtype) == str(tt.dtype), f"dtype {nt.dtype} != {tt.dtype}"
-    torch.testing.assert_close(torch.from_numpy(np.array(to_np(nt))), tt.detach(), rtol=rtol, atol=atol,
-                               equal_nan=True, check_dtype=False)
+    torch.testing.assert_close(torch.from_numpy(np.array(to_np(nt))), tt.detach(), rtol=rtol,
+                               atol=atol, equal_nan=True, check_dtype=False)
 
 
 def assert_same_error(torch_call, numtorch_call):
@@ -68,12 +70,15 @@ def assert_same_error(torch_call, numtorch_call):
 
 
 # NOTE [ PyTorch's MKL random stream ]
-# On Intel CPUs some PyTorch builds draw bernoulli_(float p) and exponential_ (hence Dropout masks and
-# multinomial without replacement) from Intel MKL's own stream, which numtorch does not reproduce (same
-# distribution, different draws; see numtorch/random/).  Where that is so, the tests that compare
-# those exact draws with PyTorch's are skipped, with the reason; elsewhere (e.g. AMD CPUs) they run.
-_MKL_DRAWS = ("dropout", "bernoulli", "exponential", "multinomial", "lockstep", "nn_tutorial", "more_nn",
-              "alpha_dropout", "geometric")
+# On Intel CPUs some PyTorch builds draw bernoulli_(float p) and exponential_ (hence Dropout masks
+# and multinomial without replacement) from Intel MKL's own stream, which numtorch does not
+# reproduce (same distribution, different draws; see numtorch/random/).  Where that is so, the
+# tests that compare those exact draws with PyTorch's are skipped, with the reason; elsewhere
+# (e.g. AMD CPUs) they run.
+_MKL_DRAWS = (
+    "dropout", "bernoulli", "exponential", "multinomial", "lockstep", "nn_tutorial", "more_nn",
+    "alpha_dropout", "geometric",
+)
 
 
 def _torch_uses_another_stream() -> bool:
@@ -89,8 +94,10 @@ def _torch_uses_another_stream() -> bool:
 def pytest_collection_modifyitems(config, items):
     if not _torch_uses_another_stream():
         return
-    skip = pytest.mark.skip(reason="this PyTorch draws bernoulli/exponential from Intel MKL's stream here "
-                                   "(NOTE [ PyTorch's MKL random stream ] in tests/conftest.py)")
+    skip = pytest.mark.skip(
+        reason="this PyTorch draws bernoulli/exponential from Intel MKL's stream here "
+        "(NOTE [ PyTorch's MKL random stream ] in tests/conftest.py)"
+    )
     for item in items:
         if any(k in item.nodeid.lower() for k in _MKL_DRAWS):
             item.add_marker(skip)

@@ -30,7 +30,9 @@ def test_simple_net_trains_and_matches_pytorch():
     src = (ROOT / "examples" / "simple_net.py").read_text()
     acc, lines = _run(_load(src, "simple_net_numtorch"))
     assert acc > 0.9
-    torch_src = src.replace("import numtorch as torch", "import torch").replace("numtorch.", "torch.")
+    torch_src = src.replace("import numtorch as torch", "import torch").replace(
+        "numtorch.", "torch."
+    )
     acc_t, lines_t = _run(_load(torch_src, "simple_net_torch"))
     assert len(lines) == len(lines_t) == 11
     for a, b in zip(lines[:-1], lines_t[:-1]):  # "Epoch i/10, Loss: x" with 4 decimals

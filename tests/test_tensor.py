@@ -20,9 +20,15 @@ def both(fn):
 
 
 @pytest.mark.parametrize("make", [
-    lambda L: L.tensor(1.5), lambda L: L.tensor(3), lambda L: L.tensor(True), lambda L: L.tensor([1, 2.5]),
-    lambda L: L.tensor([[1, 2], [3, 4]]), lambda L: L.tensor([]), lambda L: L.tensor([[True, False]]),
-    lambda L: L.tensor(np.arange(3, dtype=np.float64)), lambda L: L.tensor(np.arange(3, dtype=np.int32)),
+    lambda L: L.tensor(1.5),
+    lambda L: L.tensor(3),
+    lambda L: L.tensor(True),
+    lambda L: L.tensor([1, 2.5]),
+    lambda L: L.tensor([[1, 2], [3, 4]]),
+    lambda L: L.tensor([]),
+    lambda L: L.tensor([[True, False]]),
+    lambda L: L.tensor(np.arange(3, dtype=np.float64)),
+    lambda L: L.tensor(np.arange(3, dtype=np.int32)),
     lambda L: L.tensor([1, 2], dtype=L.float64), lambda L: L.tensor([L.tensor(1.0), L.tensor(2.0)]),
     lambda L: L.tensor([0.1, 1 / 3], dtype=L.float64), lambda L: L.tensor(0.1, dtype=L.float64),
     lambda L: L.as_tensor([0.1, 2.7], dtype=L.float64),
@@ -93,14 +99,18 @@ def test_default_dtype_switch():
     def f(L):
         L.set_default_dtype(L.float64)
         try:
-            return [str(L.tensor([1.5]).dtype), str(L.ones(1).dtype), str((L.tensor([1]) * 1.5).dtype),
-                    str(L.get_default_dtype()), str(L.arange(0.5, 2).dtype)]
+            return [
+                str(L.tensor([1.5]).dtype), str(L.ones(1).dtype), str((L.tensor([1]) * 1.5).dtype),
+                str(L.get_default_dtype()), str(L.arange(0.5, 2).dtype),
+            ]
         finally:
             L.set_default_dtype(L.float32)
     assert both(f)[0] == both(f)[1]
 
 
-@pytest.mark.parametrize("conv", ["float", "double", "long", "int", "bool", "half", "short", "char", "byte"])
+@pytest.mark.parametrize(
+    "conv", ["float", "double", "long", "int", "bool", "half", "short", "char", "byte"]
+)
 def test_conversions(conv):
     def f(L):
         x = L.tensor([[-1.7, 0.0], [2.5, 3.2]])
@@ -124,7 +134,11 @@ def test_to_and_type():
 
 def test_device():
     x = numtorch.ones(2)
-    assert str(x.device) == "cpu" and x.device == numtorch.device("cpu") and repr(x.device) == "device(type='cpu')"
+    assert (
+        str(x.device) == "cpu"
+        and x.device == numtorch.device("cpu")
+        and repr(x.device) == "device(type='cpu')"
+    )
     assert repr(numtorch.device("cuda:1")) == repr(torch.device("cuda:1"))
     assert numtorch.cuda.is_available() is False
     with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
@@ -136,9 +150,10 @@ def test_device():
 def test_attributes():
     def f(L):
         x = L.arange(24.0).reshape(2, 3, 4).transpose(0, 2)
-        return [tuple(x.shape), x.size(), x.size(1), x.size(-1), x.dim(), x.ndim, x.numel(), str(x.dtype),
-                x.is_contiguous(), x.contiguous().is_contiguous(), x.stride(), x.element_size(), x.is_leaf,
-                x.requires_grad, x.is_floating_point(), L.is_tensor(x), repr(x.shape), len(x)]
+        return [tuple(x.shape), x.size(), x.size(1), x.size(-1), x.dim(), x.ndim, x.numel(),
+                str(x.dtype), x.is_contiguous(), x.contiguous().is_contiguous(), x.stride(),
+                x.element_size(), x.is_leaf, x.requires_grad, x.is_floating_point(), L.is_tensor(x),
+                repr(x.shape), len(x)]
     n, t = both(f)
     assert n == t
 
@@ -146,8 +161,11 @@ def test_attributes():
 def test_item_tolist_and_scalars():
     def f(L):
         x = L.tensor([[1.5, 2.0]])
-        return [x[0, 1].item(), x.tolist(), L.tensor(3).item(), float(L.tensor(2.5)), int(L.tensor(7)),
-                bool(L.tensor([1])), L.tensor([True]).tolist(), f"{L.tensor(0.5):.3f}", [v.item() for v in x[0]]]
+        return [
+            x[0, 1].item(), x.tolist(), L.tensor(3).item(), float(L.tensor(2.5)), int(L.tensor(7)),
+            bool(L.tensor([1])), L.tensor([True]).tolist(), f"{L.tensor(0.5):.3f}",
+            [v.item() for v in x[0]],
+        ]
     assert both(f)[0] == both(f)[1]
 
 
@@ -166,7 +184,8 @@ def test_clone_detach_data():
 
 
 @pytest.mark.parametrize("make", [
-    lambda L: L.tensor([[1.0, 2.0]], requires_grad=True), lambda L: L.tensor([1.0], requires_grad=True) * 2,
+    lambda L: L.tensor([[1.0, 2.0]], requires_grad=True),
+    lambda L: L.tensor([1.0], requires_grad=True) * 2,
     lambda L: L.tensor([1, 2], dtype=L.int32), lambda L: L.tensor([1.5], dtype=L.float64),
     lambda L: L.tensor(3.25), lambda L: L.arange(2000.0), lambda L: L.tensor([True, False]),
     lambda L: L.tensor([1e-8, 1e9]), lambda L: L.zeros(0, 3), lambda L: L.tensor([1.0]).sum(),
@@ -202,7 +221,9 @@ def test_out_argument():
     assert_close(o, ot)
     assert same and samet
     assert_close(o2, o2t)
-    with pytest.raises(RuntimeError, match="out=... arguments don't support automatic differentiation"):
+    with pytest.raises(
+        RuntimeError, match="out=... arguments don't support automatic differentiation"
+    ):
         numtorch.add(numtorch.ones(2, requires_grad=True), 1, out=numtorch.empty(2))
 
 
@@ -233,8 +254,10 @@ def test_comparisons_and_logic():
         a = L.tensor([1.0, float("nan"), 3.0, -float("inf")])
         b = L.tensor([1.0, 2.0, 2.0, 0.0])
         return [a == b, a != b, a < b, a <= b, a > b, a >= b, L.isnan(a), L.isinf(a), L.isfinite(a),
-                L.isclose(a, b), (a > 0) & (b > 1), (a > 0) | (b > 1), ~(a > 0), L.logical_xor(a > 0, b > 1),
-                L.logical_not(b), L.nonzero(b), L.where(b > 1), L.count_nonzero(b), b.all(), b.any(dim=0),
+                L.isclose(a, b), (a > 0) & (b > 1), (a > 0) | (b > 1), ~(a > 0),
+                L.logical_xor(a > 0, b > 1), L.logical_not(b), L.nonzero(b), L.where(b > 1),
+                L.count_nonzero(b), b.all(),
+                b.any(dim=0),
                 L.unique(L.tensor([3, 1, 3, 2]), return_counts=True, return_inverse=True)]
     n, t = both(f)
     for a, b in zip(n, t):
@@ -243,8 +266,9 @@ def test_comparisons_and_logic():
                 assert_close(x, y)
         else:
             assert_close(a, b)
-    assert numtorch.equal(numtorch.ones(2), numtorch.ones(2)) and not numtorch.equal(numtorch.ones(2),
-                                                                                     numtorch.ones(3))
+    assert numtorch.equal(numtorch.ones(2), numtorch.ones(2)) and not numtorch.equal(
+        numtorch.ones(2), numtorch.ones(3)
+    )
     assert numtorch.allclose(numtorch.ones(2), numtorch.ones(2) + 1e-9)
 
 
@@ -254,7 +278,9 @@ def test_max_min_named_tuples():
         m = x.max(dim=1)
         s = x.sort(dim=1, descending=True)
         k = x.topk(2)
-        return [m.values, m.indices, m[0], s.values, s.indices, k.indices, x.min(0).indices, repr(m)]
+        return [
+            m.values, m.indices, m[0], s.values, s.indices, k.indices, x.min(0).indices, repr(m)
+        ]
     n, t = both(f)
     for a, b in zip(n[:-1], t[:-1]):
         assert_close(a, b)
@@ -282,8 +308,9 @@ def test_int_index_gives_a_view():
 
 def test_float64_from_python_floats_is_exact():
     def f(L):
-        return [L.tensor([0.1, 1 / 3], dtype=L.float64).tolist(), L.tensor(0.1, dtype=L.float64).item(),
-                L.as_tensor([2.7], dtype=L.float64).tolist(), L.full((1,), 0.1, dtype=L.float64).tolist()]
+        return [L.tensor([0.1, 1 / 3], dtype=L.float64).tolist(),
+                L.tensor(0.1, dtype=L.float64).item(), L.as_tensor([2.7], dtype=L.float64).tolist(),
+                L.full((1,), 0.1, dtype=L.float64).tolist()]
     n, t = both(f)
     assert n == t
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from numtorch._tensor import Tensor
 from numtorch.autograd.grad_mode import no_grad
+from numtorch.random import randperm
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
@@ -338,8 +339,6 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
         >>> [int((w[:, j] == 0).sum()) for j in range(3)]
         [2, 2, 2]
     """
-    import numtorch
-
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
@@ -347,7 +346,7 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     with no_grad():
         tensor.normal_(0, std, generator=generator)
         for col in range(cols):
-            rows_perm = numtorch.randperm(rows)._data
+            rows_perm = randperm(rows)._data
             tensor._data[rows_perm[:num_zeros], col] = 0
     tensor._bump()
     return tensor

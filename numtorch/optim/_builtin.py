@@ -52,7 +52,9 @@ from .optimizer import (
     _use_grad_for_differentiable,
 )
 
-__all__ = ["BuiltinOptimizer", "check_lr", "check_nonnegative", "check_betas", "check_fused", "each_param"]
+__all__ = [
+    "BuiltinOptimizer", "check_lr", "check_nonnegative", "check_betas", "check_fused", "each_param"
+]
 
 check_lr = _check_lr
 
@@ -79,8 +81,9 @@ def check_fused(fused: bool | None, foreach: bool | None, differentiable: bool) 
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
-def each_param(params: list[Tensor], grads: list[Tensor], *, maximize: bool, weight_decay: float = 0,
-               lr: float = 0.0, decoupled: bool = False) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+def each_param(params: list[Tensor], grads: list[Tensor], *, maximize: bool,
+               weight_decay: float = 0, lr: float = 0.0,
+               decoupled: bool = False) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     r"""Yield ``(i, p, g)`` for each parameter: its array ``p`` and the gradient ``g`` to use.
 
     ``g`` is the gradient's array, negated (as a new array) under ``maximize``; with
@@ -120,8 +123,9 @@ class BuiltinOptimizer(Optimizer):
     _update: ClassVar[Callable[..., None]]
     _state_keys: ClassVar[tuple[str, ...]] = ()
     _split: ClassVar[dict[str, tuple[str, str]]] = {}
-    _flags: ClassVar[tuple[tuple[str, Any], ...]] = (("foreach", None), ("maximize", False),
-                                                     ("differentiable", False), ("capturable", False))
+    _flags: ClassVar[tuple[tuple[str, Any], ...]] = (
+        ("foreach", None), ("maximize", False), ("differentiable", False), ("capturable", False)
+    )
     _scalar_state: ClassVar[tuple[str, ...]] = ("step",)
 
     def __setstate__(self, state: dict[str, Any]) -> None:

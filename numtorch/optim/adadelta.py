@@ -58,12 +58,14 @@ class Adadelta(BuiltinOptimizer):
     _state_keys = ("square_avg", "acc_delta", "step")
 
     def _init_state(self, group, p):
-        return {"step": _scalar_tensor(0.0), "square_avg": _zeros_like(p), "acc_delta": _zeros_like(p)}
+        return {
+            "step": _scalar_tensor(0.0), "square_avg": _zeros_like(p), "acc_delta": _zeros_like(p)
+        }
 
 
-def adadelta(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor], acc_deltas: list[Tensor],
-             state_steps: list[Tensor], *, lr: float, rho: float, eps: float, weight_decay: float,
-             maximize: bool, **_) -> None:
+def adadelta(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor],
+             acc_deltas: list[Tensor], state_steps: list[Tensor], *, lr: float, rho: float,
+             eps: float, weight_decay: float, maximize: bool, **_) -> None:
     """The Adadelta update of each parameter and its state, in place.  See :class:`Adadelta`."""
     lr = _value(lr)
     for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay):

@@ -35,7 +35,8 @@ class Adafactor(BuiltinOptimizer):
 
     Args:
         params: parameters to optimize, or dicts defining parameter groups.
-        lr: the cap :math:`\gamma` on the relative step size, also scales weight decay (default: 1e-2).
+        lr: the cap :math:`\gamma` on the relative step size, also scales weight decay (default:
+            1e-2).
         beta2_decay: :math:`\tau` (default: -0.8).
         eps: :math:`(\epsilon_1, \epsilon_2)`; :math:`\epsilon_1` None means the dtype's machine
             epsilon (default: (None, 1e-3)).
@@ -54,9 +55,9 @@ class Adafactor(BuiltinOptimizer):
         [0.99, 0.99, 0.99, 0.99]
     """
 
-    def __init__(self, params, lr: float | Tensor = 1e-2, beta2_decay: float = -0.8, eps=(None, 1e-3),
-                 d: float = 1.0, weight_decay: float = 0.0, *, foreach: bool | None = None,
-                 maximize: bool = False) -> None:
+    def __init__(self, params, lr: float | Tensor = 1e-2, beta2_decay: float = -0.8,
+                 eps=(None, 1e-3), d: float = 1.0, weight_decay: float = 0.0, *,
+                 foreach: bool | None = None, maximize: bool = False) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
@@ -88,9 +89,10 @@ class Adafactor(BuiltinOptimizer):
         return {"step": _scalar_tensor(0.0), "variance": _wrap(np.zeros_like(g))}
 
 
-def adafactor(params: list[Tensor], grads: list[Tensor], row_vars: list, col_vars: list, variances: list,
-              state_steps: list[Tensor], *, d: float, lr: float, beta2_decay: float, weight_decay: float,
-              eps1: float | None, eps2: float, maximize: bool, **_) -> None:
+def adafactor(params: list[Tensor], grads: list[Tensor], row_vars: list, col_vars: list,
+              variances: list, state_steps: list[Tensor], *, d: float, lr: float,
+              beta2_decay: float, weight_decay: float, eps1: float | None, eps2: float,
+              maximize: bool, **_) -> None:
     """The Adafactor update of each parameter and its state, in place.  See :class:`Adafactor`."""
     lr = _value(lr)
     for i, p, g in each_param(params, grads, maximize=maximize):

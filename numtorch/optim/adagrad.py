@@ -44,9 +44,10 @@ class Adagrad(BuiltinOptimizer):
         0.9
     """
 
-    def __init__(self, params, lr: float | Tensor = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
-                 initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: bool | None = None,
-                 *, maximize: bool = False, differentiable: bool = False, fused: bool | None = None) -> None:
+    def __init__(self, params, lr: float | Tensor = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0, eps: float = 1e-10,
+                 foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
         check_lr(lr)
         check_nonnegative("lr_decay", lr_decay)
         check_nonnegative("weight_decay", weight_decay)
@@ -73,8 +74,9 @@ class Adagrad(BuiltinOptimizer):
         """Kept for compatibility: NumPy state is already in this process's memory."""
 
 
-def adagrad(params: list[Tensor], grads: list[Tensor], state_sums: list[Tensor], state_steps: list[Tensor],
-            *, lr: float, weight_decay: float, lr_decay: float, eps: float, maximize: bool, **_) -> None:
+def adagrad(params: list[Tensor], grads: list[Tensor], state_sums: list[Tensor],
+            state_steps: list[Tensor], *, lr: float, weight_decay: float, lr_decay: float,
+            eps: float, maximize: bool, **_) -> None:
     """The Adagrad update of each parameter and its state, in place.  See :class:`Adagrad`."""
     lr = _value(lr)
     for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay):

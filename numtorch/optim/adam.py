@@ -64,7 +64,9 @@ class Adam(BuiltinOptimizer):
                  fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
         if isinstance(lr, Tensor):
             if foreach and not capturable:
-                raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
+                raise ValueError(
+                    "lr as a Tensor is not supported for capturable=False and foreach=True"
+                )
             if lr.numel() != 1:
                 raise ValueError("Tensor lr must be 1-element")
         check_lr(lr)
@@ -77,7 +79,10 @@ class Adam(BuiltinOptimizer):
         for i in (0, 1):
             if isinstance(betas[i], Tensor):
                 if not capturable and foreach:
-                    raise ValueError(f"betas[{i}] as a Tensor is not supported for capturable=False and foreach=True")
+                    raise ValueError(
+                        f"betas[{i}] as a Tensor is not supported for capturable=False and "
+                        "foreach=True"
+                    )
                 if betas[i].numel() != 1:
                     raise ValueError(f"Tensor betas[{i}] must be 1-element")
         betas = tuple(b.squeeze() if isinstance(b, Tensor) and b.dim() != 0 else b for b in betas)
@@ -94,16 +99,18 @@ class Adam(BuiltinOptimizer):
               ("differentiable", False), ("decoupled_weight_decay", False), ("fused", None))
 
     def _init_state(self, group, p):
-        state = {"step": _scalar_tensor(0.0), "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)}
+        state = {
+            "step": _scalar_tensor(0.0), "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)
+        }
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = _zeros_like(p)
         return state
 
 
-def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp_avg_sqs: list[Tensor],
-         max_exp_avg_sqs: list[Tensor], state_steps: list[Tensor], *, amsgrad: bool, beta1: float,
-         beta2: float, lr: float, weight_decay: float, eps: float, maximize: bool,
-         decoupled_weight_decay: bool = False, **_) -> None:
+def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
+         exp_avg_sqs: list[Tensor], max_exp_avg_sqs: list[Tensor], state_steps: list[Tensor], *,
+         amsgrad: bool, beta1: float, beta2: float, lr: float, weight_decay: float, eps: float,
+         maximize: bool, decoupled_weight_decay: bool = False, **_) -> None:
     """The Adam update of each parameter and its state, in place.  See :class:`Adam`."""
     lr, beta1, beta2, weight_decay = _value(lr), _value(beta1), _value(beta2), _value(weight_decay)
     for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay, lr=lr,

@@ -60,9 +60,9 @@ class Adamax(BuiltinOptimizer):
         return {"step": _scalar_tensor(0.0), "exp_avg": _zeros_like(p), "exp_inf": _zeros_like(p)}
 
 
-def adamax(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp_infs: list[Tensor],
-           state_steps: list[Tensor], *, eps: float, beta1: float, beta2: float, lr: float,
-           weight_decay: float, maximize: bool, **_) -> None:
+def adamax(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
+           exp_infs: list[Tensor], state_steps: list[Tensor], *, eps: float, beta1: float,
+           beta2: float, lr: float, weight_decay: float, maximize: bool, **_) -> None:
     """The Adamax update of each parameter and its state, in place.  See :class:`Adamax`."""
     lr = _value(lr)
     for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay):

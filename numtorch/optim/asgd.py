@@ -46,7 +46,8 @@ class ASGD(BuiltinOptimizer):
 
     def __init__(self, params, lr: float | Tensor = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
                  t0: float = 1e6, weight_decay: float = 0, foreach: bool | None = None,
-                 maximize: bool = False, differentiable: bool = False, capturable: bool = False) -> None:
+                 maximize: bool = False, differentiable: bool = False,
+                 capturable: bool = False) -> None:
         check_lr(lr)
         check_nonnegative("weight_decay", weight_decay)
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
@@ -62,9 +63,9 @@ class ASGD(BuiltinOptimizer):
                 "mu": _scalar_tensor(1.0), "ax": _zeros_like(p)}
 
 
-def asgd(params: list[Tensor], grads: list[Tensor], axs: list[Tensor], mus: list[Tensor], etas: list[Tensor],
-         state_steps: list[Tensor], *, lambd: float, lr: float, t0: float, alpha: float,
-         weight_decay: float, maximize: bool, **_) -> None:
+def asgd(params: list[Tensor], grads: list[Tensor], axs: list[Tensor], mus: list[Tensor],
+         etas: list[Tensor], state_steps: list[Tensor], *, lambd: float, lr: float, t0: float,
+         alpha: float, weight_decay: float, maximize: bool, **_) -> None:
     """The ASGD update of each parameter and its state, in place.  See :class:`ASGD`."""
     lr = _value(lr)
     for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay):

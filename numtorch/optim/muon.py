@@ -32,13 +32,19 @@ DEFAULT_NS_STEPS = 5
 def _bf16(x: np.ndarray) -> np.ndarray:
     """``x`` (float32) rounded to the nearest bfloat16 value, kept as float32."""
     u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
-    rounded = (u + np.uint32(0x7FFF) + ((u >> np.uint32(16)) & np.uint32(1))) & np.uint32(0xFFFF0000)
+    rounded = (u + np.uint32(0x7FFF) + ((u >> np.uint32(16)) & np.uint32(1))) & np.uint32(
+        0xFFFF0000
+    )
     return np.where(np.isnan(x), x, rounded.view(np.float32)).astype(np.float32)
 
 
-def _zeropower_via_newtonschulz(grad: np.ndarray, ns_coefficients, ns_steps: int, eps: float) -> np.ndarray:
-    r"""The nearest (semi-)orthogonal matrix to ``grad``, by ``ns_steps`` quintic Newton-Schulz steps:
-    :math:`X \leftarrow aX + (bA + cA^2)X` with :math:`A = XX^\top`, starting from :math:`G/\|G\|`."""
+def _zeropower_via_newtonschulz(
+    grad: np.ndarray, ns_coefficients, ns_steps: int, eps: float
+) -> np.ndarray:
+    r"""The nearest (semi-)orthogonal matrix to ``grad``, by ``ns_steps`` quintic Newton-Schulz
+    steps:
+    :math:`X \leftarrow aX + (bA + cA^2)X` with :math:`A = XX^\top`, starting from :math:`G/\|G\|`.
+    """
     if ns_steps >= 100:
         raise ValueError("Number of steps must be less than 100 for computational efficiency")
     if grad.ndim != 2:
@@ -106,8 +112,9 @@ class Muon(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, weight_decay: float = 0.1, momentum: float = 0.95,
-                 nesterov: bool = True, ns_coefficients=(DEFAULT_A, DEFAULT_B, DEFAULT_C), eps: float = EPS,
-                 ns_steps: int = DEFAULT_NS_STEPS, adjust_lr_fn: str | None = None) -> None:
+                 nesterov: bool = True, ns_coefficients=(DEFAULT_A, DEFAULT_B, DEFAULT_C),
+                 eps: float = EPS, ns_steps: int = DEFAULT_NS_STEPS,
+                 adjust_lr_fn: str | None = None) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
@@ -119,13 +126,16 @@ class Muon(Optimizer):
         if adjust_lr_fn is not None and adjust_lr_fn not in ["original", "match_rms_adamw"]:
             raise ValueError(f"Adjust learning rate function {adjust_lr_fn} is not supported")
         defaults = dict(lr=lr, weight_decay=weight_decay, momentum=momentum, nesterov=nesterov,
-                        ns_coefficients=ns_coefficients, eps=eps, ns_steps=ns_steps, adjust_lr_fn=adjust_lr_fn)
+                        ns_coefficients=ns_coefficients, eps=eps, ns_steps=ns_steps,
+                        adjust_lr_fn=adjust_lr_fn)
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.ndim != 2:
-                    raise ValueError("Muon only supports 2D parameters whereas we found a parameter "
-                                     f"with size: {p.size()}")
+                    raise ValueError(
+                        "Muon only supports 2D parameters whereas we found a parameter "
+                        f"with size: {p.size()}"
+                    )
 
     @grad_mode.no_grad()
     def step(self, closure=None):
@@ -143,9 +153,12 @@ class Muon(Optimizer):
                 buf = state["momentum_buffer"]._data
                 momentum = group["momentum"]
                 K.lerp_(buf, g, 1 - momentum)
-                update = K.lerp_(g, buf, momentum, out=np.empty_like(g)) if group["nesterov"] else buf
-                update = _zeropower_via_newtonschulz(update, group["ns_coefficients"], group["ns_steps"],
-                                                     group["eps"])
+                update = (
+                    K.lerp_(g, buf, momentum, out=np.empty_like(g)) if group["nesterov"] else buf
+                )
+                update = _zeropower_via_newtonschulz(
+                    update, group["ns_coefficients"], group["ns_steps"], group["eps"]
+                )
                 adjusted_lr = _adjust_lr(lr, group["adjust_lr_fn"], p.shape)
                 K.mul_(p._data, 1 - lr * group["weight_decay"])
                 K.add_(p._data, update.astype(p._data.dtype, copy=False), -adjusted_lr)

@@ -17,7 +17,8 @@ class NAdam(BuiltinOptimizer):
     r"""NAdam (Dozat): Adam with Nesterov momentum.
 
     With the momentum schedule :math:`\mu_t = \beta_1 (1 - \tfrac12 \, 0.96^{t \psi})`
-    (:math:`\psi` = ``momentum_decay``) and its running product :math:`\Pi_t = \prod_{i \le t} \mu_i`:
+    (:math:`\psi` = ``momentum_decay``) and its running product
+    :math:`\Pi_t = \prod_{i \le t} \mu_i`:
 
     .. math::
         m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t, \qquad
@@ -52,14 +53,16 @@ class NAdam(BuiltinOptimizer):
     def __init__(self, params, lr: float | Tensor = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
-                 maximize: bool = False, capturable: bool = False, differentiable: bool = False) -> None:
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
         check_lr(lr)
         check_nonnegative("epsilon", eps)
         check_betas(betas)
         check_nonnegative("weight_decay", weight_decay)
         check_nonnegative("momentum_decay", momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                        momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
+                        momentum_decay=momentum_decay,
+                        decoupled_weight_decay=decoupled_weight_decay,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         differentiable=differentiable)
         super().__init__(params, defaults)
@@ -74,10 +77,10 @@ class NAdam(BuiltinOptimizer):
                 "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)}
 
 
-def nadam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp_avg_sqs: list[Tensor],
-          mu_products: list[Tensor], state_steps: list[Tensor], *, beta1: float, beta2: float, lr: float,
-          weight_decay: float, momentum_decay: float, eps: float, decoupled_weight_decay: bool = False,
-          maximize: bool, **_) -> None:
+def nadam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
+          exp_avg_sqs: list[Tensor], mu_products: list[Tensor], state_steps: list[Tensor], *,
+          beta1: float, beta2: float, lr: float, weight_decay: float, momentum_decay: float,
+          eps: float, decoupled_weight_decay: bool = False, maximize: bool, **_) -> None:
     """The NAdam update of each parameter and its state, in place.  See :class:`NAdam`."""
     lr = _value(lr)
     for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay, lr=lr,

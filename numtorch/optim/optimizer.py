@@ -85,7 +85,8 @@ _TENSOR_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "floa
 
 
 def _typename(obj) -> str:
-    """The type name PyTorch's messages use: ``torch.FloatTensor`` for tensors, ``int`` for builtins."""
+    """The type name PyTorch's messages use: ``torch.FloatTensor`` for tensors, ``int`` for
+    builtins."""
     if isinstance(obj, Tensor):
         return "torch." + _TENSOR_TYPE_NAMES.get(obj._data.dtype.name, "Tensor")
     module = type(obj).__module__
@@ -95,7 +96,11 @@ def _typename(obj) -> str:
 
 def _scalar_dtype() -> np.dtype:
     """The dtype of scalar state such as ``step``: float64 under a float64 default, else float32."""
-    return np.dtype(np.float64) if _dtype.get_default_dtype() is _dtype.float64 else np.dtype(np.float32)
+    return (
+        np.dtype(np.float64)
+        if _dtype.get_default_dtype() is _dtype.float64
+        else np.dtype(np.float32)
+    )
 
 
 def _scalar_tensor(value: float) -> Tensor:
@@ -155,7 +160,8 @@ def _hooked_step(step: Callable) -> Callable:
                     args, kwargs = result
                 else:
                     raise RuntimeError(
-                        f"{step} must return None or a tuple of (new_args, new_kwargs), but got {result}.")
+                        f"{step} must return None or a tuple of (new_args, new_kwargs), but got "
+                        f"{result}.")
         out = step(*args, **kwargs)
         for post_hook in chain(self._optimizer_step_post_hooks.values(),
                                _global_optimizer_post_hooks.values()):
@@ -209,9 +215,11 @@ class Optimizer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        for name in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks",
-                     "_optimizer_state_dict_pre_hooks", "_optimizer_state_dict_post_hooks",
-                     "_optimizer_load_state_dict_pre_hooks", "_optimizer_load_state_dict_post_hooks"):
+        for name in (
+            "_optimizer_step_pre_hooks", "_optimizer_step_post_hooks",
+            "_optimizer_state_dict_pre_hooks", "_optimizer_state_dict_post_hooks",
+            "_optimizer_load_state_dict_pre_hooks", "_optimizer_load_state_dict_post_hooks",
+        ):
             if name not in self.__dict__:
                 setattr(self, name, OrderedDict())
         self._patch_step_function()
@@ -228,7 +236,8 @@ class Optimizer:
 
     # ---- groups ------------------------------------------------------------------------
     def add_param_group(self, param_group: dict[str, Any]) -> None:
-        """Add a parameter group (a dict with ``"params"`` and optional options) to ``param_groups``.
+        """Add a parameter group (a dict with ``"params"`` and optional options) to
+        ``param_groups``.
 
         Useful when fine-tuning: frozen layers can be made trainable and added as training goes.
         """
@@ -239,7 +248,8 @@ class Optimizer:
             param_group["params"] = [params]
         elif isinstance(params, set):
             raise TypeError("optimizer parameters need to be organized in ordered collections, but "
-                            "the ordering of tensors in sets will change between runs. Please use a list instead.")
+                            "the ordering of tensors in sets will change between runs. Please use "
+                            "a list instead.")
         else:
             param_group["params"] = list(params)
 
@@ -255,24 +265,36 @@ class Optimizer:
             if len(names) == len(tensors):
                 param_group["param_names"] = names
             else:
-                raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+                raise ValueError(
+                    "all optimizer params should be with/without names. Some param names are "
+                    "missing"
+                )
 
         for param in tensors:
             if not isinstance(param, Tensor):
-                raise TypeError("optimizer can only optimize Tensors, but one of the params is " + _typename(param))
-            if not self.defaults.get("differentiable", None) and not (param.is_leaf or param.retains_grad):
+                raise TypeError(
+                    "optimizer can only optimize Tensors, but one of the params is "
+                    + _typename(param)
+                )
+            if not self.defaults.get("differentiable", None) and not (
+                param.is_leaf or param.retains_grad
+            ):
                 raise ValueError("can't optimize a non-leaf Tensor")
 
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
                 raise ValueError(
-                    f"parameter group didn't specify a value of required optimization parameter {name}")
+                    "parameter group didn't specify a value of required optimization parameter "
+                    f"{name}")
             param_group.setdefault(name, default)
 
         if len(tensors) != len({id(p) for p in tensors}):
-            warnings.warn("optimizer contains a parameter group with duplicate parameters; "
-                          "in future, this will cause an error; "
-                          "see github.com/pytorch/pytorch/issues/40967 for more information", stacklevel=3)
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; "
+                "in future, this will cause an error; "
+                "see github.com/pytorch/pytorch/issues/40967 for more information",
+                stacklevel=3,
+            )
 
         seen: set[int] = set()
         for group in self.param_groups:
@@ -290,7 +312,8 @@ class Optimizer:
         """Reset the gradients of all optimized tensors: to None (default), or fill them with zeros.
 
         With ``set_to_none=True`` a parameter that gets no gradient in the next backward keeps
-        ``.grad is None`` and is skipped by ``step``; with zeros it takes a step with a zero gradient.
+        ``.grad is None`` and is skipped by ``step``; with zeros it takes a step with a zero
+        gradient.
         """
         for group in self.param_groups:
             for p in group["params"]:
@@ -315,7 +338,8 @@ class Optimizer:
 
     # ---- hooks --------------------------------------------------------------------------
     def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
-        """Register ``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)`` before ``step``."""
+        """Register ``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)`` before
+        ``step``."""
         handle = RemovableHandle(self._optimizer_step_pre_hooks)
         self._optimizer_step_pre_hooks[handle.id] = hook
         return handle
@@ -333,25 +357,35 @@ class Optimizer:
             hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+    def register_state_dict_pre_hook(
+        self, hook: Callable, prepend: bool = False
+    ) -> RemovableHandle:
         """Register ``hook(optimizer)``, called before ``state_dict``."""
         return self._register(self._optimizer_state_dict_pre_hooks, hook, prepend)
 
-    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
-        """Register ``hook(optimizer, state_dict) -> state_dict or None``, called after ``state_dict``."""
+    def register_state_dict_post_hook(
+        self, hook: Callable, prepend: bool = False
+    ) -> RemovableHandle:
+        """Register ``hook(optimizer, state_dict) -> state_dict or None``, called after
+        ``state_dict``."""
         return self._register(self._optimizer_state_dict_post_hooks, hook, prepend)
 
-    def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+    def register_load_state_dict_pre_hook(
+        self, hook: Callable, prepend: bool = False
+    ) -> RemovableHandle:
         """Register ``hook(optimizer, state_dict) -> state_dict or None``, called before loading."""
         return self._register(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
 
-    def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+    def register_load_state_dict_post_hook(
+        self, hook: Callable, prepend: bool = False
+    ) -> RemovableHandle:
         """Register ``hook(optimizer)``, called after ``load_state_dict``."""
         return self._register(self._optimizer_load_state_dict_post_hooks, hook, prepend)
 
     # ---- state dicts --------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """The optimizer's state as ``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``.
+        """The optimizer's state as
+        ``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``.
 
         Parameters are replaced by their position across all groups, in order; the state
         tensors are the optimizer's own (not copies), as in PyTorch.
@@ -364,13 +398,17 @@ class Optimizer:
         def pack_group(group: dict[str, Any]) -> dict[str, Any]:
             nonlocal start
             packed = {k: v for k, v in group.items() if k != "params"}
-            mapping.update({id(p): i for i, p in enumerate(group["params"], start) if id(p) not in mapping})
+            mapping.update(
+                {id(p): i for i, p in enumerate(group["params"], start) if id(p) not in mapping}
+            )
             packed["params"] = [mapping[id(p)] for p in group["params"]]
             start += len(packed["params"])
             return packed
 
         param_groups = [pack_group(g) for g in self.param_groups]
-        packed_state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
+        packed_state = {
+            (mapping[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()
+        }
         state_dict = {"state": packed_state, "param_groups": param_groups}
         for post_hook in self._optimizer_state_dict_post_hooks.values():
             result = post_hook(self, state_dict)
@@ -379,8 +417,9 @@ class Optimizer:
         return state_dict
 
     @staticmethod
-    def _process_value_according_to_param_policy(param: Tensor, value: Tensor, param_id, param_groups,
-                                                  key=None) -> Tensor:
+    def _process_value_according_to_param_policy(
+        param: Tensor, value: Tensor, param_id, param_groups, key=None
+    ) -> Tensor:
         # Floating-point state follows the parameter's dtype; ``step`` keeps its own (float32).
         fused = capturable = False
         for pg in param_groups:

@@ -21,9 +21,10 @@ class RAdam(BuiltinOptimizer):
 
     .. math::
         \hat m_t &= m_t / (1 - \beta_1^t) \\
-        \theta_t &= \theta_{t-1} - \gamma \hat m_t \, r_t \, \frac{\sqrt{1 - \beta_2^t}}{\sqrt{v_t} + \epsilon}
-            \quad \text{if } \rho_t > 5, \qquad r_t = \sqrt{\frac{(\rho_t - 4)(\rho_t - 2)\rho_\infty}
-            {(\rho_\infty - 4)(\rho_\infty - 2)\rho_t}} \\
+        \theta_t &= \theta_{t-1} - \gamma \hat m_t \, r_t \,
+            \frac{\sqrt{1 - \beta_2^t}}{\sqrt{v_t} + \epsilon}
+            \quad \text{if } \rho_t > 5, \qquad r_t = \sqrt{\frac{(\rho_t - 4)(\rho_t -
+            2)\rho_\infty} {(\rho_\infty - 4)(\rho_\infty - 2)\rho_t}} \\
         \theta_t &= \theta_{t-1} - \gamma \hat m_t \quad \text{otherwise (plain momentum SGD)}
 
     State per parameter: ``step``, ``exp_avg`` (:math:`m`), ``exp_avg_sq`` (:math:`v`).
@@ -58,7 +59,8 @@ class RAdam(BuiltinOptimizer):
         check_nonnegative("weight_decay", weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         foreach=foreach, capturable=capturable,
-                        decoupled_weight_decay=decoupled_weight_decay, differentiable=differentiable)
+                        decoupled_weight_decay=decoupled_weight_decay,
+                        differentiable=differentiable)
         super().__init__(params, defaults)
 
     _state_keys = ("exp_avg", "exp_avg_sq", "step")
@@ -66,12 +68,15 @@ class RAdam(BuiltinOptimizer):
     _flags = BuiltinOptimizer._flags + (("decoupled_weight_decay", False),)
 
     def _init_state(self, group, p):
-        return {"step": _scalar_tensor(0.0), "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)}
+        return {
+            "step": _scalar_tensor(0.0), "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)
+        }
 
 
-def radam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp_avg_sqs: list[Tensor],
-          state_steps: list[Tensor], *, beta1: float, beta2: float, lr: float, weight_decay: float,
-          eps: float, decoupled_weight_decay: bool = False, maximize: bool, **_) -> None:
+def radam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
+          exp_avg_sqs: list[Tensor], state_steps: list[Tensor], *, beta1: float, beta2: float,
+          lr: float, weight_decay: float, eps: float, decoupled_weight_decay: bool = False,
+          maximize: bool, **_) -> None:
     """The RAdam update of each parameter and its state, in place.  See :class:`RAdam`."""
     lr = _value(lr)
     for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay, lr=lr,
@@ -93,7 +98,9 @@ def radam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor], exp
             adaptive = K.sqrt(v)
             np.add(adaptive, K.scalar(eps, adaptive), out=adaptive)
             np.divide(K.scalar(bias_correction2 ** 0.5, adaptive), adaptive, out=adaptive)
-            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            rect = (
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            ) ** 0.5
             np.multiply(update, adaptive, out=update)
             np.multiply(update, K.scalar(rect, update), out=update)
         np.subtract(p, update, out=p)

@@ -74,9 +74,10 @@ class RMSprop(BuiltinOptimizer):
         return state
 
 
-def rmsprop(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor], grad_avgs: list[Tensor],
-            momentum_buffer_list: list[Tensor], state_steps: list[Tensor], *, lr: float, alpha: float,
-            eps: float, weight_decay: float, momentum: float, centered: bool, maximize: bool, **_) -> None:
+def rmsprop(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor],
+            grad_avgs: list[Tensor], momentum_buffer_list: list[Tensor], state_steps: list[Tensor],
+            *, lr: float, alpha: float, eps: float, weight_decay: float, momentum: float,
+            centered: bool, maximize: bool, **_) -> None:
     """The RMSprop update of each parameter and its state, in place.  See :class:`RMSprop`."""
     lr = _value(lr)
     for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay):

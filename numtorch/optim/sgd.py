@@ -22,7 +22,8 @@ class SGD(Optimizer):
         g &\leftarrow g + \lambda \theta \quad (\text{weight decay } \lambda) \\
         b &\leftarrow \begin{cases} g & \text{first step} \\
              \mu b + (1 - \tau) g & \text{later steps} \end{cases} \\
-        g &\leftarrow \begin{cases} g + \mu b & \text{nesterov} \\ b & \text{otherwise} \end{cases} \\
+        g &\leftarrow \begin{cases} g + \mu b & \text{nesterov} \\
+             b & \text{otherwise} \end{cases} \\
         \theta &\leftarrow \theta - \gamma g
 
     The momentum buffer :math:`b` is kept in ``state[p]["momentum_buffer"]`` (None when
@@ -51,8 +52,8 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr: float | Tensor = 1e-3, momentum: float = 0, dampening: float = 0,
-                 weight_decay: float | Tensor = 0, nesterov: bool = False, *, maximize: bool = False,
-                 foreach: bool | None = None, differentiable: bool = False,
+                 weight_decay: float | Tensor = 0, nesterov: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None, differentiable: bool = False,
                  fused: bool | None = None) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
@@ -94,8 +95,9 @@ class SGD(Optimizer):
         return loss
 
 
-def sgd(params: list[Tensor], grads: list[Tensor], momentum_buffer_list: list, *, weight_decay: float,
-        momentum: float, lr: float, dampening: float, nesterov: bool, maximize: bool, **_) -> None:
+def sgd(params: list[Tensor], grads: list[Tensor], momentum_buffer_list: list, *,
+        weight_decay: float, momentum: float, lr: float, dampening: float, nesterov: bool,
+        maximize: bool, **_) -> None:
     """The SGD update of each parameter in place; ``momentum_buffer_list`` entries that are None
     are created (as Tensors) on the way.  See :class:`SGD` for the maths."""
     lr, weight_decay = _value(lr), _value(weight_decay)

@@ -31,11 +31,13 @@ def _present_rows(g: np.ndarray) -> np.ndarray:
 
 
 class SparseAdam(Optimizer):
-    r"""Adam restricted to the rows present in each gradient (see NOTE [ dense gradients as sparse ones ]).
+    r"""Adam restricted to the rows present in each gradient
+    (see NOTE [ dense gradients as sparse ones ]).
 
     For the present rows only:
     :math:`m \leftarrow m + (1-\beta_1)(g - m)`, :math:`v \leftarrow v + (1-\beta_2)(g^2 - v)`,
-    :math:`\theta \leftarrow \theta - \gamma \frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t} \frac{m}{\sqrt v + \epsilon}`.
+    :math:`\theta \leftarrow \theta - \gamma \frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}
+    \frac{m}{\sqrt v + \epsilon}`.
     State per parameter: ``step`` (an int), ``exp_avg``, ``exp_avg_sq``.
 
     Args:

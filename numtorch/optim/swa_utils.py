@@ -45,11 +45,14 @@ __all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn", "get_s
 
 def _check_decay(decay: float) -> None:
     if decay < 0.0 or decay > 1.0:
-        raise ValueError(f"Invalid decay value {decay} provided. Please provide a value in [0,1] range.")
+        raise ValueError(
+            f"Invalid decay value {decay} provided. Please provide a value in [0,1] range."
+        )
 
 
 def get_ema_multi_avg_fn(decay: float = 0.999) -> Callable:
-    """An in-place exponential moving average over lists of tensors: ``ema += (1 - decay)(p - ema)``."""
+    """An in-place exponential moving average over lists of tensors:
+    ``ema += (1 - decay)(p - ema)``."""
     _check_decay(decay)
 
     def ema_update(ema_param_list, current_param_list, _) -> None:
@@ -125,8 +128,8 @@ class AveragedModel(Module):
         use_buffers: average buffers too (instead of copying them from ``model``).
     """
 
-    def __init__(self, model, device=None, avg_fn: Callable | None = None, multi_avg_fn: Callable | None = None,
-                 use_buffers: bool = False) -> None:
+    def __init__(self, model, device=None, avg_fn: Callable | None = None,
+                 multi_avg_fn: Callable | None = None, use_buffers: bool = False) -> None:
         super().__init__()
         if avg_fn is not None and multi_avg_fn is not None:
             raise AssertionError("Only one of avg_fn and multi_avg_fn should be provided")
@@ -218,7 +221,9 @@ class SWALR(LRScheduler):
         for lr, group in zip(swa_lrs, optimizer.param_groups):
             group["swa_lr"] = lr
         if anneal_strategy not in ["cos", "linear"]:
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
+            raise ValueError(
+                f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
+            )
         self._set_anneal_func(anneal_strategy)
         if not isinstance(anneal_epochs, int) or anneal_epochs < 0:
             raise ValueError(f"anneal_epochs must be equal or greater than 0, got {anneal_epochs}")
@@ -240,7 +245,8 @@ class SWALR(LRScheduler):
         return (lr - alpha * swa_lr) / (1 - alpha)
 
     def get_lr(self) -> list:
-        """The next rate: recover the starting rate from the current one, then move along the anneal."""
+        """The next rate: recover the starting rate from the current one, then move along the
+        anneal."""
         if not self._get_lr_called_within_step:
             warnings.warn("To get the last learning rate computed by the scheduler, "
                           "please use `get_last_lr()`.", UserWarning, stacklevel=2)
@@ -253,7 +259,10 @@ class SWALR(LRScheduler):
                     for group in self.optimizer.param_groups]
         t = max(0, min(1, step / max(1, self.anneal_epochs)))
         alpha = self.anneal_func(t)
-        return [group["swa_lr"] * alpha + lr * (1 - alpha) for group, lr in zip(self.optimizer.param_groups, prev_lrs)]
+        return [
+            group["swa_lr"] * alpha + lr * (1 - alpha)
+            for group, lr in zip(self.optimizer.param_groups, prev_lrs)
+        ]
 
     def _set_anneal_func(self, anneal_strategy: str) -> None:
         self._anneal_strategy = anneal_strategy

@@ -21,6 +21,7 @@ import numpy as np
 
 from .._dtype import ctype_name, type_word
 from .._tensor import Tensor
+from ..autograd.grad_mode import is_grad_enabled
 from . import recipes as R
 from .generator import resolve
 
@@ -59,7 +60,6 @@ def fill(t: Tensor, values: np.ndarray) -> Tensor:
 
 
 def _check_inplace(t: Tensor) -> None:
-    from ..autograd.grad_mode import is_grad_enabled
     if t._requires_grad and t.grad_fn is None and is_grad_enabled():
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
@@ -281,9 +281,11 @@ def random_(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
 def _expand(p: np.ndarray, shape: tuple) -> np.ndarray:
     """``p.expand(shape)`` with PyTorch's errors."""
     if p.ndim > len(shape):
-        raise RuntimeError(f"expand(torch.{type_word(p)}Tensor{{{list(p.shape)}}}, size={list(shape)}): "
-                           f"the number of sizes provided ({len(shape)}) must be greater or equal "
-                           f"to the number of dimensions in the tensor ({p.ndim})")
+        raise RuntimeError(
+            f"expand(torch.{type_word(p)}Tensor{{{list(p.shape)}}}, size={list(shape)}): "
+            f"the number of sizes provided ({len(shape)}) must be greater or equal "
+            f"to the number of dimensions in the tensor ({p.ndim})"
+        )
     for i in range(1, p.ndim + 1):
         if p.shape[-i] != 1 and p.shape[-i] != shape[-i]:
             raise RuntimeError(f"The expanded size of the tensor ({shape[-i]}) must match the "

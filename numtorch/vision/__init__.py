@@ -1,4 +1,5 @@
-"""The torchvision-shaped part of numtorch: ``transforms``, ``datasets``, ``models``, ``io``, ``utils``.
+"""The torchvision-shaped part of numtorch: ``transforms``, ``datasets``, ``models``, ``io``,
+``utils``.
 
 ``import numtorch.vision as torchvision`` (or ``from numtorch.vision import
 datasets, transforms``) gives the image transforms and datasets that PyTorch
@@ -21,7 +22,8 @@ Example:
     >>> import numtorch as torch
     >>> from numtorch.vision import datasets, transforms
     >>> tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
-    >>> loader = torch.utils.data.DataLoader(datasets.Digits(transform=tf), batch_size=32, shuffle=True)
+    >>> loader = torch.utils.data.DataLoader(datasets.Digits(transform=tf), batch_size=32,
+    ...                                      shuffle=True)
     >>> images, labels = next(iter(loader))
     >>> tuple(images.shape), labels.dtype
     ((32, 1, 8, 8), torch.int64)
@@ -33,7 +35,9 @@ from . import models as models
 from . import transforms as transforms
 from . import utils as utils
 
-__all__ = ["datasets", "io", "models", "transforms", "utils", "get_image_backend", "set_image_backend"]
+__all__ = [
+    "datasets", "io", "models", "transforms", "utils", "get_image_backend", "set_image_backend"
+]
 
 _image_backend = "PIL"
 

@@ -288,8 +288,12 @@ def test_gradcheck_detects_a_wrong_gradient():
 
 
 @settings(max_examples=40, deadline=None)
-@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, min_side=0, max_side=3),
-       op=st.sampled_from(["add", "sub", "mul", "div", "maximum", "pow"]))
+@given(
+    shapes=mutually_broadcastable_shapes(
+        num_shapes=2, min_dims=0, max_dims=4, min_side=0, max_side=3
+    ),
+    op=st.sampled_from(["add", "sub", "mul", "div", "maximum", "pow"]),
+)
 def test_broadcasting_values_and_grads(shapes, op):
     rng = np.random.default_rng(0)
     sa, sb = shapes.input_shapes
@@ -306,7 +310,8 @@ def test_broadcasting_values_and_grads(shapes, op):
 
 
 def test_branch_without_gradient_still_releases_shared_nodes():
-    """A node that gets no gradient (its Function returned None) must not block a shared upstream node."""
+    """A node that gets no gradient (its Function returned None) must not block a shared upstream
+    node."""
     def f(L):
         class PassX(L.autograd.Function):
             @staticmethod

@@ -1,4 +1,5 @@
-"""Grad mode and inference mode belong to a thread, as in PyTorch (NOTE [ grad mode is per thread ]).
+"""Grad mode and inference mode belong to a thread, as in PyTorch
+(NOTE [ grad mode is per thread ]).
 
 Each scenario runs the same code on numtorch and on PyTorch and compares what every thread observed.
 """
@@ -68,7 +69,8 @@ def test_a_new_thread_starts_with_default_modes(name):
 
 
 def _overlapping_no_grad(L):
-    """Two threads enter and leave no_grad in interleaved order: A enters, B enters, A leaves, B leaves."""
+    """Two threads enter and leave no_grad in interleaved order: A enters, B enters, A leaves, B
+    leaves."""
     steps = [threading.Event() for _ in range(4)]
     seen = {}
 
@@ -102,13 +104,17 @@ def _overlapping_no_grad(L):
 def test_overlapping_no_grad_blocks_leave_grad_mode_on():
     ours, theirs = _overlapping_no_grad(numtorch), _overlapping_no_grad(torch)
     assert ours == theirs
-    assert ours == {"a inside": False, "b inside": False, "a after": True, "b after": True, "main": True}
+    assert ours == {
+        "a inside": False, "b inside": False, "a after": True, "b after": True, "main": True
+    }
 
 
 def test_no_grad_in_one_thread_does_not_stop_recording_in_another():
     """Training and evaluation in parallel threads: every training step builds a graph."""
     numtorch.manual_seed(0)
-    model = numtorch.nn.Sequential(numtorch.nn.Linear(8, 16), numtorch.nn.Tanh(), numtorch.nn.Linear(16, 3))
+    model = numtorch.nn.Sequential(
+        numtorch.nn.Linear(8, 16), numtorch.nn.Tanh(), numtorch.nn.Linear(16, 3)
+    )
     opt = numtorch.optim.SGD(model.parameters(), lr=0.01)
     x = numtorch.randn(32, 8)
     y = numtorch.randint(0, 3, (32,))

@@ -1,4 +1,5 @@
-"""``python -m numtorch run`` runs an unmodified PyTorch script, with the same results as PyTorch."""
+"""``python -m numtorch run`` runs an unmodified PyTorch script, with the same results as PyTorch.
+"""
 
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ SCRIPT = textwrap.dedent("""
         def __getitem__(self, idx):
             return data[idx]
 
-    model = nn.Sequential(nn.Linear(input_size, hidden_size), nn.Tanh(), nn.Linear(hidden_size, output_size),
-                          nn.LogSoftmax(dim=1))
+    model = nn.Sequential(nn.Linear(input_size, hidden_size), nn.Tanh(),
+                          nn.Linear(hidden_size, output_size), nn.LogSoftmax(dim=1))
     data_loader = DataLoader(CustomDataset(), batch_size=32, shuffle=True)
     optimizer = optim.SGD(model.parameters(), lr=0.1)
     loss_fn = nn.NLLLoss()
@@ -49,7 +50,9 @@ SCRIPT = textwrap.dedent("""
 def _run(args, tmp_path):
     path = tmp_path / "script.py"
     path.write_text(SCRIPT)
-    res = subprocess.run([sys.executable, *args, str(path)], capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, *args, str(path)], capture_output=True, text=True, timeout=120
+    )
     assert res.returncode == 0, res.stderr
     return [float(v) for v in res.stdout.split()]
 
@@ -84,7 +87,8 @@ VISION_SCRIPT = textwrap.dedent("""
     from torch.utils.data import DataLoader
     from torchvision import datasets, transforms
 
-    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize(mean=[0.5], std=[0.5])])
+    transform = transforms.Compose([transforms.ToTensor(),
+                                    transforms.Normalize(mean=[0.5], std=[0.5])])
     train = datasets.FashionMNIST(root=sys.argv[1], train=True, download=False, transform=transform)
     torch.manual_seed(0)
     loader = DataLoader(train, batch_size=4, shuffle=True)
@@ -95,7 +99,8 @@ VISION_SCRIPT = textwrap.dedent("""
 
 
 def test_torchvision_pipeline_runs_unchanged(tmp_path):
-    """FashionMNIST + Compose(ToTensor, Normalize) + DataLoader, as a torchvision script, under the runner."""
+    """FashionMNIST + Compose(ToTensor, Normalize) + DataLoader, as a torchvision script, under the
+    runner."""
     torch = pytest.importorskip("torch")
     from support.vision_data import fake_mnist, gz_files, write_files
 
@@ -107,7 +112,8 @@ def test_torchvision_pipeline_runs_unchanged(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     line = res.stdout.strip()
-    # the expectation, independently: PyTorch's shuffle order for the same seed, and the transform by hand
+    # the expectation, independently: PyTorch's shuffle order for the same seed, and the transform
+    # by hand
     torch.manual_seed(0)
     order = next(iter(torch.utils.data.DataLoader(range(10), batch_size=4, shuffle=True))).tolist()
     images = arrays["train-images-idx3-ubyte"][order].astype(np.float32) / 255
@@ -125,7 +131,8 @@ QUICKSTART = textwrap.dedent('''
     from torchvision import datasets
     from torchvision.transforms import ToTensor
 
-    training_data = datasets.FashionMNIST(root="data", train=True, download=True, transform=ToTensor())
+    training_data = datasets.FashionMNIST(root="data", train=True, download=True,
+                                          transform=ToTensor())
     test_data = datasets.FashionMNIST(root="data", train=False, download=True, transform=ToTensor())
     batch_size = 64
     train_dataloader = DataLoader(training_data, batch_size=batch_size)
@@ -134,7 +141,8 @@ QUICKSTART = textwrap.dedent('''
         print(f"Shape of X [N, C, H, W]: {X.shape}")
         print(f"Shape of y: {y.shape} {y.dtype}")
         break
-    device = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"
+    device = (torch.accelerator.current_accelerator().type if torch.accelerator.is_available()
+              else "cpu")
     print(f"Using {device} device")
 
     class NeuralNetwork(nn.Module):
@@ -142,7 +150,8 @@ QUICKSTART = textwrap.dedent('''
             super().__init__()
             self.flatten = nn.Flatten()
             self.linear_relu_stack = nn.Sequential(
-                nn.Linear(28*28, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+                nn.Linear(28*28, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
+                nn.Linear(512, 10))
 
         def forward(self, x):
             x = self.flatten(x)
@@ -192,8 +201,8 @@ QUICKSTART = textwrap.dedent('''
     torch.save(model.state_dict(), "model.pth")
     model = NeuralNetwork().to(device)
     model.load_state_dict(torch.load("model.pth", weights_only=True))
-    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-               "Ankle boot"]
+    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+               "Sneaker", "Bag", "Ankle boot"]
     model.eval()
     x, y = test_data[0][0], test_data[0][1]
     with torch.no_grad():
@@ -209,8 +218,8 @@ def test_pytorch_quickstart_runs_unchanged(tmp_path):
     torch = pytest.importorskip("torch")
     from support.vision_data import fake_mnist, gz_files, write_files
 
-    write_files(str(tmp_path / "data" / "FashionMNIST" / "raw"), gz_files(fake_mnist(seed=1, n_train=130,
-                                                                                      n_test=20)))
+    write_files(str(tmp_path / "data" / "FashionMNIST" / "raw"),
+                gz_files(fake_mnist(seed=1, n_train=130, n_test=20)))
     (tmp_path / "quickstart.py").write_text(QUICKSTART)
     res = subprocess.run([sys.executable, "-m", "numtorch", "run", "quickstart.py"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=300)
@@ -251,15 +260,19 @@ KERNELS = {
                           {"ATEN_CPU_CAPABILITY": "avx2", "OMP_NUM_THREADS": "2"}),
     "avx512-1-thread" if _has_avx512() else "zen-1-thread": (
         {"OPENBLAS_CORETYPE": "SkylakeX" if _has_avx512() else "Zen", "OPENBLAS_NUM_THREADS": "1"},
-        {"ATEN_CPU_CAPABILITY": "avx512", "OMP_NUM_THREADS": "1"} if _has_avx512() else {"OMP_NUM_THREADS": "1"}),
+        {"ATEN_CPU_CAPABILITY": "avx512", "OMP_NUM_THREADS": "1"}
+        if _has_avx512()
+        else {"OMP_NUM_THREADS": "1"},
+    ),
 }
 # (PyTorch's scalar kernels, ATEN_CPU_CAPABILITY=default, are left out: they are what a CPU without
-# AVX2 runs, and there PyTorch's own random draws and fused multiply-adds differ from its AVX2 ones.)
+# AVX2 runs, and there PyTorch's own random draws and fused multiply-adds differ from its AVX2
+# ones.)
 
 
 def _printed(args, env, cwd):
-    res = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=180, cwd=cwd,
-                         env={**os.environ, **env})
+    res = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=180,
+                         cwd=cwd, env={**os.environ, **env})
     assert res.returncode == 0, res.stderr
     return res.stdout
 

@@ -43,6 +43,7 @@ def test_differing_printouts_fail(ours, theirs):
 
 def test_numbers_are_split_from_text():
     pieces, numbers = split_numbers("epoch 3: loss=1.5e-3, lr [0.1] v2.13.0 x-1 inf nanny")
-    assert numbers == ["3", "1.5e-3", "0.1", "1", "inf"]  # "x-1": the sign belongs to the expression
+    # "x-1": the sign belongs to the expression
+    assert numbers == ["3", "1.5e-3", "0.1", "1", "inf"]
     assert "".join(p + n for p, n in zip(pieces, numbers + [""])) == \
         "epoch 3: loss=1.5e-3, lr [0.1] v2.13.0 x-1 inf nanny"

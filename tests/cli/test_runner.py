@@ -63,7 +63,9 @@ def tree(tmp_path):
 
 
 def _python(args, cwd):
-    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def _both(args, cwd, console=False):
@@ -75,7 +77,9 @@ def _both(args, cwd, console=False):
         if not script.exists():
             pytest.skip("the numtorch console script is not installed")
         launcher = [str(script)]
-    ours = subprocess.run([*launcher, "run", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    ours = subprocess.run(
+        [*launcher, "run", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
     return _python(args, cwd), ours
 
 
@@ -135,7 +139,9 @@ def test_exit_codes_and_tracebacks_are_pythons(tmp_path, case):
     (tmp_path / "helper.py").write_text(HELPER)
     (tmp_path / "script.py").write_text("import sys\n" + EXITS[case] + "\n")
     theirs, ours = _both(["script.py"], tmp_path)
-    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (
+        theirs.returncode, theirs.stdout, theirs.stderr
+    )
     assert "numtorch" not in ours.stderr and "runpy" not in ours.stderr
 
 
@@ -144,7 +150,9 @@ def test_run_module_is_python_m(tree, args):
     """``numtorch run -m pkg.mod args`` as ``python -m pkg.mod args``: argv, sys.path[0] = cwd,
     __main__ with the module's spec, the traceback python -m prints, the exit code."""
     theirs, ours = _both(["-m", *args], tree)
-    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (
+        theirs.returncode, theirs.stdout, theirs.stderr
+    )
 
 
 def test_missing_script_fails_as_python_does(tmp_path):

@@ -41,11 +41,13 @@ WORKERS = textwrap.dedent("""
 
     if __name__ == "__main__":
         for method in ["spawn", "forkserver"]:
-            loader = DataLoader(Numbers(), batch_size=4, num_workers=2, multiprocessing_context=method)
+            loader = DataLoader(Numbers(), batch_size=4, num_workers=2,
+                                multiprocessing_context=method)
             batches = [(b.tolist(), w, p.tolist()) for b, w, p in loader]
             pids = {p for _, _, ps in batches for p in ps}
-            print(method, [b for b, _, _ in batches], sorted({w for _, ws, _ in batches for w in ws}),
-                  len(pids), os.getpid() not in pids)
+            print(method, [b for b, _, _ in batches],
+                  sorted({w for _, ws, _ in batches for w in ws}), len(pids),
+                  os.getpid() not in pids)
         ctx = multiprocessing.get_context("spawn")
         queue = ctx.Queue()
         p = ctx.Process(target=child, args=(queue,))
@@ -63,8 +65,8 @@ def test_spawned_workers_and_children_import_numtorch(tmp_path):
     (tmp_path / "train.py").write_text(WORKERS)
     (tmp_path / "helper.py").write_text("TAG = 'helper'\n")
     (tmp_path / "elsewhere").mkdir()
-    res = subprocess.run([sys.executable, "-m", "numtorch", "run", "../train.py"], cwd=tmp_path / "elsewhere",
-                         capture_output=True, text=True, timeout=180)
+    res = subprocess.run([sys.executable, "-m", "numtorch", "run", "../train.py"],
+                         cwd=tmp_path / "elsewhere", capture_output=True, text=True, timeout=180)
     assert res.returncode == 0, res.stderr
     seen = "torch numtorch 2.13.0 helper"
     assert res.stdout.splitlines() == [
@@ -86,8 +88,10 @@ VERSION_SCRIPT = textwrap.dedent("""
 
     v = torch.__version__
     print(type(v).__name__, v, v >= "2.0", v >= (2, 0), v > "2.9", v < (2, 14), v.split("."))
-    print(parse(v) == Version("2.13.0"), numtorch.__version__, torch.version.__version__, torch.version.cuda)
-    print(nn is numtorch.nn, torch.Tensor is numtorch.Tensor, Tensor is numtorch.Tensor, "randn" in dir(torch))
+    print(parse(v) == Version("2.13.0"), numtorch.__version__, torch.version.__version__,
+          torch.version.cuda)
+    print(nn is numtorch.nn, torch.Tensor is numtorch.Tensor, Tensor is numtorch.Tensor,
+          "randn" in dir(torch))
     m = pickle.loads(pickle.dumps(nn.Linear(2, 2)))
     print(type(m).__module__.split(".")[0], sys.modules["torch"].__name__)
     if torch.__version__ >= "2.0":
@@ -96,7 +100,8 @@ VERSION_SCRIPT = textwrap.dedent("""
 
 
 def test_torch_version_under_the_runner(tmp_path):
-    """torch.__version__ is PyTorch's TorchVersion of the followed release; numtorch's is its own."""
+    """torch.__version__ is PyTorch's TorchVersion of the followed release; numtorch's is its own.
+    """
     pytest.importorskip("packaging")
     (tmp_path / "v.py").write_text(VERSION_SCRIPT)
     res = subprocess.run([sys.executable, "-m", "numtorch", "run", "v.py"], cwd=tmp_path,
@@ -104,10 +109,16 @@ def test_torch_version_under_the_runner(tmp_path):
     assert res.returncode == 0, res.stderr
     loaded, *lines = res.stdout.splitlines()
     # start-up imports nothing beyond numtorch itself and the runner's own small modules
-    plain = subprocess.run([sys.executable, "-c", "import sys, numtorch; print(sorted(sys.modules))"],
-                           capture_output=True, text=True, timeout=120)
+    plain = subprocess.run(
+        [sys.executable, "-c", "import sys, numtorch; print(sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     extra = set(ast.literal_eval(loaded)) - set(ast.literal_eval(plain.stdout))
-    assert extra <= {"runpy", "numtorch.cli", "numtorch.cli.main", "numtorch.cli.run", "numtorch.compat"}
+    assert extra <= {
+        "runpy", "numtorch.cli", "numtorch.cli.main", "numtorch.cli.run", "numtorch.compat"
+    }
     assert lines == [
         "TorchVersion 2.13.0 True True True True ['2', '13', '0']",
         f"True {numtorch.__version__} 2.13.0 None",
@@ -133,12 +144,17 @@ def test_version_flag(launcher):
 
 
 def test_run_help_describes_its_arguments():
-    res = subprocess.run([sys.executable, "-m", "numtorch", "run", "--help"], capture_output=True, text=True,
-                         timeout=120)
+    res = subprocess.run([sys.executable, "-m", "numtorch", "run", "--help"], capture_output=True,
+                         text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     out = " ".join(res.stdout.split())  # as words, whatever the terminal's width
     assert out.startswith("usage: numtorch run [-h] (script | -m module) [args ...]")
     for words in ["script", "-m module", "args", "python -m module", "sys.argv[1:]", "torchvision"]:
         assert words in out, words
-    res = subprocess.run([sys.executable, "-m", "numtorch", "run"], capture_output=True, text=True, timeout=120)
-    assert res.returncode == 2 and "the following arguments are required: script (or -m module)" in res.stderr
+    res = subprocess.run(
+        [sys.executable, "-m", "numtorch", "run"], capture_output=True, text=True, timeout=120
+    )
+    assert (
+        res.returncode == 2
+        and "the following arguments are required: script (or -m module)" in res.stderr
+    )

@@ -31,7 +31,8 @@ def alias():
     finally:
         compat.uninstall()
         sys.modules.update(saved)
-        assert (multiprocessing.spawn.get_command_line, multiprocessing.util.spawnv_passfds) == originals
+        assert (multiprocessing.spawn.get_command_line,
+                multiprocessing.util.spawnv_passfds) == originals
 
 
 def test_mirror_shares_numtorchs_objects(alias):
@@ -49,7 +50,9 @@ def test_mirror_shares_numtorchs_objects(alias):
 
 def test_mirror_reports_pytorchs_version_and_numtorch_keeps_its_own(alias):
     assert alias.__version__ == "2.13.0" and type(alias.__version__).__name__ == "TorchVersion"
-    assert alias.__version__ >= "2.0" and alias.__version__ >= (2, 0) and not alias.__version__ < "2.9"
+    assert (
+        alias.__version__ >= "2.0" and alias.__version__ >= (2, 0) and not alias.__version__ < "2.9"
+    )
     assert numtorch.__version__ == "0.1.0" and type(numtorch.__version__) is str
     assert alias.version.__version__ == "2.13.0" and alias.version.cuda is None
     from torch.torch_version import TorchVersion

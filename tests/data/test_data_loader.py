@@ -221,7 +221,9 @@ def test_validation_errors(kwargs):
     raises_like(lambda T, D: D.DataLoader(list(range(4)), **kwargs))
 
 
-@pytest.mark.parametrize("kwargs", [dict(shuffle=True), dict(sampler=[0]), dict(batch_sampler=[[0]])])
+@pytest.mark.parametrize(
+    "kwargs", [dict(shuffle=True), dict(sampler=[0]), dict(batch_sampler=[[0]])]
+)
 def test_iterable_dataset_validation_errors(kwargs):
     raises_like(lambda T, D: D.DataLoader(Stream.make(D), **kwargs))
 

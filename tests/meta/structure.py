@@ -70,6 +70,9 @@ def _targets(name: str, node: ast.Import | ast.ImportFrom) -> set[str]:
             target = target.rpartition(".")[0]
         # importing `numtorch.utils.hooks` first runs `numtorch/utils/__init__.py`: every package
         # above the target that is not already being imported (the root always is) is loaded too
+        if target and target != name:
+            out.add(target)
+        target = target.rpartition(".")[0]
         while target and target != "numtorch" and target not in own:
             out.add(target)
             target = target.rpartition(".")[0]

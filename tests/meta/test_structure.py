@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import structure
 
-# function-local imports of numtorch modules (late bindings around the Tensor/ops circle)
-MAX_LOCAL_IMPORTS = 137
+# function-local imports of numtorch modules: optional dependencies and start-up time (cli,
+# compat, vision's image backends), the DataLoader's worker machinery, a few true late bindings
+MAX_LOCAL_IMPORTS = 19
 # nn.functional modules that still record graph nodes themselves instead of calling an op
 RECORDING_OUTSIDE_OPS = {
-    "numtorch.nn.functional._activation", "numtorch.nn.functional._distance",
-    "numtorch.nn.functional._elementwise", "numtorch.nn.functional._linear",
-    "numtorch.nn.functional._loss_composed", "numtorch.nn.functional._loss_nll",
-    "numtorch.nn.functional._loss_pointwise", "numtorch.nn.functional._normalization",
-    "numtorch.nn.functional._padding", "numtorch.nn.functional._sparse", "numtorch.nn.modules._hooks",
+    "numtorch.nn.functional._distance", "numtorch.nn.functional._linear",
+    "numtorch.nn.functional._normalization", "numtorch.nn.functional._padding",
+    "numtorch.nn.functional._sparse", "numtorch.nn.modules._hooks",
 }
 # the one module spelling PyTorch's C type words ("Long", "unsigned char"): the dtype table
 C_TYPE_WORD_FILES = ["numtorch._dtype"]

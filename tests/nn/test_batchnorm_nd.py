@@ -81,7 +81,9 @@ def test_train_steps_then_eval(cls, shape, kw):
         assert_close(n.num_batches_tracked, t.num_batches_tracked)  # eval does not count
 
 
-@pytest.mark.parametrize("cls,shape", [("BatchNorm2d", (2, 2, 3, 3)), ("BatchNorm3d", (2, 2, 2, 2, 3))])
+@pytest.mark.parametrize(
+    "cls,shape", [("BatchNorm2d", (2, 2, 3, 3)), ("BatchNorm3d", (2, 2, 2, 2, 3))]
+)
 @pytest.mark.parametrize("training", [True, False])
 def test_gradcheck_float64(cls, shape, training):
     numtorch.manual_seed(0)
@@ -111,7 +113,9 @@ def test_wrong_dims_error(cls, shape):
                       lambda: getattr(numtorch.nn, cls)(3)(numtorch.tensor(x)))
 
 
-@pytest.mark.parametrize("cls,shape", [("BatchNorm2d", (1, 3, 1, 1)), ("BatchNorm3d", (1, 3, 1, 1, 1))])
+@pytest.mark.parametrize(
+    "cls,shape", [("BatchNorm2d", (1, 3, 1, 1)), ("BatchNorm3d", (1, 3, 1, 1, 1))]
+)
 def test_one_value_per_channel_error(cls, shape):
     x = np.zeros(shape, np.float32)
     assert_same_error(lambda: getattr(torch.nn, cls)(3)(torch.tensor(x)),

@@ -99,8 +99,9 @@ def test_conv_matches_torch(case):
     assert type(ny.grad_fn).__name__ == type(ty.grad_fn).__name__
 
 
-GRADCHECK = [c for c in CONV if c[0] in ("2d-stride-pad", "2d-groups", "2d-same-even", "1d-groups-dil",
-                                          "3d-basic", "t2d-stride-op", "t2d-groups-dil", "t1d")]
+GRADCHECK = [c for c in CONV if c[0] in ("2d-stride-pad", "2d-groups", "2d-same-even",
+                                          "1d-groups-dil", "3d-basic", "t2d-stride-op",
+                                          "t2d-groups-dil", "t1d")]
 
 
 @pytest.mark.parametrize("case", GRADCHECK, ids=[c[0] for c in GRADCHECK])
@@ -181,13 +182,16 @@ def test_default_init_every_layer_same_seed():
 
 def test_repr_variants():
     for name, args, kw in [
-        ("Conv2d", (3, 4, 3), dict(padding="same", dilation=2, bias=False, padding_mode="circular")),
+        ("Conv2d", (3, 4, 3),
+         dict(padding="same", dilation=2, bias=False, padding_mode="circular")),
         ("Conv2d", (4, 4, 3), dict(padding="valid", groups=4)),
         ("Conv1d", (3, 4, 5), dict(stride=2, padding=2)),
         ("ConvTranspose2d", (4, 2, 3), dict(stride=2, output_padding=1, dilation=1)),
         ("ConvTranspose3d", (4, 2, (1, 2, 3)), dict(groups=2)),
     ]:
-        assert repr(getattr(numtorch.nn, name)(*args, **kw)) == repr(getattr(torch.nn, name)(*args, **kw))
+        assert repr(getattr(numtorch.nn, name)(*args, **kw)) == repr(
+            getattr(torch.nn, name)(*args, **kw)
+        )
 
 
 def _t(lib, *shape, dtype=None):
@@ -203,18 +207,23 @@ ERRORS = [
     ("channels", lambda lib, F: F.conv2d(_t(lib, 2, 3, 8, 8), _t(lib, 4, 2, 3, 3))),
     ("channels-unbatched", lambda lib, F: F.conv2d(_t(lib, 3, 8, 8), _t(lib, 4, 2, 3, 3))),
     ("too-small", lambda lib, F: F.conv2d(_t(lib, 2, 3, 2, 2), _t(lib, 4, 3, 3, 3))),
-    ("too-small-dil", lambda lib, F: F.conv2d(_t(lib, 2, 3, 4, 4), _t(lib, 4, 3, 3, 3), dilation=2)),
+    ("too-small-dil",
+     lambda lib, F: F.conv2d(_t(lib, 2, 3, 4, 4), _t(lib, 4, 3, 3, 3), dilation=2)),
     ("groups-divide", lambda lib, F: F.conv2d(_t(lib, 2, 3, 8, 8), _t(lib, 3, 1, 3, 3), groups=2)),
-    ("groups-at-least", lambda lib, F: F.conv2d(_t(lib, 2, 3, 8, 8), _t(lib, 2, 1, 3, 3), groups=3)),
-    ("groups-channels", lambda lib, F: F.conv2d(_t(lib, 2, 4, 8, 8), _t(lib, 4, 3, 3, 3), groups=2)),
+    ("groups-at-least",
+     lambda lib, F: F.conv2d(_t(lib, 2, 3, 8, 8), _t(lib, 2, 1, 3, 3), groups=3)),
+    ("groups-channels",
+     lambda lib, F: F.conv2d(_t(lib, 2, 4, 8, 8), _t(lib, 4, 3, 3, 3), groups=2)),
     ("groups-zero", lambda lib, F: F.conv2d(_t(lib, 2, 3, 8, 8), _t(lib, 4, 3, 3, 3), groups=0)),
     ("same-strided", lambda lib, F: F.conv2d(_t(lib, 2, 3, 8, 8), _t(lib, 4, 3, 3, 3), stride=2,
                                              padding="same")),
     ("bad-padding-string", lambda lib, F: F.conv2d(_t(lib, 2, 3, 8, 8), _t(lib, 4, 3, 3, 3),
                                                    padding="full")),
-    ("negative-padding", lambda lib, F: F.conv2d(_t(lib, 2, 3, 8, 8), _t(lib, 4, 3, 3, 3), padding=-1)),
+    ("negative-padding",
+     lambda lib, F: F.conv2d(_t(lib, 2, 3, 8, 8), _t(lib, 4, 3, 3, 3), padding=-1)),
     ("zero-stride", lambda lib, F: F.conv2d(_t(lib, 2, 3, 8, 8), _t(lib, 4, 3, 3, 3), stride=0)),
-    ("zero-dilation", lambda lib, F: F.conv2d(_t(lib, 2, 3, 8, 8), _t(lib, 4, 3, 3, 3), dilation=0)),
+    ("zero-dilation",
+     lambda lib, F: F.conv2d(_t(lib, 2, 3, 8, 8), _t(lib, 4, 3, 3, 3), dilation=0)),
     ("stride-length", lambda lib, F: F.conv2d(_t(lib, 2, 3, 8, 8), _t(lib, 4, 3, 3, 3),
                                               stride=(1, 1, 1))),
     ("padding-length", lambda lib, F: F.conv1d(_t(lib, 1, 3, 5), _t(lib, 2, 3, 1), padding=(1, 1))),
@@ -275,8 +284,9 @@ def test_padding_mode_error():
 
 def test_empty_batch():
     for lib in (torch, numtorch):
-        assert tuple(lib.nn.functional.conv2d(lib.ones(0, 3, 8, 8), lib.ones(4, 3, 3, 3)).shape) == \
-            (0, 4, 6, 6)
+        assert tuple(
+            lib.nn.functional.conv2d(lib.ones(0, 3, 8, 8), lib.ones(4, 3, 3, 3)).shape
+        ) == (0, 4, 6, 6)
 
 
 @st.composite

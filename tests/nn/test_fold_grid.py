@@ -145,7 +145,8 @@ def test_fold_unfold_modules():
 
 GRID = [
     (input_shape, grid_shape, mode, pad, ac)
-    for input_shape, grid_shape in [((2, 3, 5, 6), (2, 4, 7, 2)), ((1, 2, 3, 4, 5), (1, 2, 3, 4, 3))]
+    for input_shape, grid_shape in [((2, 3, 5, 6), (2, 4, 7, 2)),
+                                    ((1, 2, 3, 4, 5), (1, 2, 3, 4, 3))]
     for mode in ("bilinear", "nearest", "bicubic")
     for pad in ("zeros", "border", "reflection")
     for ac in (False, True)
@@ -204,10 +205,12 @@ def test_grid_sample_errors(input_shape, grid_shape, kw):
                       lambda: F.grid_sample(numtorch.tensor(x), numtorch.tensor(g),
                                             align_corners=False, **kw))
     assert_same_error(
-        lambda: TF.grid_sample(torch.zeros(1, 1, 2, 2), torch.zeros(1, 2, 2, 2, dtype=torch.float64),
-                               align_corners=True),
+        lambda: TF.grid_sample(torch.zeros(1, 1, 2, 2),
+                               torch.zeros(1, 2, 2, 2, dtype=torch.float64), align_corners=True),
         lambda: F.grid_sample(numtorch.zeros(1, 1, 2, 2),
-                              numtorch.zeros(1, 2, 2, 2, dtype=numtorch.float64), align_corners=True))
+                              numtorch.zeros(1, 2, 2, 2, dtype=numtorch.float64),
+                              align_corners=True),
+    )
 
 
 def test_grid_sample_align_corners_warning():
@@ -264,7 +267,9 @@ def test_spatial_transformer_roundtrip():
     x = rng.standard_normal((2, 3, 6, 5)).astype(np.float32)
     theta = (np.eye(2, 3) + 0.1 * rng.standard_normal((2, 2, 3))).astype(np.float32)
     tt, nt = _pair(theta)
-    ty = TF.grid_sample(torch.tensor(x), TF.affine_grid(tt, (2, 3, 4, 4), False), align_corners=False)
+    ty = TF.grid_sample(
+        torch.tensor(x), TF.affine_grid(tt, (2, 3, 4, 4), False), align_corners=False
+    )
     ny = F.grid_sample(numtorch.tensor(x), F.affine_grid(nt, (2, 3, 4, 4), False),
                        align_corners=False)
     assert_close(ny, ty, **TOL)

@@ -101,7 +101,9 @@ SEQUENTIAL_CASES = {
     "ordered_dict": lambda lib: summary(lib.nn.Sequential(OrderedDict(
         [("first", mods(lib)[0](5)), ("act", mods(lib)[1]())]))),
     "nested": lambda lib: summary(lib.nn.Sequential(seq(lib, 2), lib.nn.Sequential(seq(lib, 1)))),
-    "state_dict_keys": lambda lib: list(lib.nn.Sequential(seq(lib, 3), mods(lib)[0](9)).state_dict()),
+    "state_dict_keys": lambda lib: list(
+        lib.nn.Sequential(seq(lib, 3), mods(lib)[0](9)).state_dict()
+    ),
     "len": lambda lib: len(seq(lib)),
     "iter": lambda lib: [type(m).__name__ for m in seq(lib)],
     "index": _mutate(lambda lib, s: s[2]),
@@ -159,7 +161,9 @@ def _mlist(fn):
 MODULELIST_CASES = {
     "repr_runs": lambda lib: repr(mlist(lib, 5)),
     "repr_empty": lambda lib: repr(lib.nn.ModuleList()),
-    "repr_blank_lines": lambda lib: repr(lib.nn.Sequential(lib.nn.ModuleList([_blank(lib)(), _blank(lib)()]), _blank(lib)())),
+    "repr_blank_lines": lambda lib: repr(
+        lib.nn.Sequential(lib.nn.ModuleList([_blank(lib)(), _blank(lib)()]), _blank(lib)())
+    ),
     "repr_nested": lambda lib: repr(lib.nn.ModuleList([mlist(lib, 3), mlist(lib, 3), seq(lib, 2)])),
     "index": _mlist(lambda lib, ml: ml[-1]),
     "index_out": _mlist(lambda lib, ml: ml[4]),
@@ -178,7 +182,9 @@ MODULELIST_CASES = {
     "len_iter": lambda lib: (len(mlist(lib)), [type(m).__name__ for m in mlist(lib)]),
     "not_module": lambda lib: lib.nn.ModuleList([5]),
     "call": lambda lib: mlist(lib)(t(lib, [1.0])),
-    "state_dict": lambda lib: list(lib.nn.ModuleList([mlist(lib, 2), mods(lib)[0](1)]).state_dict()),
+    "state_dict": lambda lib: list(
+        lib.nn.ModuleList([mlist(lib, 2), mods(lib)[0](1)]).state_dict()
+    ),
 }
 
 
@@ -204,7 +210,9 @@ def _mdict(fn):
 
 MODULEDICT_CASES = {
     "order": _mdict(lambda lib, md: list(md.keys())),
-    "items_values": _mdict(lambda lib, md: ([k for k, _ in md.items()], [type(v).__name__ for v in md.values()])),
+    "items_values": _mdict(
+        lambda lib, md: ([k for k, _ in md.items()], [type(v).__name__ for v in md.values()])
+    ),
     "getitem": _mdict(lambda lib, md: md["a"]),
     "getitem_missing": _mdict(lambda lib, md: md["zz"]),
     "setitem": _mdict(lambda lib, md: md.__setitem__("c", mods(lib)[0](3))),
@@ -214,13 +222,19 @@ MODULEDICT_CASES = {
     "contains": _mdict(lambda lib, md: ("a" in md, "z" in md, len(md), list(md))),
     "pop": _mdict(lambda lib, md: md.pop("b")),
     "clear": _mdict(lambda lib, md: md.clear()),
-    "update_pairs": _mdict(lambda lib, md: md.update([("z", mods(lib)[1]()), ("b", mods(lib)[0](9))])),
-    "update_ordered": _mdict(lambda lib, md: md.update(OrderedDict([("y", mods(lib)[1]()), ("x", mods(lib)[1]())]))),
+    "update_pairs": _mdict(
+        lambda lib, md: md.update([("z", mods(lib)[1]()), ("b", mods(lib)[0](9))])
+    ),
+    "update_ordered": _mdict(
+        lambda lib, md: md.update(OrderedDict([("y", mods(lib)[1]()), ("x", mods(lib)[1]())]))
+    ),
     "update_moduledict": _mdict(lambda lib, md: md.update(mdict(lib))),
     "update_not_iterable": _mdict(lambda lib, md: md.update(5)),
     "update_bad_element": _mdict(lambda lib, md: md.update([5])),
     "update_bad_length": _mdict(lambda lib, md: md.update([("a", mods(lib)[1](), 3)])),
-    "state_dict": lambda lib: list(lib.nn.ModuleDict({"q": mods(lib)[0](1), "p": mods(lib)[0](2)}).state_dict()),
+    "state_dict": lambda lib: list(
+        lib.nn.ModuleDict({"q": mods(lib)[0](1), "p": mods(lib)[0](2)}).state_dict()
+    ),
 }
 
 
@@ -293,7 +307,9 @@ def _pdict(fn):
 PARAMDICT_CASES = {
     "repr": _pdict(lambda lib, pd: None),
     "sorted_from_dict": _pdict(lambda lib, pd: list(pd)),
-    "ordered": lambda lib: list(lib.nn.ParameterDict(OrderedDict([("z", t(lib, [1.0])), ("y", t(lib, [1.0]))]))),
+    "ordered": lambda lib: list(
+        lib.nn.ParameterDict(OrderedDict([("z", t(lib, [1.0])), ("y", t(lib, [1.0]))]))
+    ),
     "pairs": lambda lib: list(lib.nn.ParameterDict([("z", t(lib, [1.0])), ("y", t(lib, [1.0]))])),
     "getitem": _pdict(lambda lib, pd: pd["a"]),
     "getitem_missing": _pdict(lambda lib, pd: pd["zz"]),

@@ -90,7 +90,8 @@ CASES = [
     ("linear_1d", lambda F, x, w, b: F.linear(x, w, b), [(3,), (5, 3), (5,)], True),
     ("bilinear", lambda F, a, c, w, b: F.bilinear(a, c, w, b), [(4, 3), (4, 2), (5, 3, 2), (5,)],
      True),
-    ("bilinear_3d", lambda F, a, c, w: F.bilinear(a, c, w), [(2, 3, 3), (2, 3, 2), (4, 3, 2)], True),
+    ("bilinear_3d", lambda F, a, c, w: F.bilinear(a, c, w), [(2, 3, 3), (2, 3, 2), (4, 3, 2)],
+     True),
     # activations
     ("relu", lambda F, x: F.relu(x), [(4, 5)], True),
     ("relu6", lambda F, x: F.relu6(x * 4), [(4, 5)], True),
@@ -149,7 +150,8 @@ CASES = [
     ("pairwise_distance", lambda F, a, b: F.pairwise_distance(a, b), [(3, 4), (3, 4)], True),
     ("pairwise_distance_p1", lambda F, a, b: F.pairwise_distance(a, b, p=1.0, keepdim=True),
      [(3, 4), (3, 4)], True),
-    ("pairwise_distance_p3", lambda F, a, b: F.pairwise_distance(a, b, p=3.0), [(3, 4), (4,)], True),
+    ("pairwise_distance_p3", lambda F, a, b: F.pairwise_distance(a, b, p=3.0), [(3, 4), (4,)],
+     True),
     # losses
     ("nll", lambda F, x, t: F.nll_loss(x, t), [(4, 5), ints(5, 4)], True),
     ("nll_sum", lambda F, x, t: F.nll_loss(x, t, reduction="sum"), [(4, 5), ints(5, 4)], True),
@@ -326,8 +328,10 @@ def test_inplace_activation_writes_input_and_backpropagates(fname, kw):
 
 def test_inplace_on_leaf_requiring_grad_raises_like_torch():
     for lib, F in ((torch, TF), (numtorch, NF)):
-        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in "
-                                               "an in-place operation."):
+        with pytest.raises(
+            RuntimeError,
+            match="a leaf Variable that requires grad is being used in an in-place operation.",
+        ):
             F.relu(lib.zeros(3, requires_grad=True), inplace=True)
 
 

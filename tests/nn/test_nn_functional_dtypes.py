@@ -77,8 +77,12 @@ ERRORS = [
      lambda L, F: F.layer_norm(R(L, 2, 3), (3,), R(L, 3, dtype="float64"))),
     ("layer_norm_bias_dtype", lambda L, F: F.layer_norm(R(L, 2, 3), (3,), R(L, 3),
                                                         R(L, 3, dtype="float64"))),
-    ("layer_norm_half_mixed_double_bias",
-     lambda L, F: F.layer_norm(R(L, 2, 3, dtype="float16"), (3,), R(L, 3), R(L, 3, dtype="float64"))),
+    (
+        "layer_norm_half_mixed_double_bias",
+        lambda L, F: F.layer_norm(
+            R(L, 2, 3, dtype="float16"), (3,), R(L, 3), R(L, 3, dtype="float64")
+        ),
+    ),
     ("layer_norm_half_then_float", lambda L, F: F.layer_norm(R(L, 2, 3, dtype="float16"), (3,),
                                                              R(L, 3, dtype="float16"), R(L, 3))),
     ("layer_norm_long_float_weight_bad_shape",
@@ -132,7 +136,8 @@ ERRORS = [
     ("bce_double_target", lambda L, F: F.binary_cross_entropy(R(L, 3), R(L, 3, dtype="float64"))),
     ("bce_long_input", lambda L, F: F.binary_cross_entropy(Ones(L, 3), R(L, 3))),
     ("bce_long_both", lambda L, F: F.binary_cross_entropy(Ones(L, 3), Ones(L, 3))),
-    ("bce_logits_long_target", lambda L, F: F.binary_cross_entropy_with_logits(R(L, 3), Ones(L, 3))),
+    ("bce_logits_long_target",
+     lambda L, F: F.binary_cross_entropy_with_logits(R(L, 3), Ones(L, 3))),
     ("bce_logits_long_input", lambda L, F: F.binary_cross_entropy_with_logits(Ones(L, 3), R(L, 3))),
     ("kl_div_long_target", lambda L, F: F.kl_div(R(L, 3), Ones(L, 3), reduction="sum")),
     ("kl_div_long_input", lambda L, F: F.kl_div(Ones(L, 3), R(L, 3), reduction="sum")),

@@ -29,7 +29,9 @@ def f32(*v):
 # (id, fn(F, *tensors), input arrays); float arrays take a gradient, integer arrays do not
 EDGES = [
     ("relu_family_at_kinks",
-     lambda F, x: F.relu(x) + F.relu6(x) + F.hardtanh(x) + F.leaky_relu(x) + F.threshold(x, 0.0, 1.0),
+     lambda F, x: (
+         F.relu(x) + F.relu6(x) + F.hardtanh(x) + F.leaky_relu(x) + F.threshold(x, 0.0, 1.0)
+     ),
      [f32(0, 6, 1, -1)]),
     ("hardsigmoid_at_kinks", lambda F, x: F.hardsigmoid(x), [f32(-3, 3, 0)]),
     ("hardswish_at_kinks", lambda F, x: F.hardswish(x), [f32(-3, 3, 0, -3.5, 3.5)]),

@@ -43,7 +43,9 @@ def classes(lib):
             return y + self.bias if self.bias is not None else y
 
         def extra_repr(self) -> str:
-            return f"in_features={self.n_in}, out_features={self.n_out}, bias={self.bias is not None}"
+            return (
+                f"in_features={self.n_in}, out_features={self.n_out}, bias={self.bias is not None}"
+            )
 
     class Norm(nn.Module):
         def __init__(self, n: int) -> None:
@@ -153,7 +155,9 @@ VIEWS = {
     "dir_extra": lambda m: sorted(set(dir(m)) - set(dir(type(m)))),
     "training": lambda m: [x.training for x in m.eval().block.modules()],
     "train_again": lambda m: [x.training for x in m.eval().train().modules()],
-    "apply_order": lambda m: (lambda seen: (m.apply(lambda x: seen.append(type(x).__name__)), seen)[1])([]),
+    "apply_order": lambda m: (
+        lambda seen: (m.apply(lambda x: seen.append(type(x).__name__)), seen)[1]
+    )([]),
     "get_submodule": lambda m: type(m.get_submodule("block.1")).__name__,
     "get_submodule_empty": lambda m: m.get_submodule("") is m,
     "get_parameter": lambda m: desc(m.get_parameter("heads.2.weight")),
@@ -307,7 +311,9 @@ def _cast_grad(lib):
 MODE_CASES = {
     "zero_grad_none": lambda lib: _grads(lib, True),
     "zero_grad_zeros": lambda lib: _grads(lib, False),
-    "requires_grad_false": lambda lib: [p.requires_grad for p in build(lib).requires_grad_(False).parameters()],
+    "requires_grad_false": lambda lib: [
+        p.requires_grad for p in build(lib).requires_grad_(False).parameters()
+    ],
     "double": lambda lib: _cast(lib, lambda m: m.double()),
     "half": lambda lib: _cast(lib, lambda m: m.half()),
     "double_float": lambda lib: _cast(lib, lambda m: m.double().float()),
@@ -393,14 +399,26 @@ LOAD_CASES = {
     "missing": lambda lib: _load(lib, _drop("fc1.bias", "block.1.running_mean")),
     "missing_nonstrict": lambda lib: _load(lib, _drop("fc1.bias", "scale"), strict=False),
     "unexpected": lambda lib: _load(lib, _add(extra=[1.0], fc1__extra=[2.0], nosuch__w=[3.0])),
-    "unexpected_nonstrict": lambda lib: _load(lib, _add(extra=[1.0], heads__0__bias=[1.0]), strict=False),
-    "both": lambda lib: _load(lib, lambda lib, sd: (_drop("scale")(lib, sd), _add(scale2=[1.0])(lib, sd))),
+    "unexpected_nonstrict": lambda lib: _load(
+        lib, _add(extra=[1.0], heads__0__bias=[1.0]), strict=False
+    ),
+    "both": lambda lib: _load(
+        lib, lambda lib, sd: (_drop("scale")(lib, sd), _add(scale2=[1.0])(lib, sd))
+    ),
     "size_mismatch": lambda lib: _load(lib, _set("fc1.weight", lambda lib: lib.zeros(4, 3))),
-    "size_mismatch_nonstrict": lambda lib: _load(lib, _set("fc1.bias", lambda lib: lib.zeros(2)), strict=False),
-    "mismatch_and_missing": lambda lib: _load(lib, lambda lib, sd: (_drop("fc1.bias")(lib, sd), _set("scale", lambda lib: lib.zeros(2))(lib, sd))),
+    "size_mismatch_nonstrict": lambda lib: _load(
+        lib, _set("fc1.bias", lambda lib: lib.zeros(2)), strict=False
+    ),
+    "mismatch_and_missing": lambda lib: _load(
+        lib,
+        lambda lib, sd: (_drop("fc1.bias")(lib, sd),
+                         _set("scale", lambda lib: lib.zeros(2))(lib, sd)),
+    ),
     "not_a_tensor": lambda lib: _load(lib, _set("fc1.bias", np.zeros(3, np.float32))),
     "one_element_to_scalar": lambda lib: _load(lib, _set("scale", lambda lib: t(lib, [5.0]))),
-    "dtype_cast": lambda lib: _load(lib, _set("scale", lambda lib: lib.tensor(3.0, dtype=lib.float64))),
+    "dtype_cast": lambda lib: _load(
+        lib, _set("scale", lambda lib: lib.tensor(3.0, dtype=lib.float64))
+    ),
     "assign": lambda lib: _load(lib, lambda lib, sd: None, assign=True),
     "not_mapping": lambda lib: build(lib).load_state_dict([("a", 1)]),
     "none_param_key": lambda lib: _load(lib, _add(heads__2__bias=[1.0, 2.0])),
@@ -436,7 +454,9 @@ def test_load_state_dict_cross_library():
 def _state_hooks(lib):
     log = []
     net = build(lib)
-    net.block.register_state_dict_pre_hook(lambda m, prefix, keep: log.append(("pre", prefix, keep)))
+    net.block.register_state_dict_pre_hook(
+        lambda m, prefix, keep: log.append(("pre", prefix, keep))
+    )
     net.block.register_state_dict_post_hook(
         lambda m, sd, prefix, meta: log.append(("post", prefix, len(sd), meta)))
 
@@ -554,11 +574,19 @@ def _on(fn):
 
 ERROR_CASES = {
     # assignment before Module.__init__()
-    "param_before_init": lambda lib: _before_init(lib, lambda m: setattr(m, "w", lib.nn.Parameter(t(lib, [1.0])))),
+    "param_before_init": lambda lib: _before_init(
+        lib, lambda m: setattr(m, "w", lib.nn.Parameter(t(lib, [1.0])))
+    ),
     "module_before_init": lambda lib: _before_init(lib, lambda m: setattr(m, "c", lib.nn.Module())),
-    "buffer_before_init": lambda lib: _before_init(lib, lambda m: m.register_buffer("b", t(lib, [1.0]))),
-    "register_param_before_init": lambda lib: _before_init(lib, lambda m: m.register_parameter("p", None)),
-    "buffer_obj_before_init": lambda lib: _before_init(lib, lambda m: setattr(m, "b", lib.nn.Buffer(t(lib, [1.0])))),
+    "buffer_before_init": lambda lib: _before_init(
+        lib, lambda m: m.register_buffer("b", t(lib, [1.0]))
+    ),
+    "register_param_before_init": lambda lib: _before_init(
+        lib, lambda m: m.register_parameter("p", None)
+    ),
+    "buffer_obj_before_init": lambda lib: _before_init(
+        lib, lambda m: setattr(m, "b", lib.nn.Buffer(t(lib, [1.0])))
+    ),
     "plain_before_init": lambda lib: _before_init(lib, lambda m: setattr(m, "x", 1)),
     # wrong types on registered names
     "tensor_to_param": _on(lambda lib, n: setattr(n.fc1, "weight", t(lib, [1.0]))),
@@ -567,9 +595,17 @@ ERROR_CASES = {
     "int_to_module": _on(lambda lib, n: setattr(n, "fc1", 3)),
     "none_to_module": _on(lambda lib, n: (setattr(n, "act", None), repr(n))[1]),
     "int_to_buffer": _on(lambda lib, n: setattr(n.block[1], "running_mean", 3)),
-    "none_to_buffer": _on(lambda lib, n: (setattr(n.block[1], "running_mean", None), list(n.block.state_dict()))[1]),
-    "param_replaces_attr": _on(lambda lib, n: (setattr(n, "cfg", lib.nn.Parameter(t(lib, [1.0]))), [k for k, _ in n.named_parameters()])[1]),
-    "module_replaces_param": _on(lambda lib, n: (setattr(n, "scale", lib.nn.Module()), [k for k, _ in n.named_parameters()], [k for k, _ in n.named_children()])[1:]),
+    "none_to_buffer": _on(
+        lambda lib, n: (setattr(n.block[1], "running_mean", None), list(n.block.state_dict()))[1]
+    ),
+    "param_replaces_attr": _on(
+        lambda lib, n: (setattr(n, "cfg", lib.nn.Parameter(t(lib, [1.0]))),
+                        [k for k, _ in n.named_parameters()])[1]
+    ),
+    "module_replaces_param": _on(
+        lambda lib, n: (setattr(n, "scale", lib.nn.Module()), [k for k, _ in n.named_parameters()],
+                        [k for k, _ in n.named_children()])[1:]
+    ),
     # register_parameter
     "rp_dot": lambda lib: lib.nn.Module().register_parameter("a.b", None),
     "rp_empty": lambda lib: lib.nn.Module().register_parameter("", None),
@@ -594,9 +630,15 @@ ERROR_CASES = {
     "rm_alias": lambda lib: lib.nn.Module().register_module("a.b", lib.nn.Module()),
     # lookups
     "getattr_missing": _on(lambda lib, n: n.nope),
-    "delattr_param": _on(lambda lib, n: (delattr(n.fc1, "bias"), [k for k, _ in n.fc1.named_parameters()])[1]),
-    "delattr_buffer": _on(lambda lib, n: (delattr(n.block[1], "scratch"), [k for k, _ in n.block.named_buffers()])[1]),
-    "delattr_module": _on(lambda lib, n: (delattr(n, "act"), [k for k, _ in n.named_children()])[1]),
+    "delattr_param": _on(
+        lambda lib, n: (delattr(n.fc1, "bias"), [k for k, _ in n.fc1.named_parameters()])[1]
+    ),
+    "delattr_buffer": _on(
+        lambda lib, n: (delattr(n.block[1], "scratch"), [k for k, _ in n.block.named_buffers()])[1]
+    ),
+    "delattr_module": _on(
+        lambda lib, n: (delattr(n, "act"), [k for k, _ in n.named_children()])[1]
+    ),
     "delattr_plain": _on(lambda lib, n: (delattr(n, "cfg"), hasattr(n, "cfg"))[1]),
     "delattr_missing": _on(lambda lib, n: delattr(n, "nope")),
     "submodule_missing": _on(lambda lib, n: n.get_submodule("block.7")),
@@ -606,10 +648,14 @@ ERROR_CASES = {
     "parameter_bad_path": _on(lambda lib, n: n.get_parameter("zz.weight")),
     "buffer_not_buffer": _on(lambda lib, n: n.get_buffer("fc1.weight")),
     "buffer_missing": _on(lambda lib, n: n.get_buffer("block.1.nope")),
-    "set_submodule": _on(lambda lib, n: (n.set_submodule("block.2", lib.nn.Sequential()), repr(n.block))[1]),
+    "set_submodule": _on(
+        lambda lib, n: (n.set_submodule("block.2", lib.nn.Sequential()), repr(n.block))[1]
+    ),
     "set_submodule_empty": _on(lambda lib, n: n.set_submodule("", lib.nn.Module())),
     "set_submodule_not_module": _on(lambda lib, n: n.set_submodule("block.2", 3)),
-    "set_submodule_strict": _on(lambda lib, n: n.set_submodule("block.9", lib.nn.Module(), strict=True)),
+    "set_submodule_strict": _on(
+        lambda lib, n: n.set_submodule("block.9", lib.nn.Module(), strict=True)
+    ),
     "set_submodule_param": _on(lambda lib, n: n.set_submodule("fc1.weight", lib.nn.Module())),
     # misc
     "old_register_buffer": lambda lib: _old_register_buffer(lib, True),

@@ -67,11 +67,14 @@ def _forward_order(lib):
     m.register_forward_pre_hook(lambda mod, args: log.append(("pre1", desc(args))))
     m.register_forward_pre_hook(lambda mod, args: log.append(("pre0", desc(args))), prepend=True)
     m.register_forward_pre_hook(
-        lambda mod, args, kwargs: log.append(("pre_kw", desc(args), desc(kwargs))), with_kwargs=True)
+        lambda mod, args, kwargs: log.append(("pre_kw", desc(args), desc(kwargs))), with_kwargs=True
+    )
     m.register_forward_hook(lambda mod, args, out: log.append(("fwd1", desc(args), desc(out))))
     m.register_forward_hook(lambda mod, args, out: log.append(("fwd0", desc(out))), prepend=True)
     m.register_forward_hook(
-        lambda mod, args, kwargs, out: log.append(("fwd_kw", desc(kwargs), desc(out))), with_kwargs=True)
+        lambda mod, args, kwargs, out: log.append(("fwd_kw", desc(kwargs), desc(out))),
+        with_kwargs=True,
+    )
     out = m(t(lib, [3.0, 4.0]), k=2.0)
     return log, desc(out)
 
@@ -133,7 +136,8 @@ def _always_call(lib):
     m.register_forward_hook(lambda mod, args, out: log.append(("normal", out)))
     m.register_forward_hook(lambda mod, args, out: log.append(("always", out)), always_call=True)
     m.register_forward_hook(
-        lambda mod, args, kw, out: log.append(("always_kw", kw)), always_call=True, with_kwargs=True)
+        lambda mod, args, kw, out: log.append(("always_kw", kw)), always_call=True, with_kwargs=True
+    )
     try:
         m(t(lib, [1.0]))
     except ValueError as e:
@@ -146,7 +150,9 @@ def _nested(lib):
     net = build(lib)
     for name, mod in net.named_modules():
         mod.register_forward_pre_hook(lambda m, a, name=name: log.append(("pre", name)))
-        mod.register_forward_hook(lambda m, a, o, name=name: log.append(("post", name, tuple(o.shape))))
+        mod.register_forward_hook(
+            lambda m, a, o, name=name: log.append(("post", name, tuple(o.shape)))
+        )
     net(lib.tensor(arr((2, 4), 1)))
     return log
 
@@ -158,10 +164,13 @@ def _global(lib):
     m.register_forward_pre_hook(lambda mod, args: log.append("local_pre"))
     m.register_forward_hook(lambda mod, args, out: log.append("local_fwd"))
     handles = [
-        mm.register_module_forward_pre_hook(lambda mod, args: log.append(("global_pre", type(mod).__name__))),
+        mm.register_module_forward_pre_hook(
+            lambda mod, args: log.append(("global_pre", type(mod).__name__))
+        ),
         mm.register_module_forward_hook(lambda mod, args, out: log.append("global_fwd")),
-        mm.register_module_forward_hook(lambda mod, args, kw, out: log.append(("global_kw", desc(kw))),
-                                        with_kwargs=True),
+        mm.register_module_forward_hook(
+            lambda mod, args, kw, out: log.append(("global_kw", desc(kw))), with_kwargs=True
+        ),
     ]
     try:
         out = m(t(lib, [1.0, 1.0]), k=3.0)
@@ -239,7 +248,9 @@ def _hooks(*pre, full=(), pre_ret=None, full_ret=None):
     def setup(lib, m, log):
         for name in pre:
             m.register_full_backward_pre_hook(
-                lambda mod, go, name=name: (log.append((name, desc(go))), pre_ret(go) if pre_ret else None)[1])
+                lambda mod, go, name=name: (log.append((name, desc(go))),
+                                            pre_ret(go) if pre_ret else None)[1]
+            )
         for name in full:
             m.register_full_backward_hook(
                 lambda mod, gi, go, name=name: (log.append((name, desc(gi), desc(go))),
@@ -272,7 +283,9 @@ BACKWARD_CASES = {
         lib, _hooks("pre1", "pre2", full=("full",), pre_ret=lambda go: (go[0] * 10, go[1], go[2]))),
     "replace_grad_input": lambda lib: _backward(
         lib, _hooks(full=("f1", "f2"), full_ret=lambda gi: (gi[0] + 100, gi[1], gi[2]))),
-    "wrong_grad_input_count": lambda lib: _backward(lib, _hooks(full=("f",), full_ret=lambda gi: gi[:1])),
+    "wrong_grad_input_count": lambda lib: _backward(
+        lib, _hooks(full=("f",), full_ret=lambda gi: gi[:1])
+    ),
     "wrong_grad_output_count": lambda lib: _backward(lib, _hooks("p", pre_ret=lambda go: go[:2])),
     "prepend": lambda lib: _backward(lib, _prepend),
     "removed": lambda lib: _backward(lib, _removed),
@@ -313,8 +326,14 @@ def _reset_global_backward_kind(lib):
 def _global_backward_case(lib):
     mm = lib.nn.modules.module
     log = []
-    hs = [mm.register_module_full_backward_pre_hook(lambda mod, go: log.append(("g_pre", type(mod).__name__))),
-          mm.register_module_full_backward_hook(lambda mod, gi, go: log.append(("g_full", type(mod).__name__)))]
+    hs = [
+        mm.register_module_full_backward_pre_hook(
+            lambda mod, go: log.append(("g_pre", type(mod).__name__))
+        ),
+        mm.register_module_full_backward_hook(
+            lambda mod, gi, go: log.append(("g_full", type(mod).__name__))
+        ),
+    ]
     try:
         m = mix_module(lib)()
         m.register_full_backward_hook(lambda mod, gi, go: log.append("full"))
@@ -336,7 +355,9 @@ def _nested_backward(lib):
         if name in ("", "missing"):
             continue
         mod.register_full_backward_pre_hook(lambda m, go, name=name: log.append(("pre", name)))
-        mod.register_full_backward_hook(lambda m, gi, go, name=name: log.append(("full", name, desc(gi)[1][0][1])))
+        mod.register_full_backward_hook(
+            lambda m, gi, go, name=name: log.append(("full", name, desc(gi)[1][0][1]))
+        )
     x = lib.tensor(arr((2, 4), 1), requires_grad=True)
     net(x).sum().backward()
     return log, desc(x.grad)

@@ -21,8 +21,10 @@ TOL = dict(rtol=1e-5, atol=1e-6)
 POOL = [
     ("max2d", "max_pool2d", (2, 3, 8, 8), (2,), {}, False),
     ("max2d-odd", "max_pool2d", (1, 2, 7, 9), ((3, 2),), dict(stride=(2, 3)), False),
-    ("max2d-pad-dil", "max_pool2d", (2, 2, 9, 8), (3,), dict(stride=2, padding=1, dilation=2), False),
-    ("max2d-ceil", "max_pool2d", (2, 3, 7, 6), (3,), dict(stride=2, padding=1, ceil_mode=True), False),
+    ("max2d-pad-dil", "max_pool2d", (2, 2, 9, 8), (3,), dict(stride=2, padding=1, dilation=2),
+     False),
+    ("max2d-ceil", "max_pool2d", (2, 3, 7, 6), (3,), dict(stride=2, padding=1, ceil_mode=True),
+     False),
     ("max2d-overlap", "max_pool2d", (1, 2, 6, 6), (3,), dict(stride=1), False),
     ("max2d-noncontig", "max_pool2d", (2, 3, 6, 8), (2,), {}, True),
     ("max2d-unbatched", "max_pool2d", (3, 6, 5), (2,), dict(ceil_mode=True), False),
@@ -37,8 +39,8 @@ POOL = [
     ("avg2d-pad-exclude", "avg_pool2d", (2, 2, 7, 6), (3,),
      dict(stride=2, padding=1, count_include_pad=False), False),
     ("avg2d-ceil", "avg_pool2d", (1, 2, 7, 7), (3,), dict(stride=2, ceil_mode=True), False),
-    ("avg2d-ceil-pad", "avg_pool2d", (1, 2, 6, 7), ((3, 2),), dict(stride=2, padding=1, ceil_mode=True),
-     False),
+    ("avg2d-ceil-pad", "avg_pool2d", (1, 2, 6, 7), ((3, 2),),
+     dict(stride=2, padding=1, ceil_mode=True), False),
     ("avg2d-ceil-pad-exclude", "avg_pool2d", (1, 2, 6, 7), (3,),
      dict(stride=2, padding=1, ceil_mode=True, count_include_pad=False), False),
     ("avg2d-divisor", "avg_pool2d", (2, 2, 6, 6), (3,), dict(stride=2, divisor_override=4), False),
@@ -114,7 +116,9 @@ def test_indices_match_torch(case):
     wi = fn.replace("max_pool", "max_pool") + "_with_indices"
     if hasattr(torch.nn.functional, wi):
         np.testing.assert_array_equal(
-            getattr(numtorch.nn.functional, wi)(numtorch.tensor(x), *args, **kw)[1].numpy(), ti.numpy())
+            getattr(numtorch.nn.functional, wi)(numtorch.tensor(x), *args, **kw)[1].numpy(),
+            ti.numpy(),
+        )
 
 
 def test_max_pool_nan_and_ties():
@@ -256,13 +260,15 @@ ERRORS = [
         _t(lib, 1, 1, 2, 2), _t(lib, 1, 1, 2, 2, dtype=lib.int64), 2, output_size=(9, 9))),
     ("unpool-output-size-len", lambda lib, F: F.max_unpool2d(
         _t(lib, 1, 1, 2, 2), _t(lib, 1, 1, 2, 2, dtype=lib.int64), 2, output_size=(1, 9, 9, 1, 1))),
-    ("unpool-dims", lambda lib, F: F.max_unpool2d(_t(lib, 2, 2), _t(lib, 2, 2, dtype=lib.int64), 2)),
+    ("unpool-dims",
+     lambda lib, F: F.max_unpool2d(_t(lib, 2, 2), _t(lib, 2, 2, dtype=lib.int64), 2)),
     ("unpool1d-dims", lambda lib, F: F.max_unpool1d(_t(lib, 2), _t(lib, 2, dtype=lib.int64), 2)),
-    ("unpool3d-dims", lambda lib, F: F.max_unpool3d(_t(lib, 2, 2, 2), _t(lib, 2, 2, 2, dtype=lib.int64),
-                                                    2)),
+    ("unpool3d-dims",
+     lambda lib, F: F.max_unpool3d(_t(lib, 2, 2, 2), _t(lib, 2, 2, 2, dtype=lib.int64), 2)),
     ("unpool3d-bad-index", lambda lib, F: F.max_unpool3d(_t(lib, 1, 1, 1, 2, 2),
                                                          lib.full((1, 1, 1, 2, 2), 99), 2)),
-    ("unpool1d-bad-index", lambda lib, F: F.max_unpool1d(_t(lib, 1, 1, 2), lib.full((1, 1, 2), 99), 2)),
+    ("unpool1d-bad-index",
+     lambda lib, F: F.max_unpool1d(_t(lib, 1, 1, 2), lib.full((1, 1, 2), 99), 2)),
     ("lp1d-dims", lambda lib, F: F.lp_pool1d(_t(lib, 3), 2, 3)),
     ("lp2d-too-small", lambda lib, F: F.lp_pool2d(_t(lib, 1, 1, 1, 1), 2, 3)),
     ("max2d-kernel-zero-stride", lambda lib, F: F.max_pool2d(_t(lib, 1, 1, 4, 4), 0, 1)),

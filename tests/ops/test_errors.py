@@ -75,8 +75,8 @@ CASES = [
     ("nonscalar", lambda L: (L.ones(3, requires_grad=True) * 2).backward()),
     ("twice", twice),
     ("twice_retained", twice_retained),
-    ("backward_too_few_grads", lambda L: L.autograd.backward([L.ones(2, requires_grad=True).sum()] * 2,
-                                                             [L.ones(())])),
+    ("backward_too_few_grads",
+     lambda L: L.autograd.backward([L.ones(2, requires_grad=True).sum()] * 2, [L.ones(())])),
     ("softmax_int", lambda L: L.softmax(L.tensor([1, 2]), 0)),
     ("flatten_0d", lambda L: L.tensor(3.0).flatten(1, -1)),
     ("view_of_leaf_inplace", view_of_leaf_inplace),
@@ -104,7 +104,12 @@ CASES = [
     ("inplace cast", lambda L: L.ones(3, dtype=L.long).add_(1.5)),
     ("inplace shape", lambda L: L.ones(3).add_(L.ones(2, 3))),
     ("mean int", lambda L: L.ones(3, dtype=L.long).mean()),
-    ("grad unused", lambda L: L.autograd.grad((L.ones(3, requires_grad=True) * 2).sum(), [L.ones(2, requires_grad=True)])),
+    (
+        "grad unused",
+        lambda L: L.autograd.grad(
+            (L.ones(3, requires_grad=True) * 2).sum(), [L.ones(2, requires_grad=True)]
+        ),
+    ),
     ("grad shape", lambda L: (L.ones(3, requires_grad=True) * 2).backward(L.ones(2))),
     ("retain nonreq", lambda L: L.ones(3).retain_grad()),
     ("hook nonreq", lambda L: L.ones(3).register_hook(lambda g: g)),
@@ -124,7 +129,8 @@ CASES = [
     ("from_numpy neg", lambda L: L.from_numpy(np.ones(4)[::-1])),
     ("chunk0", lambda L: L.ones(5).chunk(0)),
     ("split sizes", lambda L: L.ones(5).split([1, 2])),
-    ("set rg nonleaf", lambda L: setattr(L.ones(2, requires_grad=True) * 2, "requires_grad", False)),
+    ("set rg nonleaf",
+     lambda L: setattr(L.ones(2, requires_grad=True) * 2, "requires_grad", False)),
     ("argmax empty", lambda L: L.ones(0).argmax()),
     ("max empty", lambda L: L.ones(0).max()),
     ("where cond", lambda L: L.where(L.ones(2), L.ones(2), L.ones(2))),
@@ -158,5 +164,7 @@ def test_same_error_as_torch(fn):
     t_type, t_msg = _error(fn, torch)
     n_type, n_msg = _error(fn, numtorch)
     assert t_type is not None, "the case should be an error in torch"
-    assert n_type is not None and n_type.__name__ == t_type.__name__, f"{n_type} != {t_type}: {n_msg}"
+    assert n_type is not None and n_type.__name__ == t_type.__name__, (
+        f"{n_type} != {t_type}: {n_msg}"
+    )
     assert n_msg == t_msg

@@ -114,8 +114,10 @@ CASES = [
     Case("mul_scalar", lambda L, a: a * 3, [S]),
     Case("div", lambda L, a, b: a / b, [S, S], domain="away"),
     Case("rdiv", lambda L, a: 2.0 / a, [S], domain="away"),
-    Case("div_floor", lambda L, a, b: L.div(a, b, rounding_mode="floor"), [S, S], domain="away", fd=False),
-    Case("div_trunc", lambda L, a, b: L.div(a, b, rounding_mode="trunc"), [S, S], domain="away", fd=False),
+    Case("div_floor", lambda L, a, b: L.div(a, b, rounding_mode="floor"), [S, S], domain="away",
+         fd=False),
+    Case("div_trunc", lambda L, a, b: L.div(a, b, rounding_mode="trunc"), [S, S], domain="away",
+         fd=False),
     Case("floor_divide", lambda L, a, b: a // b, [S, S], domain="away", grad=False),
     Case("remainder", lambda L, a, b: a % b, [S, C(S)], domain="away", fd=False),
     Case("pow_scalar", lambda L, a: a ** 3, [S]),
@@ -145,10 +147,12 @@ CASES = [
     Case("clamp", lambda L, a: a.clamp(-0.5, 0.5), [S], domain="away"),
     Case("clamp_min", lambda L, a: L.clamp(a, min=0.1), [S], domain="away"),
     Case("clip_max", lambda L, a: L.clip(a, max=0.2), [S], domain="away"),
-    Case("clamp_tensor", lambda L, a, lo, hi: L.clamp(a, lo, hi), [S, (4,), (3, 1)], domain="away", fd=False),
+    Case("clamp_tensor", lambda L, a, lo, hi: L.clamp(a, lo, hi), [S, (4,), (3, 1)], domain="away",
+         fd=False),
     Case("maximum", lambda L, a, b: L.maximum(a, b), [S, (4,)], domain="away"),
     Case("xlogy", lambda L, a, b: L.xlogy(a, b), [S, S], domain="pos"),
-    Case("xlogy_zero", lambda L, a, z, b: L.xlogy(a * z, b), [S, C((1, 4)), S], domain="pos", fd=False),
+    Case("xlogy_zero", lambda L, a, z, b: L.xlogy(a * z, b), [S, C((1, 4)), S], domain="pos",
+         fd=False),
     Case("minimum", lambda L, a, b: L.minimum(a, b), [S, S], domain="away"),
     Case("floor", lambda L, a: a.floor(), [S], domain="away", fd=False),
     Case("ceil", lambda L, a: a.ceil(), [S], domain="away", fd=False),
@@ -168,7 +172,8 @@ CASES = [
     Case("exp2", lambda L, a: a.exp2(), [S]),
     Case("logit", lambda L, a: L.logit(a.sigmoid(), eps=1e-3), [S]),
     Case("deg2rad", lambda L, a: a.deg2rad(), [S]),
-    Case("nan_to_num", lambda L, a, b: L.nan_to_num(a / b, nan=0.5, posinf=9.0), [S, C(S)], domain="away"),
+    Case("nan_to_num", lambda L, a, b: L.nan_to_num(a / b, nan=0.5, posinf=9.0), [S, C(S)],
+         domain="away"),
     # linear algebra
     Case("matmul_2x2", lambda L, a, b: a @ b, [(3, 4), (4, 5)]),
     Case("matmul_1x1", lambda L, a, b: L.matmul(a, b), [(4,), (4,)]),
@@ -184,7 +189,9 @@ CASES = [
     Case("dot", lambda L, a, b: L.dot(a, b), [(4,), (4,)]),
     Case("outer", lambda L, a, b: L.outer(a, b), [(3,), (4,)]),
     Case("vdot", lambda L, a, b: L.vdot(a, b), [(4,), (4,)]),
-    Case("tensordot", lambda L, a, b: L.tensordot(a, b, dims=([1, 0], [0, 2])), [(3, 4), (4, 2, 3)]),
+    Case(
+        "tensordot", lambda L, a, b: L.tensordot(a, b, dims=([1, 0], [0, 2])), [(3, 4), (4, 2, 3)]
+    ),
     Case("tensordot_int", lambda L, a, b: L.tensordot(a, b, dims=1), [(2, 3), (3, 4)]),
     Case("dist", lambda L, a, b: L.dist(a, b, 3), [S, S], domain="away"),
     Case("addmm", lambda L, c, a, b: L.addmm(c, a, b, beta=0.5, alpha=2), [(3, 5), (3, 4), (4, 5)]),
@@ -194,7 +201,8 @@ CASES = [
     Case("einsum_implicit", lambda L, a, b: L.einsum("ij,j", a, b), [S, (4,)]),
     Case("einsum_trace", lambda L, a: L.einsum("ii", a), [(4, 4)]),
     Case("einsum_diag", lambda L, a, b: L.einsum("iij,j->i", a, b), [(3, 3, 4), (4,)]),
-    Case("einsum_ellipsis", lambda L, a, b: L.einsum("...ij,...jk->...ik", a, b), [(2, 3, 4), (2, 4, 5)]),
+    Case("einsum_ellipsis", lambda L, a, b: L.einsum("...ij,...jk->...ik", a, b),
+         [(2, 3, 4), (2, 4, 5)]),
     Case("diag_1d", lambda L, a: L.diag(a, 1), [(3,)]),
     Case("diag_2d", lambda L, a: a.diag(-1), [S]),
     Case("trace", lambda L, a: a.trace(), [(4, 4)]),
@@ -227,7 +235,8 @@ CASES = [
     Case("argmax", lambda L, a: a.argmax(1), [S], grad=False),
     Case("argmin", lambda L, a: L.argmin(a), [S], grad=False),
     Case("logsumexp", lambda L, a: L.logsumexp(a, 1), [S]),
-    Case("logsumexp_large", lambda L, a: L.logsumexp(a * 100, (0, 1), keepdim=True), [S], rtol=1e-5, atol=1e-4),
+    Case("logsumexp_large", lambda L, a: L.logsumexp(a * 100, (0, 1), keepdim=True), [S], rtol=1e-5,
+         atol=1e-4),
     Case("norm", lambda L, a: a.norm(), [S]),
     Case("norm_dim", lambda L, a: L.norm(a, dim=1), [S]),
     Case("norm_p1", lambda L, a: L.norm(a, p=1, dim=0), [S], domain="away"),
@@ -276,7 +285,8 @@ CASES = [
     Case("ravel", lambda L, a: a.t().ravel(), [S]),
     Case("select", lambda L, a: a.select(1, -2), [S]),
     Case("repeat_interleave", lambda L, a: a.repeat_interleave(2, dim=0), [S]),
-    Case("repeat_interleave_t", lambda L, a, r: L.repeat_interleave(a, r, dim=1), [S, I([1, 0, 2, 1])]),
+    Case("repeat_interleave_t", lambda L, a, r: L.repeat_interleave(a, r, dim=1),
+         [S, I([1, 0, 2, 1])]),
     Case("diff", lambda L, a: a.diff(dim=1), [S]),
     Case("rot90", lambda L, a: L.rot90(a, 1, (0, 1)), [S]),
     Case("rot90_3", lambda L, a: a.rot90(3, (1, 0)), [(2, 3, 4)]),
@@ -302,16 +312,21 @@ CASES = [
     Case("getitem_adv2", lambda L, a, i, j: a[i, j], [S, I([0, 2]), I([1, 1])]),
     Case("gather", lambda L, a, i: a.gather(1, i), [S, I([[0, 1, 1], [3, 2, 0], [2, 2, 2]])]),
     Case("gather0", lambda L, a, i: L.gather(a, 0, i), [S, I([[0, 1, 2, 1]])]),
-    Case("scatter", lambda L, a, i, s: a.scatter(1, i, s), [S, I([[0, 1], [3, 2], [2, 1]]), (3, 2)]),
+    Case(
+        "scatter", lambda L, a, i, s: a.scatter(1, i, s), [S, I([[0, 1], [3, 2], [2, 1]]), (3, 2)]
+    ),
     Case("scatter_value", lambda L, a, i: L.scatter(a, 0, i, value=2.0), [S, I([[0, 1, 2, 0]])]),
-    Case("scatter_add", lambda L, a, i, s: a.scatter_add(1, i, s), [S, I([[0, 0], [3, 2], [1, 1]]), (3, 2)]),
+    Case("scatter_add", lambda L, a, i, s: a.scatter_add(1, i, s),
+         [S, I([[0, 0], [3, 2], [1, 1]]), (3, 2)]),
     Case("index_select", lambda L, a, i: a.index_select(1, i), [S, I([3, 0, 3])]),
     Case("index_add", lambda L, a, i, s: a.index_add(0, i, s, alpha=2), [S, I([0, 2, 0]), S]),
     Case("take", lambda L, a, i: L.take(a, i), [S, I([[0, 11], [5, 5]])]),
     Case("masked_select", lambda L, a, m: a.masked_select(m), [S, B([True, False, True, True])]),
     Case("masked_fill", lambda L, a, m: a.masked_fill(m, -1.5), [S, B([[True], [False], [True]])]),
     Case("where", lambda L, c, a, b: L.where(c, a, b), [B([True, False, True, False]), S, (3, 1)]),
-    Case("where_scalar", lambda L, c, a: L.where(c, a, 0.0), [B([[True, False, True, False]] * 3), S]),
+    Case(
+        "where_scalar", lambda L, c, a: L.where(c, a, 0.0), [B([[True, False, True, False]] * 3), S]
+    ),
     Case("sort", lambda L, a: a.sort(1), [S], domain="away"),
     Case("sort_desc", lambda L, a: L.sort(a, 0, descending=True), [S], domain="away"),
     Case("topk", lambda L, a: a.topk(2), [S], domain="away"),
@@ -335,7 +350,9 @@ def _node_name(t):
     return None if t.grad_fn is None else type(t.grad_fn).__name__
 
 
-_TRANSPOSABLE = {c.name for c in CASES if any(isinstance(s, tuple) and len(s) >= 2 for s in c.inputs)}
+_TRANSPOSABLE = {
+    c.name for c in CASES if any(isinstance(s, tuple) and len(s) >= 2 for s in c.inputs)
+}
 
 
 def _run(case, transpose):
@@ -357,7 +374,9 @@ def _run(case, transpose):
         return
     diff = [(a, b) for a, b in zip(on, ot) if b.requires_grad]
     seeds = [rng.standard_normal(tuple(b.shape)).astype(np.float32) for _, b in diff]
-    ln = sum(((a * numtorch.tensor(s)).sum() for (a, _), s in zip(diff, seeds)), numtorch.tensor(0.0))
+    ln = sum(
+        ((a * numtorch.tensor(s)).sum() for (a, _), s in zip(diff, seeds)), numtorch.tensor(0.0)
+    )
     lt_ = sum(((b * torch.tensor(s)).sum() for (_, b), s in zip(diff, seeds)), torch.tensor(0.0))
     ln.backward()
     lt_.backward()
@@ -397,17 +416,22 @@ def test_gradcheck_float64(case):
 
 
 def test_every_named_op_is_in_the_table():
-    """The issue's op list: each is exported and exercised by a case above (or by a named test below)."""
-    names = """add sub mul div floor_divide remainder pow neg abs reciprocal sign square exp log log1p log2
-    expm1 sqrt rsqrt sin cos tanh sigmoid relu erf clamp clip maximum minimum floor ceil round trunc lerp
-    addcmul addcdiv matmul mm bmm mv dot outer addmm einsum sum mean prod var std max min amax amin argmax
-    argmin logsumexp norm cumsum all any count_nonzero eq ne lt le gt ge isclose allclose equal isnan isinf
+    """The issue's op list: each is exported and exercised by a case above (or by a named test
+    below)."""
+    names = """add sub mul div floor_divide remainder pow neg abs reciprocal sign square exp log
+    log1p log2 expm1 sqrt rsqrt sin cos tanh sigmoid relu erf clamp clip maximum minimum floor ceil
+    round trunc lerp addcmul addcdiv matmul mm bmm mv dot outer addmm einsum sum mean prod var std
+    max min amax amin argmax argmin logsumexp norm cumsum all any count_nonzero eq ne lt le gt ge
+    isclose allclose equal isnan isinf
     isfinite logical_and logical_or logical_not where masked_fill nonzero sort topk unique reshape
     flatten unflatten squeeze unsqueeze transpose swapaxes t permute broadcast_to tile narrow
     chunk split unbind cat concat stack flip roll tril triu gather scatter scatter_add index_select
     index_add take masked_select softmax log_softmax""".split()
     for n in names:
         assert callable(getattr(numtorch, n)), n
-    methods = "view view_as expand expand_as repeat add_ mul_ sub_ div_ clamp_ masked_fill_ index_add_".split()
+    methods = (
+        "view view_as expand expand_as repeat add_ mul_ sub_ div_ clamp_ masked_fill_ "
+        "index_add_".split()
+    )
     for n in methods:
         assert callable(getattr(numtorch.Tensor, n)), n

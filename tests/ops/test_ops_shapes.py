@@ -60,8 +60,8 @@ def _check(fn, arr, transpose=False):
             res.append(e)
             continue
         if out.requires_grad:
-            (out * L.tensor(np.linspace(-1, 1, out.numel(), dtype=np.float32).reshape(tuple(out.shape)))).sum() \
-                .backward()
+            weights = np.linspace(-1, 1, out.numel(), dtype=np.float32).reshape(tuple(out.shape))
+            (out * L.tensor(weights)).sum().backward()
         res.append((out, x.grad))
     n, t = res
     if isinstance(t, Exception):
@@ -80,7 +80,8 @@ def _check(fn, arr, transpose=False):
 def test_unary_every_shape(name, shape):
     fn, domain = UNARY[name]
     if name in ("softmax", "log_softmax") and shape == ():
-        fn = {"softmax": lambda L, a: a.softmax(0), "log_softmax": lambda L, a: a.log_softmax(0)}[name]
+        fn = {"softmax": lambda L, a: a.softmax(0),
+              "log_softmax": lambda L, a: a.log_softmax(0)}[name]
     _check(fn, _data(shape, domain, 1))
     if len(shape) >= 2:
         _check(fn, _data(shape, domain, 2), transpose=True)
@@ -102,9 +103,12 @@ torch = pytest.importorskip("torch")
 
 REDUCERS = {
     "sum": lambda L, a, d, k: a.sum(d, keepdim=k), "mean": lambda L, a, d, k: a.mean(d, keepdim=k),
-    "amax": lambda L, a, d, k: a.amax(d, keepdim=k), "amin": lambda L, a, d, k: L.amin(a, d, keepdim=k),
-    "var": lambda L, a, d, k: a.var(d, keepdim=k), "std": lambda L, a, d, k: L.std(a, d, correction=0, keepdim=k),
-    "logsumexp": lambda L, a, d, k: L.logsumexp(a, d, keepdim=k), "norm": lambda L, a, d, k: a.norm(dim=d, keepdim=k),
+    "amax": lambda L, a, d, k: a.amax(d, keepdim=k),
+    "amin": lambda L, a, d, k: L.amin(a, d, keepdim=k),
+    "var": lambda L, a, d, k: a.var(d, keepdim=k),
+    "std": lambda L, a, d, k: L.std(a, d, correction=0, keepdim=k),
+    "logsumexp": lambda L, a, d, k: L.logsumexp(a, d, keepdim=k),
+    "norm": lambda L, a, d, k: a.norm(dim=d, keepdim=k),
     "nansum": lambda L, a, d, k: L.nansum(a, d, keepdim=k),
 }
 
@@ -113,8 +117,10 @@ REDUCERS = {
 @given(shape=array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=3), data=st.data(),
        name=st.sampled_from(sorted(REDUCERS)), keepdim=st.booleans())
 def test_reductions_over_random_dims(shape, data, name, keepdim):
-    dims = data.draw(st.lists(st.integers(-len(shape), len(shape) - 1), min_size=1, max_size=len(shape),
-                              unique_by=lambda d: d % len(shape)))
+    dims = data.draw(
+        st.lists(st.integers(-len(shape), len(shape) - 1), min_size=1, max_size=len(shape),
+                 unique_by=lambda d: d % len(shape))
+    )
     dim = tuple(dims) if len(dims) > 1 else dims[0]
     fn = REDUCERS[name]
     with np.errstate(all="ignore"):

@@ -9,7 +9,8 @@ import numtorch
 
 torch = pytest.importorskip("torch")
 
-CASES = [((3,), (1,)), ((2, 3), (1, 1)), ((2, 3), (1, 1, 1)), ((2, 3), (2, 1)), ((0, 2), (1, 1)), ((), (1,))]
+CASES = [((3,), (1,)), ((2, 3), (1, 1)), ((2, 3), (1, 1, 1)), ((2, 3), (2, 1)), ((0, 2), (1, 1)),
+         ((), (1,))]
 
 
 @pytest.mark.parametrize("shape,sizes", CASES)

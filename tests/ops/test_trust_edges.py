@@ -285,18 +285,23 @@ def _dev(m, x):
 
 DEVICE_SCRIPTS = {
     "cpu": [lambda m: m.set_default_device("cpu"), lambda m: m.get_default_device(),
-            lambda m: _dev(m, m.zeros(2)), lambda m: m.set_default_device(None), lambda m: m.get_default_device()],
+            lambda m: _dev(m, m.zeros(2)), lambda m: m.set_default_device(None),
+            lambda m: m.get_default_device()],
     "cpu_index": [lambda m: m.set_default_device("cpu:0"), lambda m: m.get_default_device(),
                   lambda m: _dev(m, m.ones(2))],
-    "device_object": [lambda m: m.set_default_device(m.device("cpu")), lambda m: m.get_default_device()],
+    "device_object": [lambda m: m.set_default_device(m.device("cpu")),
+                      lambda m: m.get_default_device()],
     "cuda_fails_late": [lambda m: m.set_default_device("cuda"), lambda m: m.get_default_device(),
                         lambda m: m.zeros(2), lambda m: m.tensor([1.0]), lambda m: m.arange(3),
-                        lambda m: m.full((2,), 1.0), lambda m: m.eye(2), lambda m: m.linspace(0, 1, 3),
+                        lambda m: m.full((2,), 1.0),
+                        lambda m: m.eye(2),
+                        lambda m: m.linspace(0, 1, 3),
                         lambda m: m.zeros_like(m.device("cpu") and m.empty(2, device="cpu")),
                         lambda m: m.set_default_device(None), lambda m: _dev(m, m.zeros(2))],
     "cuda_index": [lambda m: m.set_default_device("cuda:1"), lambda m: m.get_default_device(),
                    lambda m: m.ones(1)],
-    "explicit_device_wins": [lambda m: m.set_default_device("cuda"), lambda m: _dev(m, m.zeros(2, device="cpu"))],
+    "explicit_device_wins": [lambda m: m.set_default_device("cuda"),
+                             lambda m: _dev(m, m.zeros(2, device="cpu"))],
     "bad_string": [lambda m: m.set_default_device("foo"), lambda m: m.get_default_device()],
     "index_only": [lambda m: m.set_default_device(0), lambda m: m.get_default_device()],
     "mps": [lambda m: m.set_default_device("mps"), lambda m: m.get_default_device()],
@@ -381,7 +386,9 @@ def test_default_device_is_per_thread(reset_default_device):
     for m in (torch, numtorch):
         m.set_default_device("cuda:1")
         seen = []
-        th = threading.Thread(target=lambda m=m, seen=seen: seen.append(str(m.get_default_device())))
+        th = threading.Thread(
+            target=lambda m=m, seen=seen: seen.append(str(m.get_default_device()))
+        )
         th.start()
         th.join()
         out.append((seen[0], str(m.get_default_device())))
@@ -446,7 +453,10 @@ def test_non_leaf_grad_warning_points_at_the_caller():
 
 
 # ---- no NumPy RuntimeWarning where PyTorch is silent --------------------------------------
-SPECIAL = [float("inf"), float("-inf"), float("nan"), 0.0, -0.0, 1e38, -1e38, 1e-45, 1.0, -1.0, 88.8, -104.0]
+SPECIAL = [
+    float("inf"), float("-inf"), float("nan"), 0.0, -0.0, 1e38, -1e38, 1e-45, 1.0, -1.0, 88.8,
+    -104.0,
+]
 
 
 def _special(m):
@@ -465,9 +475,13 @@ QUIET = {
     "linear": lambda m, F, x: F.linear(x.reshape(3, 4), x.reshape(3, 4), x[:3]),
     "softmax": lambda m, F, x: F.softmax(x.reshape(3, 4), dim=1),
     "log_softmax": lambda m, F, x: F.log_softmax(x.reshape(3, 4), dim=1),
-    "log_softmax_inf": lambda m, F, x: F.log_softmax(m.tensor([[float("inf"), 0.0]], requires_grad=True), 1),
+    "log_softmax_inf": lambda m, F, x: F.log_softmax(
+        m.tensor([[float("inf"), 0.0]], requires_grad=True), 1
+    ),
     "logsumexp": lambda m, F, x: m.logsumexp(x.reshape(3, 4), dim=1),
-    "logsumexp_neg_inf": lambda m, F, x: m.logsumexp(m.full((3,), float("-inf"), requires_grad=True), 0),
+    "logsumexp_neg_inf": lambda m, F, x: m.logsumexp(
+        m.full((3,), float("-inf"), requires_grad=True), 0
+    ),
     "sum": lambda m, F, x: x.sum(),
     "mean": lambda m, F, x: x.mean(),
     "prod": lambda m, F, x: x.prod(),
@@ -492,25 +506,38 @@ QUIET = {
     "poisson_nll": lambda m, F, x: F.poisson_nll_loss(x, m.full((12,), 0.5)),
     "index_add": lambda m, F, x: m.zeros(3).index_add(0, m.tensor([0, 0, 1]), x[:3]),
     "scatter_add": lambda m, F, x: m.zeros(3).scatter_add(0, m.tensor([0, 0, 1]), x[:3]),
-    "index_put_accumulate": lambda m, F, x: m.zeros(3).index_put((m.tensor([0, 0, 1]),), x[:3], accumulate=True),
+    "index_put_accumulate": lambda m, F, x: m.zeros(3).index_put(
+        (m.tensor([0, 0, 1]),), x[:3], accumulate=True
+    ),
     "range_index": lambda m, F, x: x.reshape(3, 4)[range(3), [0, 0, 1]],
-    "softmax_inf_rows": lambda m, F, x: F.softmax(m.tensor([[float("inf")] * 2, [float("-inf")] * 2],
-                                                           requires_grad=True), 1),
-    "ce_inf_logit": lambda m, F, x: F.cross_entropy(m.tensor([[float("inf"), 0.0]], requires_grad=True),
-                                                    m.tensor([1])),
+    "softmax_inf_rows": lambda m, F, x: F.softmax(
+        m.tensor([[float("inf")] * 2, [float("-inf")] * 2], requires_grad=True), 1
+    ),
+    "ce_inf_logit": lambda m, F, x: F.cross_entropy(
+        m.tensor([[float("inf"), 0.0]], requires_grad=True), m.tensor([1])
+    ),
     "bilinear": lambda m, F, x: F.bilinear(x.reshape(3, 4), x.reshape(3, 4), m.ones(2, 4, 4)),
     "margin_ranking": lambda m, F, x: F.margin_ranking_loss(x, x.flip(0), m.ones(12)),
     "cosine_embedding": lambda m, F, x: F.cosine_embedding_loss(x.reshape(3, 4), x.reshape(3, 4),
                                                                 m.tensor([1, -1, 1])),
     # empty batches and fully ignored targets: the mean divides by zero
-    "ce_empty": lambda m, F, x: F.cross_entropy(m.zeros(0, 4, requires_grad=True), m.zeros(0, dtype=m.long)),
-    "nll_empty": lambda m, F, x: F.nll_loss(m.zeros(0, 4, requires_grad=True), m.zeros(0, dtype=m.long)),
+    "ce_empty": lambda m, F, x: F.cross_entropy(
+        m.zeros(0, 4, requires_grad=True), m.zeros(0, dtype=m.long)
+    ),
+    "nll_empty": lambda m, F, x: F.nll_loss(
+        m.zeros(0, 4, requires_grad=True), m.zeros(0, dtype=m.long)
+    ),
     "mse_empty": lambda m, F, x: F.mse_loss(m.zeros(0, requires_grad=True), m.zeros(0)),
     "mean_empty": lambda m, F, x: m.zeros(0, requires_grad=True).mean(),
-    "ce_all_ignored": lambda m, F, x: F.cross_entropy(m.zeros(2, 4, requires_grad=True), m.tensor([-100, -100])),
-    "nll_all_ignored": lambda m, F, x: F.nll_loss(m.zeros(2, 4, requires_grad=True), m.tensor([-100, -100])),
-    "ce_zero_weight": lambda m, F, x: F.cross_entropy(m.zeros(2, 4, requires_grad=True), m.tensor([0, 0]),
-                                                      weight=m.tensor([0.0, 1, 1, 1])),
+    "ce_all_ignored": lambda m, F, x: F.cross_entropy(
+        m.zeros(2, 4, requires_grad=True), m.tensor([-100, -100])
+    ),
+    "nll_all_ignored": lambda m, F, x: F.nll_loss(
+        m.zeros(2, 4, requires_grad=True), m.tensor([-100, -100])
+    ),
+    "ce_zero_weight": lambda m, F, x: F.cross_entropy(
+        m.zeros(2, 4, requires_grad=True), m.tensor([0, 0]), weight=m.tensor([0.0, 1, 1, 1])
+    ),
 }
 
 

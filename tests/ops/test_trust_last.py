@@ -36,7 +36,9 @@ def test_airy_ai_edges_bit_exact(dt):
 AIRY_CALLS = {
     "int_input": lambda m: m.special.airy_ai(m.tensor([-3, 0, 1, 4])),
     "bool_input": lambda m: m.special.airy_ai(m.tensor([True, False])),
-    "float64_2d": lambda m: m.special.airy_ai(m.tensor([[-5.5, 0.25], [3.0, 9.0]], dtype=m.float64)),
+    "float64_2d": lambda m: m.special.airy_ai(
+        m.tensor([[-5.5, 0.25], [3.0, 9.0]], dtype=m.float64)
+    ),
     "out": lambda m: m.special.airy_ai(m.tensor([-1.0, 1.0]), out=m.empty(2)),
     "scalar": lambda m: m.special.airy_ai(m.tensor(0.5)),
     "empty": lambda m: m.special.airy_ai(m.zeros(0, 3)),
@@ -79,7 +81,7 @@ BROADCAST = {
     "bitwise_and_int64": lambda m: _col(m, 2 ** 40, m.long) & _row(m, 2 ** 10, m.long),
     "bitwise_or_bytes": lambda m: m.bitwise_or(_col(m, 2 ** 31, m.long), _row(m, 2 ** 31, m.long)),
     "where": lambda m: m.where(_col(m, 2 ** 40) > 0, _col(m, 2 ** 40), _row(m, 2 ** 10)),
-    "where_f64_scalar": lambda m: m.where(_col(m, 2 ** 40, m.bool), _row(m, 2 ** 10, m.float64), 1.0),
+    "where_f64_scalar": lambda m: m.where(_col(m, 2**40, m.bool), _row(m, 2**10, m.float64), 1.0),
     "where_int_float": lambda m: m.where(_col(m, 2 ** 40, m.bool), _row(m, 2 ** 10, m.long), 0.5),
     "where_bytes": lambda m: m.where(_col(m, 2 ** 31, m.bool), _row(m, 2 ** 31), 1.0),
     "where_numel_64": lambda m: m.where(_col(m, 2 ** 32, m.bool), _row(m, 2 ** 32), _row(m, 1)),
@@ -148,7 +150,9 @@ def test_cuda_default_device_refused_before_sizes(name, how):
         class Cuda:
             def __getattr__(self, k):
                 fn = real.get(k)
-                return getattr(m, k) if fn is None else (lambda *a, **kw: fn(*a, device="cuda", **kw))
+                return (
+                    getattr(m, k) if fn is None else (lambda *a, **kw: fn(*a, device="cuda", **kw))
+                )
         return f(Cuda())
 
     assert_same_error(lambda: call(torch), lambda: call(numtorch))

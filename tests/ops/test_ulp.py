@@ -139,9 +139,13 @@ SCALAR_TORCH = torch.backends.cpu.get_cpu_capability() == "DEFAULT"
 @pytest.mark.parametrize("name", list(OPS))
 def test_float32_within_2_ulp_of_torch(name):
     if SCALAR_TORCH and name in VECTOR_FORMULA:
-        pytest.skip("PyTorch runs its scalar kernels here (no AVX2); numtorch follows its vector ones")
+        pytest.skip(
+            "PyTorch runs its scalar kernels here (no AVX2); numtorch follows its vector ones"
+        )
     mine_fn, torch_fn, (lo, hi, n) = OPS[name]
-    x = _grid(lo, hi, n, np.float32, [t for t in TAILS if not t < lo] if name == "F.mish" else TAILS)
+    x = _grid(
+        lo, hi, n, np.float32, [t for t in TAILS if not t < lo] if name == "F.mish" else TAILS
+    )
     _worst(name, _run(mine_fn, x), torch_fn(torch.from_numpy(x)).numpy(), x, 2)
 
 
@@ -168,8 +172,10 @@ def test_float16_within_1_ulp():
     for mine_fn, torch_fn in ((numtorch.erf, torch.erf), (numtorch.erfc, torch.erfc),
                               (numtorch.sigmoid, torch.sigmoid), (numtorch.exp, torch.exp),
                               (numtorch.sin, torch.sin), (numtorch.sinh, torch.sinh)):
-        _worst(f"float16 {torch_fn.__name__}", _run(mine_fn, x), torch_fn(torch.from_numpy(x)).numpy(),
-               x, 1)
+        _worst(
+            f"float16 {torch_fn.__name__}", _run(mine_fn, x), torch_fn(torch.from_numpy(x)).numpy(),
+            x, 1,
+        )
 
 
 F16_ACTIVATIONS = ["F.sigmoid", "F.tanh", "F.silu", "F.mish", "F.softplus", "F.elu", "F.selu",
@@ -316,7 +322,8 @@ GRAD_OPS = {
     "tan": (numtorch.tan, torch.tan), "asin": (lambda t: numtorch.asin(t * 0.03),
                                               lambda t: torch.asin(t * 0.03)),
     "gelu": (NF.gelu, TF.gelu),
-    "gelu_tanh": (lambda t: NF.gelu(t, approximate="tanh"), lambda t: TF.gelu(t, approximate="tanh")),
+    "gelu_tanh": (lambda t: NF.gelu(t, approximate="tanh"),
+                  lambda t: TF.gelu(t, approximate="tanh")),
     "silu": (NF.silu, TF.silu), "mish": (NF.mish, TF.mish), "softplus": (NF.softplus, TF.softplus),
     "logsigmoid": (NF.logsigmoid, TF.logsigmoid), "tanhshrink": (NF.tanhshrink, TF.tanhshrink),
     "logit": (lambda t: numtorch.logit(t * 0.03 + 0.5), lambda t: torch.logit(t * 0.03 + 0.5)),

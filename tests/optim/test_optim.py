@@ -49,12 +49,16 @@ def _cases():
         cases.append(("Adagrad", dict(lr=0.1, **kw)))
     for kw in _grid(rho=[0.9, 0.5], weight_decay=[0, 0.1], maximize=[False, True]):
         cases.append(("Adadelta", dict(lr=0.5, **kw)))
-    for kw in _grid(betas=[(0.9, 0.999), (0.2, 0.6)], weight_decay=[0, 0.1], maximize=[False, True]):
+    for kw in _grid(
+        betas=[(0.9, 0.999), (0.2, 0.6)], weight_decay=[0, 0.1], maximize=[False, True]
+    ):
         cases.append(("Adamax", dict(lr=0.01, **kw)))
     for kw in _grid(weight_decay=[0, 0.1], decoupled_weight_decay=[False, True],
                     momentum_decay=[4e-3, 0.1], maximize=[False, True]):
         cases.append(("NAdam", dict(lr=0.01, **kw)))
-    for kw in _grid(weight_decay=[0, 0.1], decoupled_weight_decay=[False, True], maximize=[False, True]):
+    for kw in _grid(
+        weight_decay=[0, 0.1], decoupled_weight_decay=[False, True], maximize=[False, True]
+    ):
         cases.append(("RAdam", dict(lr=0.01, **kw)))
     cases.append(("RAdam", dict(lr=0.01, betas=(0.5, 0.9))))  # rectified from the first steps on
     for kw in _grid(t0=[1e6, 10], lambd=[1e-4, 0.1], weight_decay=[0, 0.1], maximize=[False, True]):
@@ -109,7 +113,9 @@ def _assert_same_value(t, n, where, tol):
     if isinstance(t, torch.Tensor):
         assert isinstance(n, numtorch.Tensor), f"{where}: {type(n)} is not a Tensor"
         a, b = t.detach().numpy(), n.detach().numpy()
-        assert a.shape == b.shape and a.dtype == b.dtype, f"{where}: {a.dtype}{a.shape} vs {b.dtype}{b.shape}"
+        assert a.shape == b.shape and a.dtype == b.dtype, (
+            f"{where}: {a.dtype}{a.shape} vs {b.dtype}{b.shape}"
+        )
         # Absolute error is measured against the array's scale: PyTorch's float32 sqrt is not
         # correctly rounded, and one-ulp differences in large terms survive cancellation.
         scale = max(1.0, float(np.abs(a).max())) if a.size else 1.0
@@ -127,7 +133,8 @@ def _assert_same_value(t, n, where, tol):
 
 
 def _arrays(opt, params):
-    """The parameters and every state tensor, in a fixed order, as NumPy arrays (plus their names)."""
+    """The parameters and every state tensor, in a fixed order, as NumPy arrays (plus their names).
+    """
     names, arrays = [], []
     for i, p in enumerate(params):
         names.append(f"param {i}")
@@ -136,7 +143,8 @@ def _arrays(opt, params):
         for key in sorted(st):
             names.append(f"state[{i}][{key!r}]")
             v = st[key]
-            if not hasattr(v, "detach"):  # Python numbers (SparseAdam's int step) must agree exactly
+            # Python numbers (SparseAdam's int step) must agree exactly
+            if not hasattr(v, "detach"):
                 names[-1] += f"={v!r}"
             arrays.append(v.detach().numpy() if hasattr(v, "detach") else np.asarray(v, np.float64))
     return names, arrays
@@ -218,8 +226,11 @@ def test_trajectory_float64(name, kw):
     _run(name, kw, seed=1, dtype=np.float64, steps=30)
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-                                  "NAdam", "RAdam", "ASGD", "Rprop", "Adafactor"])
+@pytest.mark.parametrize(
+    "name",
+    ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
+     "ASGD", "Rprop", "Adafactor"],
+)
 def test_param_groups_with_own_options(name):
     init, grads = _stream(2, steps=20)
     tparams, nparams = _leaves(init)
@@ -236,8 +247,11 @@ def test_param_groups_with_own_options(name):
         _assert_same(topt, nopt, tparams, nparams, k)
 
 
-@pytest.mark.parametrize("name,kw", [("SGD", dict(momentum=0.9)), ("Adam", {}), ("AdamW", {}),
-                                     ("RMSprop", {}), ("Adagrad", {}), ("NAdam", {}), ("RAdam", {})])
+@pytest.mark.parametrize(
+    "name,kw",
+    [("SGD", dict(momentum=0.9)),
+     ("Adam", {}), ("AdamW", {}), ("RMSprop", {}), ("Adagrad", {}), ("NAdam", {}), ("RAdam", {})],
+)
 def test_tensor_learning_rate(name, kw):
     init, grads = _stream(3, steps=10)
     tparams, nparams = _leaves(init)
@@ -252,9 +266,11 @@ def test_tensor_learning_rate(name, kw):
 
 @pytest.mark.parametrize("name,flags", [("SGD", dict(foreach=True)), ("SGD", dict(fused=True)),
                                         ("Adam", dict(foreach=False, capturable=False)),
-                                        ("Adam", dict(fused=True)), ("AdamW", dict(differentiable=True)),
+                                        ("Adam", dict(fused=True)),
+                                        ("AdamW", dict(differentiable=True)),
                                         ("RMSprop", dict(foreach=True, capturable=True)),
-                                        ("Adagrad", dict(fused=True)), ("NAdam", dict(foreach=True)),
+                                        ("Adagrad", dict(fused=True)),
+                                        ("NAdam", dict(foreach=True)),
                                         ("ASGD", dict(capturable=False, foreach=False))])
 def test_implementation_flags_are_accepted(name, flags):
     """``foreach``/``fused``/``capturable``/``differentiable`` are stored and change nothing."""
@@ -271,9 +287,12 @@ def test_implementation_flags_are_accepted(name, flags):
         _assert_same(topt, nopt, tparams, nparams, k)
 
 
-@pytest.mark.parametrize("kw", [dict(lr=0.01), dict(lr=0.01, nesterov=False, weight_decay=0.0),
-                                dict(lr=0.02, momentum=0.5, ns_steps=3, adjust_lr_fn="match_rms_adamw"),
-                                dict(lr=0.01, adjust_lr_fn="original", ns_coefficients=(2.0, -1.5, 0.5))])
+@pytest.mark.parametrize(
+    "kw",
+    [dict(lr=0.01), dict(lr=0.01, nesterov=False, weight_decay=0.0),
+     dict(lr=0.02, momentum=0.5, ns_steps=3, adjust_lr_fn="match_rms_adamw"),
+     dict(lr=0.01, adjust_lr_fn="original", ns_coefficients=(2.0, -1.5, 0.5))],
+)
 def test_muon_trajectory_matches_torch(kw):
     """Muon orthogonalises in bfloat16 (see numtorch/optim/muon.py): agreement is at that precision,
     while the momentum buffers (float32) must agree to float32 rounding."""
@@ -286,27 +305,32 @@ def test_muon_trajectory_matches_torch(kw):
         topt.step()
         nopt.step()
         for i, (t, n) in enumerate(zip(tparams, nparams)):
-            np.testing.assert_allclose(n.detach().numpy(), t.detach().numpy(), rtol=0, atol=2e-3 * kw["lr"] * (k + 1),
+            np.testing.assert_allclose(n.detach().numpy(), t.detach().numpy(), rtol=0,
+                                       atol=2e-3 * kw["lr"] * (k + 1),
                                        err_msg=f"step {k}: param {i}")
             tb, nb = topt.state[t]["momentum_buffer"], nopt.state[n]["momentum_buffer"]
             assert isinstance(nb, numtorch.Tensor)
             np.testing.assert_allclose(nb.detach().numpy(), tb.numpy(), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("kw", [dict(lr=0.01), dict(lr=0.05, betas=(0.5, 0.9), eps=1e-4, maximize=True)])
+@pytest.mark.parametrize(
+    "kw", [dict(lr=0.01), dict(lr=0.05, betas=(0.5, 0.9), eps=1e-4, maximize=True)]
+)
 def test_sparse_adam_matches_torch_sparse_gradients(kw):
     """PyTorch gets sparse row gradients (as from ``Embedding(sparse=True)``); numtorch gets the
     same gradients densely (see numtorch/optim/sparse_adam.py)."""
     rng = np.random.default_rng(10)
-    init = [rng.standard_normal((10, 3)).astype(np.float32), rng.standard_normal(6).astype(np.float32)]
+    init = [rng.standard_normal((10, 3)).astype(np.float32),
+            rng.standard_normal(6).astype(np.float32)]
     tparams, nparams = _leaves(init)
     topt, nopt = torch.optim.SparseAdam(tparams, **kw), numtorch.optim.SparseAdam(nparams, **kw)
     for k in range(STEPS):
         for t, n, a in zip(tparams, nparams, init):
             rows = rng.integers(0, a.shape[0], size=3)
             values = rng.standard_normal((3,) + a.shape[1:]).astype(np.float32)
-            t.grad = torch.sparse_coo_tensor(torch.tensor(rows[None]), torch.tensor(values), a.shape,
-                                             check_invariants=True)
+            t.grad = torch.sparse_coo_tensor(
+                torch.tensor(rows[None]), torch.tensor(values), a.shape, check_invariants=True
+            )
             dense = np.zeros_like(a)
             np.add.at(dense, rows, values)
             n.grad = numtorch.tensor(dense)
@@ -335,11 +359,13 @@ def test_step_updates_existing_arrays_in_place():
 
 
 # ---- state dicts -----------------------------------------------------------------------------
-STATE_CASES = [("SGD", dict(lr=0.05, momentum=0.9)), ("SGD", dict(lr=0.05)), ("Adam", dict(lr=0.01, amsgrad=True)),
-               ("AdamW", dict(lr=0.01)), ("RMSprop", dict(lr=0.01, centered=True, momentum=0.9)),
-               ("Adagrad", dict(lr=0.1, lr_decay=0.01)), ("Adadelta", {}), ("Adamax", dict(lr=0.01)),
-               ("NAdam", dict(lr=0.01)), ("RAdam", dict(lr=0.01)), ("ASGD", dict(lr=0.01, t0=5)),
-               ("Rprop", dict(lr=0.01)), ("Adafactor", dict(lr=0.01))]
+STATE_CASES = [("SGD", dict(lr=0.05, momentum=0.9)), ("SGD", dict(lr=0.05)),
+               ("Adam", dict(lr=0.01, amsgrad=True)), ("AdamW", dict(lr=0.01)),
+               ("RMSprop", dict(lr=0.01, centered=True, momentum=0.9)),
+               ("Adagrad", dict(lr=0.1, lr_decay=0.01)), ("Adadelta", {}),
+               ("Adamax", dict(lr=0.01)), ("NAdam", dict(lr=0.01)), ("RAdam", dict(lr=0.01)),
+               ("ASGD", dict(lr=0.01, t0=5)), ("Rprop", dict(lr=0.01)),
+               ("Adafactor", dict(lr=0.01))]
 
 
 def _advance(topt, nopt, tparams, nparams, grads, check=True):
@@ -367,7 +393,9 @@ def test_state_dict_structure_matches_torch(case):
     for i in tsd["state"]:
         assert list(nsd["state"][i]) == list(tsd["state"][i])
         for key, value in tsd["state"][i].items():
-            _assert_same_value(value, nsd["state"][i][key], f"state[{i}][{key!r}]", _tol(np.float32))
+            _assert_same_value(
+                value, nsd["state"][i][key], f"state[{i}][{key!r}]", _tol(np.float32)
+            )
 
 
 @pytest.mark.parametrize("case", STATE_CASES, ids=[_case_id(c) for c in STATE_CASES])
@@ -398,7 +426,8 @@ def test_state_dict_round_trip(case):
 @pytest.mark.parametrize("direction", ["torch->numtorch", "numtorch->torch"])
 @pytest.mark.parametrize("case", STATE_CASES, ids=[_case_id(c) for c in STATE_CASES])
 def test_state_dict_cross_loading(case, direction):
-    """A state dict saved by one library's optimizer loads into the other's and continues identically."""
+    """A state dict saved by one library's optimizer loads into the other's and continues
+    identically."""
     name, kw = case
     init, grads = _stream(7, steps=20)
     tparams, nparams = _leaves(init)

@@ -42,10 +42,12 @@ ERRORS = [
     ("sgd-lr", _o("SGD", lr=-0.1), "Invalid learning rate: -0.1"),
     ("sgd-momentum", _o("SGD", momentum=-0.5), "Invalid momentum value: -0.5"),
     ("sgd-wd", _o("SGD", weight_decay=-1e-3), "Invalid weight_decay value: -0.001"),
-    ("sgd-nesterov", _o("SGD", nesterov=True), "Nesterov momentum requires a momentum and zero dampening"),
+    ("sgd-nesterov", _o("SGD", nesterov=True),
+     "Nesterov momentum requires a momentum and zero dampening"),
     ("sgd-nesterov-damp", _o("SGD", momentum=0.9, dampening=0.1, nesterov=True), "Nesterov"),
     ("sgd-fused-foreach", _o("SGD", fused=True, foreach=True), "cannot be `True` together"),
-    ("sgd-fused-diff", _o("SGD", fused=True, differentiable=True), "does not support `differentiable`"),
+    ("sgd-fused-diff", _o("SGD", fused=True, differentiable=True),
+     "does not support `differentiable`"),
     ("adam-lr", _o("Adam", lr=-1.0), "Invalid learning rate: -1.0"),
     ("adam-eps", _o("Adam", eps=-1e-8), "Invalid epsilon value: -1e-08"),
     ("adam-beta0", _o("Adam", betas=(1.0, 0.999)), "Invalid beta parameter at index 0: 1.0"),
@@ -55,7 +57,8 @@ ERRORS = [
      "betas must be either both floats or both Tensors"),
     ("adam-lr-tensor", lambda lib: lib.optim.Adam(_params(lib), lr=lib.tensor([0.1, 0.2])),
      "Tensor lr must be 1-element"),
-    ("adam-lr-tensor-foreach", lambda lib: lib.optim.Adam(_params(lib), lr=lib.tensor(0.1), foreach=True),
+    ("adam-lr-tensor-foreach",
+     lambda lib: lib.optim.Adam(_params(lib), lr=lib.tensor(0.1), foreach=True),
      "lr as a Tensor is not supported"),
     ("adamw-eps", _o("AdamW", eps=-1.0), "Invalid epsilon value: -1.0"),
     ("adamw-fused-foreach", _o("AdamW", fused=True, foreach=True), "together"),
@@ -63,43 +66,54 @@ ERRORS = [
     ("rmsprop-momentum", _o("RMSprop", momentum=-0.1), "Invalid momentum value: -0.1"),
     ("rmsprop-eps", _o("RMSprop", eps=-0.1), "Invalid epsilon value: -0.1"),
     ("adagrad-lr-decay", _o("Adagrad", lr_decay=-0.1), "Invalid lr_decay value: -0.1"),
-    ("adagrad-init", _o("Adagrad", initial_accumulator_value=-0.1), "Invalid initial_accumulator_value value: -0.1"),
+    ("adagrad-init", _o("Adagrad", initial_accumulator_value=-0.1),
+     "Invalid initial_accumulator_value value: -0.1"),
     ("adagrad-eps", _o("Adagrad", eps=-0.1), "Invalid epsilon value: -0.1"),
     ("adadelta-rho", _o("Adadelta", rho=1.5), "Invalid rho value: 1.5"),
     ("adadelta-lr", _o("Adadelta", lr=-2.0), "Invalid learning rate: -2.0"),
     ("adamax-beta", _o("Adamax", betas=(0.9, 1.0)), "Invalid beta parameter at index 1: 1.0"),
-    ("nadam-momentum-decay", _o("NAdam", momentum_decay=-0.1), "Invalid momentum_decay value: -0.1"),
+    ("nadam-momentum-decay", _o("NAdam", momentum_decay=-0.1),
+     "Invalid momentum_decay value: -0.1"),
     ("nadam-beta", _o("NAdam", betas=(-0.1, 0.9)), "Invalid beta parameter at index 0: -0.1"),
     ("radam-wd", _o("RAdam", weight_decay=-0.1), "Invalid weight_decay value: -0.1"),
     ("asgd-wd", _o("ASGD", weight_decay=-0.1), "Invalid weight_decay value: -0.1"),
     ("asgd-lr", _o("ASGD", lr=-0.1), "Invalid learning rate: -0.1"),
     ("rprop-etas", _o("Rprop", etas=(1.5, 1.2)), "Invalid eta values: 1.5, 1.2"),
     ("adafactor-lr", _o("Adafactor", lr=-1.0), "Learning rate should be >= 0 but is: -1.0"),
-    ("adafactor-beta2-decay", _o("Adafactor", beta2_decay=0.5), "beta2_decay should be <= 0 but is: 0.5"),
+    ("adafactor-beta2-decay", _o("Adafactor", beta2_decay=0.5),
+     "beta2_decay should be <= 0 but is: 0.5"),
     ("adafactor-eps1", _o("Adafactor", eps=(-1.0, 1e-3)), "epsilon1 should be >= 0 but is: -1.0"),
     ("adafactor-eps2", _o("Adafactor", eps=(None, -1.0)), "epsilon2 should be >= 0 but is: -1.0"),
     ("adafactor-d", _o("Adafactor", d=0.5), "Clipping threshold d should be >= 1 but is: 0.5"),
-    ("adafactor-wd", _o("Adafactor", weight_decay=-0.5), "weight_decay should be >= 0 but is: -0.5"),
-    ("muon-lr", lambda lib: lib.optim.Muon([_params(lib)[0]], lr=-0.1), "Learning rate should be >= 0 but is: -0.1"),
-    ("muon-momentum", lambda lib: lib.optim.Muon([_params(lib)[0]], momentum=-0.1), "momentum should be >= 0"),
-    ("muon-wd", lambda lib: lib.optim.Muon([_params(lib)[0]], weight_decay=-0.1), "weight decay should be >= 0"),
+    ("adafactor-wd", _o("Adafactor", weight_decay=-0.5),
+     "weight_decay should be >= 0 but is: -0.5"),
+    ("muon-lr", lambda lib: lib.optim.Muon([_params(lib)[0]], lr=-0.1),
+     "Learning rate should be >= 0 but is: -0.1"),
+    ("muon-momentum", lambda lib: lib.optim.Muon([_params(lib)[0]], momentum=-0.1),
+     "momentum should be >= 0"),
+    ("muon-wd", lambda lib: lib.optim.Muon([_params(lib)[0]], weight_decay=-0.1),
+     "weight decay should be >= 0"),
     ("muon-adjust", lambda lib: lib.optim.Muon([_params(lib)[0]], adjust_lr_fn="sqrt"),
      "Adjust learning rate function sqrt is not supported"),
     ("muon-1d", lambda lib: lib.optim.Muon(_params(lib)),
      "Muon only supports 2D parameters whereas we found a parameter with size: torch.Size([3])"),
     ("sparse-adam-lr", _o("SparseAdam", lr=0.0), "Invalid learning rate: 0.0"),
     ("sparse-adam-eps", _o("SparseAdam", eps=0.0), "Invalid epsilon value: 0.0"),
-    ("sparse-adam-beta", _o("SparseAdam", betas=(0.9, 1.0)), "Invalid beta parameter at index 1: 1.0"),
+    ("sparse-adam-beta", _o("SparseAdam", betas=(0.9, 1.0)),
+     "Invalid beta parameter at index 1: 1.0"),
     ("lbfgs-lr", _o("LBFGS", lr=-1.0), "Invalid learning rate: -1.0"),
     ("lbfgs-groups", lambda lib: lib.optim.LBFGS([{"params": [p]} for p in _params(lib)]),
      "LBFGS doesn't support per-parameter options (parameter groups)"),
     # the base class
     ("params-tensor", lambda lib: lib.optim.SGD(_params(lib)[0], lr=0.1),
-     "params argument given to the optimizer should be an iterable of Tensors or dicts, but got torch.FloatTensor"),
-    ("params-empty", lambda lib: lib.optim.SGD([], lr=0.1), "optimizer got an empty parameter list"),
+     "params argument given to the optimizer should be an iterable of Tensors or dicts, but got "
+     "torch.FloatTensor"),
+    ("params-empty", lambda lib: lib.optim.SGD([], lr=0.1),
+     "optimizer got an empty parameter list"),
     ("params-not-tensor", lambda lib: lib.optim.SGD([1.5], lr=0.1),
      "optimizer can only optimize Tensors, but one of the params is float"),
-    ("params-non-leaf", lambda lib: lib.optim.SGD([_params(lib)[0] * 2], lr=0.1), "can't optimize a non-leaf Tensor"),
+    ("params-non-leaf", lambda lib: lib.optim.SGD([_params(lib)[0] * 2], lr=0.1),
+     "can't optimize a non-leaf Tensor"),
     ("params-set", lambda lib: lib.optim.SGD([{"params": set(_params(lib))}], lr=0.1),
      "optimizer parameters need to be organized in ordered collections"),
     ("param-group-not-dict", lambda lib: lib.optim.SGD(_params(lib), lr=0.1).add_param_group([1]),
@@ -108,7 +122,8 @@ ERRORS = [
      "all optimizer params should be with/without names. Some param names are missing"),
     ("names-mixed-groups", lambda lib: lib.optim.SGD([{"params": [("a", _params(lib)[0])]},
                                                       {"params": [_params(lib)[1]]}], lr=0.1),
-     "all optimizer param groups should be with/without names. cannot add param group without names to the optimizer"),
+     "all optimizer param groups should be with/without names. cannot add param group without "
+     "names to the optimizer"),
 ]
 
 
@@ -148,8 +163,11 @@ def test_duplicate_parameters_warn_like_torch():
 
 
 # ---- groups, defaults, printing --------------------------------------------------------------
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-                                  "NAdam", "RAdam", "ASGD", "Rprop", "LBFGS", "Adafactor", "SparseAdam"])
+@pytest.mark.parametrize(
+    "name",
+    ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
+     "ASGD", "Rprop", "LBFGS", "Adafactor", "SparseAdam"],
+)
 def test_defaults_groups_and_repr_match_torch(name):
     topt = getattr(torch.optim, name)(_params(torch))
     nopt = getattr(numtorch.optim, name)(_params(numtorch))
@@ -254,10 +272,18 @@ def _hook_log(lib):
     p = _params(lib)
     opt = lib.optim.SGD(p, lr=0.1)
     p[0].grad = lib.ones(2, 3)
-    h1 = opt.register_step_pre_hook(lambda o, args, kwargs: log.append(("pre", o is opt, args[1:], kwargs)))
-    h2 = opt.register_step_post_hook(lambda o, args, kwargs: log.append(("post", o is opt, args[1:], kwargs)))
-    g1 = _optimizer_module(lib).register_optimizer_step_pre_hook(lambda o, a, k: log.append(("global-pre",)))
-    g2 = _optimizer_module(lib).register_optimizer_step_post_hook(lambda o, a, k: log.append(("global-post",)))
+    h1 = opt.register_step_pre_hook(
+        lambda o, args, kwargs: log.append(("pre", o is opt, args[1:], kwargs))
+    )
+    h2 = opt.register_step_post_hook(
+        lambda o, args, kwargs: log.append(("post", o is opt, args[1:], kwargs))
+    )
+    g1 = _optimizer_module(lib).register_optimizer_step_pre_hook(
+        lambda o, a, k: log.append(("global-pre",))
+    )
+    g2 = _optimizer_module(lib).register_optimizer_step_post_hook(
+        lambda o, a, k: log.append(("global-post",))
+    )
     opt.step()
     opt.step(closure=None)
     h1.remove()
@@ -372,12 +398,18 @@ def test_user_defined_optimizer_runs_like_torch():
 
 def _swap_in_run(lib):
     rng = np.random.default_rng(3)
-    params = [lib.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True) for s in [(2, 3), (3,)]]
+    params = [
+        lib.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)
+        for s in [(2, 3), (3,)]
+    ]
     opt = lib.optim.Adam(params, lr=0.1)
     for p in params:
         p.grad = lib.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32))
     opt.step()
-    swap = {f"p{i}": lib.tensor(p.detach().numpy() * 2, requires_grad=True) for i, p in enumerate(params)}
+    swap = {
+        f"p{i}": lib.tensor(p.detach().numpy() * 2, requires_grad=True)
+        for i, p in enumerate(params)
+    }
     for p in swap.values():
         p.grad = lib.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32))
     sd = opt.state_dict()
@@ -386,8 +418,11 @@ def _swap_in_run(lib):
     with lib.optim.swap_in_optimizer_params_and_state(opt, swap, swap_sd):
         inside_lr = opt.param_groups[0]["lr"]
         opt.step()
-    return ([p.detach().numpy().copy() for p in params], [p.detach().numpy().copy() for p in swap.values()],
-            inside_lr, opt.param_groups[0]["lr"], float(saved[0]["step"]), float(opt.state[params[0]]["step"]))
+    return (
+        [p.detach().numpy().copy() for p in params],
+        [p.detach().numpy().copy() for p in swap.values()], inside_lr, opt.param_groups[0]["lr"],
+        float(saved[0]["step"]), float(opt.state[params[0]]["step"]),
+    )
 
 
 def test_swap_in_optimizer_params_and_state_matches_torch():
@@ -403,17 +438,23 @@ def test_swap_in_requires_initialised_state():
         opt = lib.optim.Adam(p)
         with lib.optim.swap_in_optimizer_params_and_state(opt, {}, opt.state_dict()):
             pass
-    assert _raises_like_torch(build) == "swap_in_optimizer_params_and_state requires initialized optimizer state."
+    assert (
+        _raises_like_torch(build)
+        == "swap_in_optimizer_params_and_state requires initialized optimizer state."
+    )
 
 
 # ---- every validated option, with odd values ---------------------------------------------------
-VALIDATED = {"SGD": ["lr", "momentum", "weight_decay", "dampening"], "Adam": ["lr", "eps", "weight_decay"],
-             "AdamW": ["lr", "eps", "weight_decay"], "RMSprop": ["lr", "alpha", "eps", "weight_decay", "momentum"],
-             "Adagrad": ["lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"],
-             "Adadelta": ["lr", "rho", "eps", "weight_decay"], "Adamax": ["lr", "eps", "weight_decay"],
-             "NAdam": ["lr", "eps", "weight_decay", "momentum_decay"], "RAdam": ["lr", "eps", "weight_decay"],
-             "ASGD": ["lr", "weight_decay"], "Rprop": ["lr"], "SparseAdam": ["lr", "eps"],
-             "Adafactor": ["lr", "d", "weight_decay", "beta2_decay"]}
+VALIDATED = {
+    "SGD": ["lr", "momentum", "weight_decay", "dampening"], "Adam": ["lr", "eps", "weight_decay"],
+    "AdamW": ["lr", "eps", "weight_decay"],
+    "RMSprop": ["lr", "alpha", "eps", "weight_decay", "momentum"],
+    "Adagrad": ["lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"],
+    "Adadelta": ["lr", "rho", "eps", "weight_decay"], "Adamax": ["lr", "eps", "weight_decay"],
+    "NAdam": ["lr", "eps", "weight_decay", "momentum_decay"],
+    "RAdam": ["lr", "eps", "weight_decay"], "ASGD": ["lr", "weight_decay"], "Rprop": ["lr"],
+    "SparseAdam": ["lr", "eps"], "Adafactor": ["lr", "d", "weight_decay", "beta2_decay"],
+}
 
 
 def _outcome(lib, name, kwargs):
@@ -440,7 +481,9 @@ def test_adagrad_state_starts_from_the_constructor_value():
     sums = []
     for lib in (torch, numtorch):
         a, b = _params(lib)
-        opt = lib.optim.Adagrad([{"params": [a], "initial_accumulator_value": 0.5}], initial_accumulator_value=0.1)
+        opt = lib.optim.Adagrad(
+            [{"params": [a], "initial_accumulator_value": 0.5}], initial_accumulator_value=0.1
+        )
         opt.add_param_group({"params": [b], "initial_accumulator_value": 0.7})
         a.grad, b.grad = lib.ones(2, 3), lib.ones(3)
         opt.step()
@@ -449,14 +492,17 @@ def test_adagrad_state_starts_from_the_constructor_value():
         np.testing.assert_allclose(n, t, rtol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
-                                  "RAdam", "ASGD", "Rprop", "Adafactor"])
+@pytest.mark.parametrize(
+    "name",
+    ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
+     "ASGD", "Rprop", "Adafactor"],
+)
 def test_old_state_dicts_are_completed_like_torch(name):
     """A state dict from an older version (groups without the implementation flags, numbers for
     the 0-d state) loads with the same group options and the same state types as in PyTorch."""
-    core = {"params", "lr", "betas", "eps", "weight_decay", "momentum", "dampening", "alpha", "rho", "lr_decay",
-            "initial_accumulator_value", "lambd", "t0", "etas", "step_sizes", "momentum_decay", "beta2_decay",
-            "d", "amsgrad", "nesterov", "centered"}
+    core = {"params", "lr", "betas", "eps", "weight_decay", "momentum", "dampening", "alpha", "rho",
+            "lr_decay", "initial_accumulator_value", "lambd", "t0", "etas", "step_sizes",
+            "momentum_decay", "beta2_decay", "d", "amsgrad", "nesterov", "centered"}
     loaded = []
     for lib in (torch, numtorch):
         p = _params(lib)[1]
@@ -465,11 +511,18 @@ def test_old_state_dicts_are_completed_like_torch(name):
         opt.step()
         sd = opt.state_dict()
         sd["param_groups"] = [{k: v for k, v in g.items() if k in core} for g in sd["param_groups"]]
-        sd["state"] = {i: {k: float(v) if k in ("step", "mu_product", "eta", "mu") else v for k, v in s.items()}
-                       for i, s in sd["state"].items()}
+        sd["state"] = {
+            i: {
+                k: float(v) if k in ("step", "mu_product", "eta", "mu") else v for k, v in s.items()
+            }
+            for i, s in sd["state"].items()
+        }
         fresh = getattr(lib.optim, name)([_params(lib)[1]])
         fresh.load_state_dict(sd)
         group = {k: v for k, v in fresh.param_groups[0].items() if k != "params"}
-        types = {k: isinstance(v, lib.Tensor) for k, v in fresh.state[fresh.param_groups[0]["params"][0]].items()}
+        types = {
+            k: isinstance(v, lib.Tensor)
+            for k, v in fresh.state[fresh.param_groups[0]["params"][0]].items()
+        }
         loaded.append((group, types))
     assert loaded[1] == loaded[0]

@@ -76,7 +76,8 @@ SMALL = [(64, 33), (5,), ()]
 EXACT = [("SGD", dict(lr=0.05), [(LARGE,), ()]),
          ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.2, weight_decay=0.1), SMALL),
          ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, maximize=True), SMALL),
-         ("ASGD", dict(lr=0.01, t0=3, weight_decay=0.1), SMALL), ("Adamax", dict(lr=0.01, weight_decay=0.1), SMALL),
+         ("ASGD", dict(lr=0.01, t0=3, weight_decay=0.1), SMALL),
+         ("Adamax", dict(lr=0.01, weight_decay=0.1), SMALL),
          ("Rprop", dict(lr=0.01, maximize=True), SMALL)]
 
 
@@ -86,7 +87,8 @@ def test_float32_trajectory_is_bit_exact(name, kw, shapes):
     init = [rng.standard_normal(s).astype(np.float32) for s in shapes]
     tparams = [torch.tensor(a, requires_grad=True) for a in init]
     nparams = [numtorch.tensor(a, requires_grad=True) for a in init]
-    topt, nopt = getattr(torch.optim, name)(tparams, **kw), getattr(numtorch.optim, name)(nparams, **kw)
+    topt, nopt = (getattr(torch.optim, name)(tparams, **kw),
+                  getattr(numtorch.optim, name)(nparams, **kw))
     for step in range(30):
         for t, n, s in zip(tparams, nparams, shapes):
             g = rng.standard_normal(s).astype(np.float32)
@@ -94,7 +96,9 @@ def test_float32_trajectory_is_bit_exact(name, kw, shapes):
         topt.step()
         nopt.step()
         for i, (t, n) in enumerate(zip(tparams, nparams)):
-            np.testing.assert_array_equal(n.detach().numpy(), t.detach().numpy(), err_msg=f"step {step} param {i}")
+            np.testing.assert_array_equal(
+                n.detach().numpy(), t.detach().numpy(), err_msg=f"step {step} param {i}"
+            )
             for key, value in topt.state[t].items():
                 if key != "step":
                     np.testing.assert_array_equal(nopt.state[n][key].numpy(), value.numpy(),

@@ -56,10 +56,14 @@ def _assert_close(t, n, where, rtol=1e-5, atol=1e-5):
     if t is None:
         assert n is None, where
         return
-    assert isinstance(n, numtorch.Tensor) == isinstance(t, torch.Tensor), f"{where}: {type(t)} vs {type(n)}"
+    assert isinstance(n, numtorch.Tensor) == isinstance(t, torch.Tensor), (
+        f"{where}: {type(t)} vs {type(n)}"
+    )
     a, b = _as_numpy(t), _as_numpy(n)
     if isinstance(a, np.ndarray):
-        assert a.dtype == b.dtype and a.shape == b.shape, f"{where}: {a.dtype}{a.shape} vs {b.dtype}{b.shape}"
+        assert a.dtype == b.dtype and a.shape == b.shape, (
+            f"{where}: {a.dtype}{a.shape} vs {b.dtype}{b.shape}"
+        )
         scale = max(1.0, float(np.abs(a).max())) if a.size else 1.0
         np.testing.assert_allclose(b, a, rtol=rtol, atol=atol * scale, err_msg=where)
     else:
@@ -67,11 +71,14 @@ def _assert_close(t, n, where, rtol=1e-5, atol=1e-5):
         assert b == pytest.approx(a, rel=rtol, abs=atol), where
 
 
-@pytest.mark.parametrize("kw", [dict(max_iter=4), dict(lr=0.5, max_iter=3), dict(history_size=3, max_iter=4),
-                                dict(line_search_fn="strong_wolfe", max_iter=3),
-                                dict(line_search_fn="strong_wolfe", history_size=2, max_iter=4, max_eval=5),
-                                dict(tolerance_grad=1e-3, tolerance_change=1e-4, max_iter=4)],
-                         ids=["defaults", "lr", "history", "wolfe", "wolfe-small", "tolerances"])
+@pytest.mark.parametrize(
+    "kw",
+    [dict(max_iter=4), dict(lr=0.5, max_iter=3), dict(history_size=3, max_iter=4),
+     dict(line_search_fn="strong_wolfe", max_iter=3),
+     dict(line_search_fn="strong_wolfe", history_size=2, max_iter=4, max_eval=5),
+     dict(tolerance_grad=1e-3, tolerance_change=1e-4, max_iter=4)],
+    ids=["defaults", "lr", "history", "wolfe", "wolfe-small", "tolerances"],
+)
 def test_lbfgs_matches_torch(kw):
     tparams = [torch.tensor(a, requires_grad=True) for a in INIT]
     nparams = [numtorch.tensor(a, requires_grad=True) for a in INIT]

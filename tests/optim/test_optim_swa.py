@@ -14,9 +14,13 @@ def _models():
     torch.manual_seed(0)
     tmodel = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(),
                                  torch.nn.Linear(4, 2))
-    nmodel = numtorch.nn.Sequential(numtorch.nn.Linear(3, 4), numtorch.nn.BatchNorm1d(4), numtorch.nn.ReLU(),
-                                    numtorch.nn.Linear(4, 2))
-    nmodel.load_state_dict({k: numtorch.tensor(v.numpy().copy()) for k, v in tmodel.state_dict().items()})
+    nmodel = numtorch.nn.Sequential(
+        numtorch.nn.Linear(3, 4), numtorch.nn.BatchNorm1d(4), numtorch.nn.ReLU(),
+        numtorch.nn.Linear(4, 2),
+    )
+    nmodel.load_state_dict(
+        {k: numtorch.tensor(v.numpy().copy()) for k, v in tmodel.state_dict().items()}
+    )
     return tmodel, nmodel
 
 
@@ -28,14 +32,18 @@ def _perturb(tmodel, nmodel, rng):
         for t in tmodel.buffers():  # running statistics: positive, so the forward stays finite
             if t.is_floating_point():
                 t.copy_(torch.tensor(rng.uniform(0.5, 2.0, tuple(t.shape)).astype(np.float32)))
-    nmodel.load_state_dict({k: numtorch.tensor(v.numpy().copy()) for k, v in tmodel.state_dict().items()})
+    nmodel.load_state_dict(
+        {k: numtorch.tensor(v.numpy().copy()) for k, v in tmodel.state_dict().items()}
+    )
 
 
 def _assert_same_model(tm, nm):
     tsd, nsd = tm.state_dict(), nm.state_dict()
     assert list(nsd) == list(tsd)
     for k in tsd:
-        np.testing.assert_allclose(nsd[k].detach().numpy(), tsd[k].numpy(), rtol=1e-6, atol=1e-7, err_msg=k)
+        np.testing.assert_allclose(
+            nsd[k].detach().numpy(), tsd[k].numpy(), rtol=1e-6, atol=1e-7, err_msg=k
+        )
 
 
 @pytest.mark.parametrize("variant", ["swa", "swa-buffers", "ema-multi", "ema-avg", "custom-avg"])
@@ -46,7 +54,8 @@ def test_averaged_model_matches_torch(variant):
         "swa": lambda lib: {},
         "swa-buffers": lambda lib: {"use_buffers": True},
         "ema-multi": lambda lib: {"multi_avg_fn": lib.optim.swa_utils.get_ema_multi_avg_fn(0.9)},
-        "ema-avg": lambda lib: {"avg_fn": lib.optim.swa_utils.get_ema_avg_fn(0.8), "use_buffers": True},
+        "ema-avg": lambda lib: {"avg_fn": lib.optim.swa_utils.get_ema_avg_fn(0.8),
+                                "use_buffers": True},
         "custom-avg": lambda lib: {"avg_fn": lambda avg, cur, n: avg * 0.5 + cur * 0.5},
     }[variant]
     tswa = torch.optim.swa_utils.AveragedModel(tmodel, **kwargs(torch))
@@ -60,8 +69,8 @@ def test_averaged_model_matches_torch(variant):
     x = rng.standard_normal((5, 3)).astype(np.float32)
     tswa.eval()
     nswa.eval()
-    np.testing.assert_allclose(nswa(numtorch.tensor(x)).detach().numpy(), tswa(torch.tensor(x)).detach().numpy(),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(nswa(numtorch.tensor(x)).detach().numpy(),
+                               tswa(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_update_bn_matches_torch():
@@ -76,8 +85,11 @@ def test_update_bn_matches_torch():
     assert nmodel.training is False and nmodel[1].momentum == tmodel[1].momentum == 0.1
 
 
-@pytest.mark.parametrize("kw", [dict(swa_lr=0.05), dict(swa_lr=[0.05, 0.01], anneal_epochs=5, anneal_strategy="linear"),
-                                dict(swa_lr=0.2, anneal_epochs=0)])
+@pytest.mark.parametrize(
+    "kw",
+    [dict(swa_lr=0.05), dict(swa_lr=[0.05, 0.01], anneal_epochs=5, anneal_strategy="linear"),
+     dict(swa_lr=0.2, anneal_epochs=0)],
+)
 def test_swalr_matches_torch(kw):
     traces = []
     for lib in (torch, numtorch):
@@ -97,7 +109,8 @@ def test_swalr_matches_torch(kw):
 @pytest.mark.parametrize("build,error,message", [
     (lambda lib: lib.optim.swa_utils.get_ema_avg_fn(1.5), ValueError,
      "Invalid decay value 1.5 provided. Please provide a value in [0,1] range."),
-    (lambda lib: lib.optim.swa_utils.get_ema_multi_avg_fn(-0.1), ValueError, "Invalid decay value -0.1"),
+    (lambda lib: lib.optim.swa_utils.get_ema_multi_avg_fn(-0.1), ValueError,
+     "Invalid decay value -0.1"),
     (lambda lib: lib.optim.swa_utils.SWALR(lib.optim.SGD([lib.zeros(1, requires_grad=True)]), 0.1,
                                            anneal_strategy="exp"), ValueError,
      "anneal_strategy must be one of 'cos' or 'linear', instead got exp"),

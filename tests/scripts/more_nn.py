@@ -6,8 +6,11 @@ from torch import nn
 
 torch.manual_seed(1)
 emb = nn.Embedding(20, 8, padding_idx=0)
-net = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.GELU(), nn.Dropout(0.1), nn.Linear(16, 16),
-                    nn.LayerNorm(16), nn.SiLU(), nn.Linear(16, 5))
+net = nn.Sequential(
+    nn.Linear(8, 16, bias=False),
+    nn.BatchNorm1d(16), nn.GELU(), nn.Dropout(0.1), nn.Linear(16, 16), nn.LayerNorm(16), nn.SiLU(),
+    nn.Linear(16, 5),
+)
 print(emb, net, sep="\n")
 params = list(emb.parameters()) + list(net.parameters())
 opt = torch.optim.AdamW(params, lr=3e-3, weight_decay=0.01)

@@ -1,4 +1,5 @@
-"""PyTorch's "build the model" and "optimization" tutorials on random data: printed like PyTorch prints."""
+"""PyTorch's "build the model" and "optimization" tutorials on random data: printed like PyTorch
+prints."""
 
 import torch
 from torch import nn
@@ -12,7 +13,9 @@ class NeuralNetwork(nn.Module):
         super().__init__()
         self.flatten = nn.Flatten()
         self.linear_relu_stack = nn.Sequential(
-            nn.Linear(28 * 28, 64), nn.ReLU(), nn.Linear(64, 64), nn.Dropout(0.2), nn.ReLU(), nn.Linear(64, 10))
+            nn.Linear(28 * 28, 64), nn.ReLU(), nn.Linear(64, 64), nn.Dropout(0.2), nn.ReLU(),
+            nn.Linear(64, 10),
+        )
 
     def forward(self, x):
         return self.linear_relu_stack(self.flatten(x))

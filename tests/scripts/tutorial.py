@@ -1,4 +1,5 @@
-"""PyTorch's tensor and autograd tutorials (plus a few prints): must print exactly what PyTorch prints."""
+"""PyTorch's tensor and autograd tutorials (plus a few prints): must print exactly what PyTorch
+prints."""
 
 import numpy as np
 import torch
@@ -74,7 +75,9 @@ print(f"\nSecond call\n{inp.grad}")
 inp.grad.zero_()
 out.backward(torch.ones_like(out), retain_graph=True)
 print(f"\nCall after zeroing gradients\n{inp.grad}")
-print(torch.randn(2, 3) * 1000, torch.arange(12).reshape(3, 4).float() / 7, torch.tensor([1e-6, 1e6]))
+print(
+    torch.randn(2, 3) * 1000, torch.arange(12).reshape(3, 4).float() / 7, torch.tensor([1e-6, 1e6])
+)
 print(torch.nn.Parameter(torch.randn(2, 2)))
 print(torch.nn.Linear(3, 2).weight, torch.randperm(10), torch.randint(0, 9, (3, 3)))
 print(torch.nn.functional.softmax(torch.randn(2, 4), dim=1))

@@ -98,7 +98,9 @@ def test_whole_state_dict_both_ways_and_same_bytes(tmp_path):
         want_n, want_t = _tensors(numtorch), _tensors(torch)
         assert sorted(got) == sorted(want_t)
         for k in want_t:
-            _same(want_n[k], got[k]) if isinstance(got[k], torch.Tensor) else _same(got[k], want_t[k])
+            _same(want_n[k], got[k]) if isinstance(got[k], torch.Tensor) else _same(
+                got[k], want_t[k]
+            )
 
 
 def test_parameters_and_lone_views_are_saved_as_in_safetensors_torch(tmp_path):

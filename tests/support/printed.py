@@ -79,4 +79,6 @@ def assert_same_printout(ours: str, theirs: str) -> None:
         line += p.count("\n")
         if i < min(len(nums_o), len(nums_t)):
             assert numbers_agree(nums_o[i], nums_t[i]), f"line {line}: {nums_o[i]} != {nums_t[i]}"
-    assert len(nums_o) == len(nums_t), f"{len(nums_o)} numbers printed, PyTorch printed {len(nums_t)}"
+    assert len(nums_o) == len(nums_t), (
+        f"{len(nums_o)} numbers printed, PyTorch printed {len(nums_t)}"
+    )

@@ -13,7 +13,8 @@ _CODES = {np.dtype(np.uint8): 8, np.dtype(np.int8): 9, np.dtype(">i2"): 11, np.d
 
 
 def idx_bytes(arr: np.ndarray) -> bytes:
-    """The IDX encoding of ``arr``: magic (0, 0, type, ndim), big-endian sizes, big-endian values."""
+    """The IDX encoding of ``arr``: magic (0, 0, type, ndim), big-endian sizes, big-endian values.
+    """
     big = arr.astype(arr.dtype.newbyteorder(">")) if arr.dtype.itemsize > 1 else arr
     header = bytes([0, 0, _CODES[np.dtype(big.dtype)], arr.ndim])
     header += b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
@@ -33,7 +34,9 @@ def fake_mnist(seed: int = 0, n_train: int = 6, n_test: int = 4) -> dict[str, np
 
 def gz_files(arrays: dict[str, np.ndarray], mtime: int = 0) -> dict[str, bytes]:
     """``{name.gz: gzip bytes}`` for the arrays."""
-    return {f"{name}.gz": gzip.compress(idx_bytes(arr), mtime=mtime) for name, arr in arrays.items()}
+    return {
+        f"{name}.gz": gzip.compress(idx_bytes(arr), mtime=mtime) for name, arr in arrays.items()
+    }
 
 
 def md5(data: bytes) -> str:
@@ -42,8 +45,10 @@ def md5(data: bytes) -> str:
 
 def resources_for(files: dict[str, bytes]) -> list[tuple[str, str]]:
     """A ``resources`` list (train images, train labels, test images, test labels) for the files."""
-    order = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-             "t10k-labels-idx1-ubyte.gz"]
+    order = [
+        "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ]
     return [(name, md5(files[name])) for name in order]
 
 
@@ -63,14 +68,16 @@ def all_files(folder: str) -> list[str]:
 
 
 def fake_cifar(seed: int = 0, per_batch: int = 3):
-    """A small CIFAR-10 archive: ``(tar.gz bytes, {member: md5}, train images HWC, train labels)``."""
+    """A small CIFAR-10 archive: ``(tar.gz bytes, {member: md5}, train images HWC, train labels)``.
+    """
     import io
     import pickle
     import tarfile
 
     rng = np.random.default_rng(seed)
     members, md5s, images, labels = {}, {}, [], []
-    for name in ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch"]:
+    for name in ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5",
+                 "test_batch"]:
         planes = rng.integers(0, 256, (per_batch, 3, 32, 32), dtype=np.uint8)
         targets = [int(v) for v in rng.integers(0, 10, per_batch)]
         members[name] = pickle.dumps({"data": planes.reshape(per_batch, 3072), "labels": targets})

@@ -39,7 +39,9 @@ def test_png_round_trip_is_exact(c, h, w, level, tmp_path):
     path = tmp_path / "x.png"
     vio.write_png(t, path, compression_level=level)
     np.testing.assert_array_equal(vio.read_image(path).numpy(), a)
-    np.testing.assert_array_equal(vio.read_file(path).numpy(), np.frombuffer(path.read_bytes(), np.uint8))
+    np.testing.assert_array_equal(
+        vio.read_file(path).numpy(), np.frombuffer(path.read_bytes(), np.uint8)
+    )
     # Pillow reads what we wrote as the same pixels
     ref = np.asarray(Image.open(path))
     np.testing.assert_array_equal(ref if ref.ndim == 3 else ref[:, :, None], a.transpose(1, 2, 0))
@@ -94,7 +96,8 @@ def test_jpeg_decode_equals_pillow(c, quality, tmp_path):
 
 
 BAD_ENCODE = [
-    (lambda: vio.encode_png(numtorch.zeros(3, 2, 2)), RuntimeError, "Input tensor dtype should be uint8"),
+    (lambda: vio.encode_png(numtorch.zeros(3, 2, 2)), RuntimeError,
+     "Input tensor dtype should be uint8"),
     (lambda: vio.encode_png(numtorch.zeros(2, 2, dtype=numtorch.uint8)), RuntimeError,
      "Input tensor should have 3 dimensions, but got 2"),
     (lambda: vio.encode_png(numtorch.zeros(2, 2, 2, dtype=numtorch.uint8)), RuntimeError,

@@ -47,7 +47,9 @@ def test_brightness_saturation_contrast_match_torch_arithmetic(arr, bound, facto
     expected = _torch_blend(x, mean, factor, bound).numpy()
     got = F.adjust_contrast(nt(arr), factor).numpy()
     # the mean is a float32 reduction whose summation order may differ by an ulp
-    assert np.abs(got.astype(np.float64) - expected.astype(np.float64)).max() <= (1 if bound == 255 else 1e-6)
+    assert np.abs(got.astype(np.float64) - expected.astype(np.float64)).max() <= (
+        1 if bound == 255 else 1e-6
+    )
 
 
 @pytest.mark.parametrize("factor", [0.0, 0.5, 1.8])
@@ -83,21 +85,31 @@ def test_adjust_hue_pil_rotates_colours():
 
 @pytest.mark.parametrize("call,err,msg", [
     (lambda: F.adjust_hue(nt(F32), 0.7), ValueError, "hue_factor (0.7) is not in [-0.5, 0.5]."),
-    (lambda: F.adjust_brightness(nt(F32), -1), ValueError, "brightness_factor (-1) is not non-negative."),
+    (lambda: F.adjust_brightness(nt(F32), -1), ValueError,
+     "brightness_factor (-1) is not non-negative."),
     (lambda: F.adjust_contrast(nt(F32[:2]), 1.0), TypeError,
      "Input image tensor permitted channel values are [3, 1], but found 2"),
-    (lambda: T.ColorJitter(brightness=-1), ValueError, "If brightness is a single number, it must be non negative."),
-    (lambda: T.ColorJitter(hue=0.6), ValueError, "hue values should be between (-0.5, 0.5), but got [-0.6, 0.6]."),
-    (lambda: T.ColorJitter(contrast="x"), TypeError, "contrast should be a single number or a list/tuple with length 2."),
+    (lambda: T.ColorJitter(brightness=-1), ValueError,
+     "If brightness is a single number, it must be non negative."),
+    (lambda: T.ColorJitter(hue=0.6), ValueError,
+     "hue values should be between (-0.5, 0.5), but got [-0.6, 0.6]."),
+    (lambda: T.ColorJitter(contrast="x"), TypeError,
+     "contrast should be a single number or a list/tuple with length 2."),
     (lambda: T.RandomErasing(value="noise"), ValueError, "If value is str, it should be 'random'"),
     (lambda: T.RandomErasing(scale=(0.1, 2)), ValueError, "Scale should be between 0 and 1"),
-    (lambda: T.RandomErasing(p=2), ValueError, "Random erasing probability should be between 0 and 1"),
-    (lambda: T.RandomAffine(5, translate=(2, 0)), ValueError, "translation values should be between 0 and 1"),
+    (lambda: T.RandomErasing(p=2), ValueError,
+     "Random erasing probability should be between 0 and 1"),
+    (lambda: T.RandomAffine(5, translate=(2, 0)), ValueError,
+     "translation values should be between 0 and 1"),
     (lambda: T.RandomAffine(5, scale=(0, 1)), ValueError, "scale values should be positive"),
-    (lambda: T.RandomAffine(5, shear=[1, 2, 3]), ValueError, "shear should be a sequence of length 2 or 4."),
-    (lambda: F.affine(nt(F32), 0.0, [1], 1.0, 0.0), ValueError, "Argument translate should be a sequence of length 2"),
-    (lambda: F.affine(nt(F32), 0.0, [1, 1], 0.0, 0.0), ValueError, "Argument scale should be positive"),
-    (lambda: F.erase(F32, 0, 0, 1, 1, 0.0), TypeError, "img should be Tensor Image. Got <class 'numpy.ndarray'>"),
+    (lambda: T.RandomAffine(5, shear=[1, 2, 3]), ValueError,
+     "shear should be a sequence of length 2 or 4."),
+    (lambda: F.affine(nt(F32), 0.0, [1], 1.0, 0.0), ValueError,
+     "Argument translate should be a sequence of length 2"),
+    (lambda: F.affine(nt(F32), 0.0, [1, 1], 0.0, 0.0), ValueError,
+     "Argument scale should be positive"),
+    (lambda: F.erase(F32, 0, 0, 1, 1, 0.0), TypeError,
+     "img should be Tensor Image. Got <class 'numpy.ndarray'>"),
 ])
 def test_errors(call, err, msg):
     with pytest.raises(err) as info:
@@ -107,11 +119,18 @@ def test_errors(call, err, msg):
 
 def test_reprs():
     assert repr(T.ColorJitter(0.2, 0.3, 0.4, 0.1)) == (
-        "ColorJitter(brightness=(0.8, 1.2), contrast=(0.7, 1.3), saturation=(0.6, 1.4), hue=(-0.1, 0.1))")
-    assert repr(T.ColorJitter()) == "ColorJitter(brightness=None, contrast=None, saturation=None, hue=None)"
+        "ColorJitter(brightness=(0.8, 1.2), contrast=(0.7, 1.3), saturation=(0.6, 1.4), hue=(-0.1, "
+        "0.1))")
+    assert (
+        repr(T.ColorJitter())
+        == "ColorJitter(brightness=None, contrast=None, saturation=None, hue=None)"
+    )
     assert repr(T.RandomAffine(10, translate=(0.1, 0.2), shear=5)) == (
         "RandomAffine(degrees=[-10.0, 10.0], translate=(0.1, 0.2), shear=[-5.0, 5.0])")
-    assert repr(T.RandomErasing()) == "RandomErasing(p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0, inplace=False)"
+    assert (
+        repr(T.RandomErasing())
+        == "RandomErasing(p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0, inplace=False)"
+    )
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -151,7 +170,8 @@ def test_random_erasing_follows_the_generator(seed, value):
             if value == "random":
                 v = torch.empty([3, h, w], dtype=torch.float32).normal_().numpy()
             else:
-                v = np.asarray(value if isinstance(value, tuple) else (value,), np.float32)[:, None, None]
+                v = np.asarray(value if isinstance(value, tuple) else (value,), np.float32)
+                v = v[:, None, None]
             i = torch.randint(0, 5 - h + 1, size=(1,)).item()
             j = torch.randint(0, 6 - w + 1, size=(1,)).item()
             expected[:, i:i + h, j:j + w] = v
@@ -188,8 +208,12 @@ def test_affine_translation_and_quarter_turn():
     pil = F.affine(Image.fromarray(x[0]), 0.0, [2, 1], 1.0, 0.0)
     np.testing.assert_array_equal(np.asarray(pil), shifted[0])
     # a clockwise angle of -90 degrees is a counter-clockwise quarter turn
-    np.testing.assert_array_equal(F.affine(nt(x), -90.0, [0, 0], 1.0, 0.0).numpy(), np.rot90(x, 1, axes=(1, 2)))
-    bilinear = F.affine(nt(F32), 0.0, [1, 0], 1.0, 0.0, interpolation=InterpolationMode.BILINEAR).numpy()
+    np.testing.assert_array_equal(
+        F.affine(nt(x), -90.0, [0, 0], 1.0, 0.0).numpy(), np.rot90(x, 1, axes=(1, 2))
+    )
+    bilinear = F.affine(
+        nt(F32), 0.0, [1, 0], 1.0, 0.0, interpolation=InterpolationMode.BILINEAR
+    ).numpy()
     np.testing.assert_allclose(bilinear[..., 1:], F32[..., :-1], atol=1e-6)
 
 
@@ -206,13 +230,20 @@ def test_gaussian_blur_matches_conv2d(kernel_size, sigma):
 
     kernel = torch.mm(k1(ky, sy)[:, None], k1(kx, sx)[None, :]).expand(3, 1, ky, kx)
     arr = rng.random((3, 9, 10), dtype=np.float32)
-    padded = torch.nn.functional.pad(torch.from_numpy(arr)[None], [kx // 2, kx // 2, ky // 2, ky // 2], mode="reflect")
+    padded = torch.nn.functional.pad(
+        torch.from_numpy(arr)[None], [kx // 2, kx // 2, ky // 2, ky // 2], mode="reflect"
+    )
     expected = torch.nn.functional.conv2d(padded, kernel, groups=3)[0].numpy()
-    np.testing.assert_allclose(F.gaussian_blur(nt(arr), kernel_size, sigma).numpy(), expected, rtol=0, atol=2e-6)
+    np.testing.assert_allclose(
+        F.gaussian_blur(nt(arr), kernel_size, sigma).numpy(), expected, rtol=0, atol=2e-6
+    )
     u8 = (arr * 255).astype(np.uint8)
-    padded = torch.nn.functional.pad(torch.from_numpy(u8)[None].float(), [kx // 2, kx // 2, ky // 2, ky // 2],
-                                     mode="reflect")
-    expected = torch.nn.functional.conv2d(padded, kernel, groups=3)[0].round().to(torch.uint8).numpy()
+    padded = torch.nn.functional.pad(
+        torch.from_numpy(u8)[None].float(), [kx // 2, kx // 2, ky // 2, ky // 2], mode="reflect"
+    )
+    expected = (
+        torch.nn.functional.conv2d(padded, kernel, groups=3)[0].round().to(torch.uint8).numpy()
+    )
     got = F.gaussian_blur(nt(u8), kernel_size, sigma).numpy()
     assert got.dtype == np.uint8 and np.abs(got.astype(int) - expected).max() <= 1
     pil = F.gaussian_blur(Image.fromarray(u8.transpose(1, 2, 0)), kernel_size, sigma)
@@ -224,23 +255,31 @@ def test_gaussian_blur_transform_draws_sigma():
     sigma = float(torch.empty(1).uniform_(0.1, 2.0).item())
     numtorch.manual_seed(2)
     out = T.GaussianBlur(5)(nt(F32))
-    np.testing.assert_array_equal(out.numpy(), F.gaussian_blur(nt(F32), [5, 5], [sigma, sigma]).numpy())
+    np.testing.assert_array_equal(
+        out.numpy(), F.gaussian_blur(nt(F32), [5, 5], [sigma, sigma]).numpy()
+    )
     assert repr(T.GaussianBlur(3)) == "GaussianBlur(kernel_size=(3, 3), sigma=(0.1, 2.0))"
-    with pytest.raises(ValueError, match="^Kernel size value should be an odd and positive number.$"):
+    with pytest.raises(
+        ValueError, match="^Kernel size value should be an odd and positive number.$"
+    ):
         T.GaussianBlur(4)
-    with pytest.raises(ValueError, match=r"^kernel_size should have odd and positive integers. Got \[2, 2\]$"):
+    with pytest.raises(
+        ValueError, match=r"^kernel_size should have odd and positive integers. Got \[2, 2\]$"
+    ):
         F.gaussian_blur(nt(F32), 2)
 
 
 def test_five_and_ten_crop():
     x = U8
     tl, tr, bl, br, center = T.FiveCrop((2, 3))(nt(x))
-    for got, expected in [(tl, x[:, :2, :3]), (tr, x[:, :2, 3:]), (bl, x[:, 3:, :3]), (br, x[:, 3:, 3:]),
-                          (center, x[:, 2:4, 2:5])]:
+    for got, expected in [(tl, x[:, :2, :3]), (tr, x[:, :2, 3:]), (bl, x[:, 3:, :3]),
+                          (br, x[:, 3:, 3:]), (center, x[:, 2:4, 2:5])]:
         np.testing.assert_array_equal(got.numpy(), expected)
     crops = T.TenCrop(2, vertical_flip=True)(Image.fromarray(x.transpose(1, 2, 0)))
     assert len(crops) == 10
     np.testing.assert_array_equal(np.asarray(crops[5]), x[:, ::-1][:, :2, :2].transpose(1, 2, 0))
-    with pytest.raises(ValueError, match=r"^Requested crop size \(6, 6\) is bigger than input size \(5, 6\)$"):
+    with pytest.raises(
+        ValueError, match=r"^Requested crop size \(6, 6\) is bigger than input size \(5, 6\)$"
+    ):
         F.five_crop(nt(x), 6)
     assert repr(T.TenCrop(3)) == "TenCrop(size=(3, 3), vertical_flip=False)"

@@ -45,7 +45,9 @@ def _write_raw(root, cls_name, gz=False):
     return raw
 
 
-@pytest.mark.parametrize("cls,gz", [(datasets.MNIST, False), (datasets.FashionMNIST, True), (datasets.KMNIST, True)])
+@pytest.mark.parametrize(
+    "cls,gz", [(datasets.MNIST, False), (datasets.FashionMNIST, True), (datasets.KMNIST, True)]
+)
 @pytest.mark.parametrize("train", [True, False])
 def test_mnist_reads_raw_folder(tmp_path, cls, gz, train):
     _write_raw(str(tmp_path), cls.__name__, gz=gz)
@@ -70,17 +72,24 @@ def test_mnist_transforms_and_repr(tmp_path):
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
     ds = datasets.MNIST(str(tmp_path), transform=tf, target_transform=lambda y: y + 100)
     x, y = ds[0]
-    expected = (ARRAYS["train-images-idx3-ubyte"][0].astype(np.float32) / np.float32(255) - np.float32(0.5)) / np.float32(0.5)
+    expected = (
+        ARRAYS["train-images-idx3-ubyte"][0].astype(np.float32) / np.float32(255) - np.float32(0.5)
+    ) / np.float32(0.5)
     np.testing.assert_array_equal(x.numpy(), expected[None])
     assert y == int(ARRAYS["train-labels-idx1-ubyte"][0]) + 100
     text = repr(datasets.MNIST(str(tmp_path), train=False, transform=transforms.ToTensor()))
     assert text == (f"Dataset MNIST\n    Number of datapoints: 4\n    Root location: {tmp_path}\n"
                     "    Split: Test\n    StandardTransform\nTransform: ToTensor()")
-    assert datasets.FashionMNIST.classes[0] == "T-shirt/top" and datasets.MNIST.classes[0] == "0 - zero"
+    assert (
+        datasets.FashionMNIST.classes[0] == "T-shirt/top"
+        and datasets.MNIST.classes[0] == "0 - zero"
+    )
 
 
 def test_mnist_missing_files(tmp_path):
-    with pytest.raises(RuntimeError, match="^Dataset not found. You can use download=True to download it$"):
+    with pytest.raises(
+        RuntimeError, match="^Dataset not found. You can use download=True to download it$"
+    ):
         datasets.FashionMNIST(str(tmp_path))
 
 
@@ -110,7 +119,9 @@ def test_local_folder_by_checksum(tmp_path, monkeypatch):
     ds = datasets.FashionMNIST(root, train=False, download=True)
     np.testing.assert_array_equal(ds.data.numpy(), ARRAYS["t10k-images-idx3-ubyte"])
     # only the requested split is copied, decompressed
-    assert all_files(root) == sorted(os.path.join("FashionMNIST", "raw", n) for n in ARRAYS if n.startswith("t10k"))
+    assert all_files(root) == sorted(
+        os.path.join("FashionMNIST", "raw", n) for n in ARRAYS if n.startswith("t10k")
+    )
 
 
 def test_local_folder_recompressed_copy_from_environment(tmp_path, monkeypatch):
@@ -137,7 +148,9 @@ def test_local_folder_with_wrong_contents_is_ignored(tmp_path, monkeypatch):
 DEBIAN = "/usr/share/datasets/fashion-mnist"
 
 
-@pytest.mark.skipif(not os.path.isdir(DEBIAN), reason="Debian's dataset-fashion-mnist is not installed")
+@pytest.mark.skipif(
+    not os.path.isdir(DEBIAN), reason="Debian's dataset-fashion-mnist is not installed"
+)
 def test_debian_fashion_mnist(tmp_path, monkeypatch):
     monkeypatch.setattr(datasets.FashionMNIST, "local_folders", [DEBIAN])
     ds = datasets.FashionMNIST(str(tmp_path), train=False)
@@ -146,15 +159,19 @@ def test_debian_fashion_mnist(tmp_path, monkeypatch):
     assert np.bincount(ds.targets.numpy(), minlength=10).tolist() == [1000] * 10
     with gzip.open(os.path.join(DEBIAN, "t10k-images-idx3-ubyte.gz")) as f:
         raw = f.read()
-    np.testing.assert_array_equal(ds.data.numpy()[-1], np.frombuffer(raw[-784:], np.uint8).reshape(28, 28))
+    np.testing.assert_array_equal(
+        ds.data.numpy()[-1], np.frombuffer(raw[-784:], np.uint8).reshape(28, 28)
+    )
 
 
 # --------------------------------------------------------------------------- folders
 
 def _image_tree(root):
     rng = np.random.default_rng(2)
-    layout = {"cat/b.png": 0, "cat/a.PNG": 0, "dog/c.jpg": 1, "dog/sub/d.bmp": 1, "dog/notes.txt": None,
-              "zebra/e.png": 2}
+    layout = {
+        "cat/b.png": 0, "cat/a.PNG": 0, "dog/c.jpg": 1, "dog/sub/d.bmp": 1, "dog/notes.txt": None,
+        "zebra/e.png": 2,
+    }
     pixels = {}
     for rel, _ in layout.items():
         path = os.path.join(root, rel)
@@ -192,7 +209,9 @@ def test_dataset_folder_loader_and_filters(tmp_path):
         (tmp_path / cls / "skip.txt").write_text("")
     ds = datasets.DatasetFolder(str(tmp_path), loader=np.load, extensions=(".npy",))
     assert [int(ds[i][0][0]) for i in range(len(ds))] == [ord("a"), ord("b")]
-    ds = datasets.DatasetFolder(str(tmp_path), loader=str, is_valid_file=lambda p: p.endswith(".txt"))
+    ds = datasets.DatasetFolder(
+        str(tmp_path), loader=str, is_valid_file=lambda p: p.endswith(".txt")
+    )
     assert [os.path.basename(p) for p, _ in ds.samples] == ["skip.txt", "skip.txt"]
 
 
@@ -200,10 +219,15 @@ def test_folder_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="^Couldn't find any class folder in"):
         datasets.ImageFolder(str(tmp_path))
     os.makedirs(tmp_path / "empty")
-    with pytest.raises(FileNotFoundError, match="^Found no valid file for the classes empty. Supported extensions are: .jpg"):
+    with pytest.raises(
+        FileNotFoundError,
+        match="^Found no valid file for the classes empty. Supported extensions are: .jpg",
+    ):
         datasets.ImageFolder(str(tmp_path))
     assert len(datasets.ImageFolder(str(tmp_path), allow_empty=True)) == 0
-    with pytest.raises(ValueError, match="^Both extensions and is_valid_file cannot be None or not None"):
+    with pytest.raises(
+        ValueError, match="^Both extensions and is_valid_file cannot be None or not None"
+    ):
         datasets.DatasetFolder(str(tmp_path), loader=str)
 
 
@@ -250,15 +274,23 @@ def test_digits_items_and_pipeline():
     img, target = datasets.Digits()[0]
     assert isinstance(img, Image.Image) and img.mode == "L" and img.size == (8, 8) and target == 0
     x, y = ds[0]
-    expected = (np.asarray(img).astype(np.float32) / np.float32(255) - np.float32(0.5)) / np.float32(0.5)
+    expected = (
+        np.asarray(img).astype(np.float32) / np.float32(255) - np.float32(0.5)
+    ) / np.float32(0.5)
     np.testing.assert_array_equal(x.numpy(), expected[None])
     numtorch.manual_seed(0)
     batches = list(DataLoader(ds, batch_size=32, shuffle=True))
     assert len(batches) == 45
     xb, yb = batches[0]
-    assert tuple(xb.shape) == (32, 1, 8, 8) and xb.dtype == numtorch.float32 and yb.dtype == numtorch.int64
+    assert (
+        tuple(xb.shape) == (32, 1, 8, 8)
+        and xb.dtype == numtorch.float32
+        and yb.dtype == numtorch.int64
+    )
     assert float(xb.min()) >= -1.0 and float(xb.max()) <= 1.0
-    assert sorted(np.concatenate([b[1].numpy() for b in batches]).tolist()) == sorted(ds.targets.numpy().tolist())
+    assert sorted(np.concatenate([b[1].numpy() for b in batches]).tolist()) == sorted(
+        ds.targets.numpy().tolist()
+    )
     assert "Split: Train" in repr(ds) and datasets.Digits.classes[9] == "9 - nine"
 
 

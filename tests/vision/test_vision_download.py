@@ -128,7 +128,9 @@ def test_offline_error_is_clear(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError) as info:
         datasets.MNIST(str(tmp_path), download=True)
     text = str(info.value)
-    assert text.startswith(f"Error downloading train-images-idx3-ubyte.gz:\nTried http://127.0.0.1:{port}/, got:\n")
+    assert text.startswith(
+        f"Error downloading train-images-idx3-ubyte.gz:\nTried http://127.0.0.1:{port}/, got:\n"
+    )
     assert "Connection refused" in text and "NUMTORCH_DATASETS" in text
     assert all_files(str(tmp_path)) == []
 
@@ -138,7 +140,9 @@ def test_download_url(tmp_path, server):
     utils.download_url(f"{server}/good/{name}", str(tmp_path))            # no checksum given
     assert (tmp_path / name).read_bytes() == FILES[name]
     md5 = utils.calculate_md5(tmp_path / name)
-    assert utils.check_integrity(tmp_path / name, md5) and not utils.check_integrity(tmp_path / "x", md5)
+    assert utils.check_integrity(tmp_path / name, md5) and not utils.check_integrity(
+        tmp_path / "x", md5
+    )
     before = len(_Handler.requests)
     utils.download_url(f"{server}/corrupt/{name}", str(tmp_path), md5=md5)  # verified copy kept
     assert len(_Handler.requests) == before
@@ -151,8 +155,8 @@ def test_download_url(tmp_path, server):
 
 @pytest.fixture
 def fake_cifar_checksums(monkeypatch):
-    monkeypatch.setattr(datasets.CIFAR10, "train_list", [[f"data_batch_{i}", CIFAR_MD5[f"data_batch_{i}"]]
-                                                          for i in range(1, 6)])
+    monkeypatch.setattr(datasets.CIFAR10, "train_list",
+                        [[f"data_batch_{i}", CIFAR_MD5[f"data_batch_{i}"]] for i in range(1, 6)])
     monkeypatch.setattr(datasets.CIFAR10, "test_list", [["test_batch", CIFAR_MD5["test_batch"]]])
     monkeypatch.setattr(datasets.CIFAR10, "meta", {"filename": "batches.meta", "key": "label_names",
                                                    "md5": CIFAR_MD5["batches.meta"]})
@@ -161,19 +165,25 @@ def fake_cifar_checksums(monkeypatch):
 
 def test_cifar10_download(tmp_path, server, monkeypatch, fake_cifar_checksums):
     monkeypatch.setattr(datasets.CIFAR10, "url", f"{server}/good/cifar-10-python.tar.gz")
-    with pytest.raises(RuntimeError, match="^Dataset not found or corrupted. You can use download=True"):
+    with pytest.raises(
+        RuntimeError, match="^Dataset not found or corrupted. You can use download=True"
+    ):
         datasets.CIFAR10(str(tmp_path))
     ds = datasets.CIFAR10(str(tmp_path), download=True)
     assert len(ds) == 15 and ds.data.dtype == np.uint8 and ds.data.shape == (15, 32, 32, 3)
     np.testing.assert_array_equal(ds.data, CIFAR_IMAGES)
-    assert ds.targets == CIFAR_LABELS and ds.classes[2] == "class2" and ds.class_to_idx["class9"] == 9
+    assert (
+        ds.targets == CIFAR_LABELS and ds.classes[2] == "class2" and ds.class_to_idx["class9"] == 9
+    )
     img, target = ds[4]
     assert img.mode == "RGB" and img.size == (32, 32) and target == CIFAR_LABELS[4]
     np.testing.assert_array_equal(np.asarray(img), CIFAR_IMAGES[4])
     assert len(datasets.CIFAR10(str(tmp_path), train=False)) == 3
 
 
-def test_cifar10_corrupted_archive_leaves_nothing(tmp_path, server, monkeypatch, fake_cifar_checksums):
+def test_cifar10_corrupted_archive_leaves_nothing(
+    tmp_path, server, monkeypatch, fake_cifar_checksums
+):
     monkeypatch.setattr(datasets.CIFAR10, "url", f"{server}/corrupt/cifar-10-python.tar.gz")
     with pytest.raises(RuntimeError, match="^File not found or corrupted."):
         datasets.CIFAR10(str(tmp_path), download=True)
@@ -194,7 +204,9 @@ def test_cifar10_offline_error(tmp_path, monkeypatch):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setattr(datasets.CIFAR10, "url", f"http://127.0.0.1:{port}/cifar-10-python.tar.gz")
-    with pytest.raises(RuntimeError, match=f"^Error downloading http://127.0.0.1:{port}/cifar-10-python.tar.gz:\n") as info:
+    with pytest.raises(
+        RuntimeError, match=f"^Error downloading http://127.0.0.1:{port}/cifar-10-python.tar.gz:\n"
+    ) as info:
         datasets.CIFAR10(str(tmp_path), download=True)
     assert "Connection refused" in str(info.value) and "NUMTORCH_DATASETS" in str(info.value)
     assert all_files(str(tmp_path)) == []

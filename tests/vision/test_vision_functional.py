@@ -82,7 +82,8 @@ def test_to_tensor_default_dtype():
 
 @pytest.mark.parametrize("pic,err,msg", [
     ([1, 2], TypeError, "pic should be PIL Image or ndarray. Got <class 'list'>"),
-    (np.zeros((1, 2, 2, 3), np.uint8), ValueError, "pic should be 2/3 dimensional. Got 4 dimensions."),
+    (np.zeros((1, 2, 2, 3), np.uint8), ValueError,
+     "pic should be 2/3 dimensional. Got 4 dimensions."),
 ])
 def test_to_tensor_errors(pic, err, msg):
     with pytest.raises(err) as info:
@@ -134,10 +135,14 @@ def test_to_pil_image_from_ndarray_is_hwc():
 
 @pytest.mark.parametrize("pic,mode,err,msg", [
     ([1], None, TypeError, "pic should be Tensor or ndarray. Got <class 'list'>."),
-    (np.zeros((1, 1, 2, 2), np.uint8), None, ValueError, "pic should be 2/3 dimensional. Got 4 dimensions."),
-    (np.zeros((2, 2, 5), np.uint8), None, ValueError, "pic should not have > 4 channels. Got 5 channels."),
-    (np.zeros((2, 2, 2), np.uint8), "RGB", ValueError, "Only modes ['LA'] are supported for 2D inputs"),
-    (np.zeros((2, 2, 3), np.uint8), "LA", ValueError, "Only modes ['RGB', 'YCbCr', 'HSV'] are supported for 3D inputs"),
+    (np.zeros((1, 1, 2, 2), np.uint8), None, ValueError,
+     "pic should be 2/3 dimensional. Got 4 dimensions."),
+    (np.zeros((2, 2, 5), np.uint8), None, ValueError,
+     "pic should not have > 4 channels. Got 5 channels."),
+    (np.zeros((2, 2, 2), np.uint8), "RGB", ValueError,
+     "Only modes ['LA'] are supported for 2D inputs"),
+    (np.zeros((2, 2, 3), np.uint8), "LA", ValueError,
+     "Only modes ['RGB', 'YCbCr', 'HSV'] are supported for 3D inputs"),
     (np.zeros((2, 2, 4), np.uint8), "RGB", ValueError,
      "Only modes ['RGBA', 'CMYK', 'RGBX'] are supported for 4D inputs"),
     (np.zeros((2, 2, 1), np.uint8), "F", ValueError,
@@ -153,7 +158,8 @@ def test_to_pil_image_errors(pic, mode, err, msg):
 # --------------------------------------------------------------------------- dtype conversion
 
 @pytest.mark.parametrize("values,src,dst,expected", [
-    ([0, 1, 128, 255], np.uint8, numtorch.float32, np.array([0, 1, 128, 255], np.float32) / np.float32(255)),
+    ([0, 1, 128, 255], np.uint8, numtorch.float32,
+     np.array([0, 1, 128, 255], np.float32) / np.float32(255)),
     ([0.0, 0.5, 0.999, 1.0], np.float32, numtorch.uint8, np.array([0, 127, 255, 255], np.uint8)),
     ([0.0, 0.25, 1.0], np.float64, numtorch.int16, np.array([0, 8191, 32767], np.int16)),
     ([0, 1, 128, 255], np.uint8, numtorch.int16, np.array([0, 128, 16384, 32640], np.int16)),
@@ -167,7 +173,10 @@ def test_convert_image_dtype(values, src, dst, expected):
 
 
 def test_convert_image_dtype_errors():
-    with pytest.raises(RuntimeError, match=r"^The cast from torch.float32 to torch.int32 cannot be performed safely.$"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"^The cast from torch.float32 to torch.int32 cannot be performed safely.$",
+    ):
         F.convert_image_dtype(nt(F32), numtorch.int32)
     with pytest.raises(RuntimeError, match="float64 to torch.int64"):
         F.convert_image_dtype(nt(F32.astype(np.float64)), numtorch.int64)
@@ -199,14 +208,17 @@ def test_normalize_matches_torch(arr, mean, std):
 
 
 @pytest.mark.parametrize("arr,mean,std,err,msg", [
-    (U8.transpose(2, 0, 1), [0.5] * 3, [0.5] * 3, TypeError, "Input tensor should be a float tensor. Got torch.uint8."),
+    (U8.transpose(2, 0, 1), [0.5] * 3, [0.5] * 3, TypeError,
+     "Input tensor should be a float tensor. Got torch.uint8."),
     (F32[0, :2, :2], [0.5], [0.5], ValueError,
-     "Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = torch.Size([2, 2])"),
+     "Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
+     "torch.Size([2, 2])"),
     (F32, [0.5] * 3, [0.5, 0.0, 0.5], ValueError,
      "std evaluated to zero after conversion to torch.float32, leading to division by zero."),
     (F32, [0.5, 0.5], [0.5, 0.5], RuntimeError,
      "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 0"),
-    (F32[:1], [0.5] * 3, [0.5] * 3, RuntimeError, "output with shape [1, 6, 8] doesn't match the broadcast shape [3, 6, 8]"),
+    (F32[:1], [0.5] * 3, [0.5] * 3, RuntimeError,
+     "output with shape [1, 6, 8] doesn't match the broadcast shape [3, 6, 8]"),
 ])
 def test_normalize_errors(arr, mean, std, err, msg):
     with pytest.raises(err) as info:
@@ -215,7 +227,9 @@ def test_normalize_errors(arr, mean, std, err, msg):
 
 
 def test_normalize_rejects_non_tensor():
-    with pytest.raises(TypeError, match=r"^img should be Tensor Image. Got <class 'numpy.ndarray'>$"):
+    with pytest.raises(
+        TypeError, match=r"^img should be Tensor Image. Got <class 'numpy.ndarray'>$"
+    ):
         F.normalize(F32, [0.5], [0.5])
 
 
@@ -229,7 +243,9 @@ def test_flips_tensor_and_pil():
     np.testing.assert_array_equal(np.asarray(F.vflip(Image.fromarray(U8))), U8[::-1])
 
 
-@pytest.mark.parametrize("top,left,height,width", [(1, 2, 3, 4), (0, 0, 5, 7), (-1, -2, 4, 5), (3, 5, 4, 4)])
+@pytest.mark.parametrize(
+    "top,left,height,width", [(1, 2, 3, 4), (0, 0, 5, 7), (-1, -2, 4, 5), (3, 5, 4, 4)]
+)
 def test_crop(top, left, height, width):
     chw = U8.transpose(2, 0, 1)
     expected = np.zeros((3, height, width), np.uint8)       # outside the image reads as 0
@@ -251,7 +267,9 @@ def test_center_crop(size, top, left):
     chw = U8.transpose(2, 0, 1)
     expected = chw[:, top:top + h, left:left + w].copy()
     same(F.center_crop(nt(chw), size), expected)
-    np.testing.assert_array_equal(np.asarray(F.center_crop(Image.fromarray(U8), size)), expected.transpose(1, 2, 0))
+    np.testing.assert_array_equal(
+        np.asarray(F.center_crop(Image.fromarray(U8), size)), expected.transpose(1, 2, 0)
+    )
 
 
 def test_center_crop_larger_than_image_pads():
@@ -301,8 +319,10 @@ def test_pad_negative_crops_and_rgb_fill():
 @pytest.mark.parametrize("padding,fill,mode,err,msg", [
     ("1", 0, "constant", TypeError, "Got inappropriate padding arg"),
     (1, "x", "constant", TypeError, "Got inappropriate fill arg"),
-    ([1, 2, 3], 0, "constant", ValueError, "Padding must be an int or a 1, 2, or 4 element tuple, not a 3 element tuple"),
-    (1, 0, "wrap", ValueError, "Padding mode should be either constant, edge, reflect or symmetric"),
+    ([1, 2, 3], 0, "constant", ValueError,
+     "Padding must be an int or a 1, 2, or 4 element tuple, not a 3 element tuple"),
+    (1, 0, "wrap", ValueError,
+     "Padding mode should be either constant, edge, reflect or symmetric"),
 ])
 def test_pad_errors(padding, fill, mode, err, msg):
     for img in (nt(U8.transpose(2, 0, 1)), Image.fromarray(U8)):
@@ -335,20 +355,25 @@ def test_resize_float_matches_interpolate(shape, size, mode, antialias):
     t = torch.from_numpy(arr)
     batch = t if t.ndim == 4 else t[None]
     kwargs = {"align_corners": False} if mode in ("bilinear", "bicubic") else {}
-    expected = torch.nn.functional.interpolate(batch, size=size, mode=mode, antialias=antialias, **kwargs)
+    expected = torch.nn.functional.interpolate(
+        batch, size=size, mode=mode, antialias=antialias, **kwargs
+    )
     expected = expected.reshape(shape[:-2] + tuple(size)).numpy()
     got = F.resize(nt(arr), size, InterpolationMode(mode), antialias=antialias).numpy()
     assert got.dtype == np.float32 and got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=0, atol=3e-6)
 
 
-@pytest.mark.parametrize("mode,antialias", [("bilinear", True), ("bilinear", False), ("bicubic", True),
-                                            ("nearest", False)])
+@pytest.mark.parametrize(
+    "mode,antialias",
+    [("bilinear", True), ("bilinear", False), ("bicubic", True), ("nearest", False)],
+)
 def test_resize_uint8_rounds_back(mode, antialias):
     chw = U8.transpose(2, 0, 1).copy()
     kwargs = {"align_corners": False} if mode != "nearest" else {}
-    out = torch.nn.functional.interpolate(torch.from_numpy(chw)[None].float(), size=[3, 4], mode=mode,
-                                          antialias=antialias, **kwargs)[0]
+    out = torch.nn.functional.interpolate(
+        torch.from_numpy(chw)[None].float(), size=[3, 4], mode=mode, antialias=antialias, **kwargs
+    )[0]
     expected = out.clamp(0, 255).round().to(torch.uint8).numpy()
     got = F.resize(nt(chw), [3, 4], InterpolationMode(mode), antialias=antialias).numpy()
     assert got.dtype == np.uint8
@@ -373,8 +398,10 @@ def test_resize_output_size(hw, size, max_size, expected_hw):
 
 def test_resize_pil_uses_pillow_filters():
     img = Image.fromarray(U8)
-    for mode, pil in [(InterpolationMode.BILINEAR, Image.BILINEAR), (InterpolationMode.NEAREST, Image.NEAREST),
-                      (InterpolationMode.BICUBIC, Image.BICUBIC), (InterpolationMode.LANCZOS, Image.LANCZOS)]:
+    for mode, pil in [
+        (InterpolationMode.BILINEAR, Image.BILINEAR), (InterpolationMode.NEAREST, Image.NEAREST),
+        (InterpolationMode.BICUBIC, Image.BICUBIC), (InterpolationMode.LANCZOS, Image.LANCZOS),
+    ]:
         expected = np.asarray(img.resize((4, 3), pil))
         np.testing.assert_array_equal(np.asarray(F.resize(img, [3, 4], mode)), expected)
     assert F.resize(img, [5, 7]) is img      # nothing to do
@@ -382,11 +409,18 @@ def test_resize_pil_uses_pillow_filters():
 
 def test_resize_errors():
     x = nt(F32)
-    with pytest.raises(ValueError, match=r"^Size must be an int or a 1 or 2 element tuple/list, not a 3 element"):
+    with pytest.raises(
+        ValueError, match=r"^Size must be an int or a 1 or 2 element tuple/list, not a 3 element"
+    ):
         F.resize(x, [1, 2, 3])
-    with pytest.raises(ValueError, match="^max_size should only be passed if size specifies the length of the smaller"):
+    with pytest.raises(
+        ValueError,
+        match="^max_size should only be passed if size specifies the length of the smaller",
+    ):
         F.resize(x, [3, 4], max_size=10)
-    with pytest.raises(ValueError, match=r"^max_size = 3 must be strictly greater than the requested size"):
+    with pytest.raises(
+        ValueError, match=r"^max_size = 3 must be strictly greater than the requested size"
+    ):
         F.resize(x, 4, max_size=3)
     with pytest.raises(TypeError, match="^Argument interpolation should be a InterpolationMode"):
         F.resize(x, 4, interpolation="bilinear")
@@ -412,15 +446,21 @@ def test_grayscale_pil_is_pillow_luma():
     np.testing.assert_array_equal(np.asarray(one), np.asarray(img.convert("L")))
     three = F.to_grayscale(img, 3)
     assert three.mode == "RGB"
-    np.testing.assert_array_equal(np.asarray(three), np.repeat(np.asarray(img.convert("L"))[..., None], 3, 2))
+    np.testing.assert_array_equal(
+        np.asarray(three), np.repeat(np.asarray(img.convert("L"))[..., None], 3, 2)
+    )
 
 
 def test_grayscale_errors():
-    with pytest.raises(TypeError, match=r"^Input image tensor permitted channel values are \[1, 3\], but found 2$"):
+    with pytest.raises(
+        TypeError, match=r"^Input image tensor permitted channel values are \[1, 3\], but found 2$"
+    ):
         F.rgb_to_grayscale(nt(F32[:2]))
     with pytest.raises(ValueError, match="^num_output_channels should be either 1 or 3$"):
         F.rgb_to_grayscale(nt(F32), 2)
-    with pytest.raises(TypeError, match="^Input image tensor should have at least 3 dimensions, but found 2$"):
+    with pytest.raises(
+        TypeError, match="^Input image tensor should have at least 3 dimensions, but found 2$"
+    ):
         F.rgb_to_grayscale(nt(F32[0]))
 
 
@@ -455,9 +495,14 @@ def test_rotate_bilinear_matches_grid_sample():
 def test_rotate_errors():
     with pytest.raises(TypeError, match="^Argument angle should be int or float$"):
         F.rotate(nt(F32), "3")
-    with pytest.raises(ValueError, match="^Interpolation mode 'bicubic' is unsupported with Tensor input$"):
+    with pytest.raises(
+        ValueError, match="^Interpolation mode 'bicubic' is unsupported with Tensor input$"
+    ):
         F.rotate(nt(F32), 3.0, InterpolationMode.BICUBIC)
-    with pytest.raises(ValueError, match=r"cannot broadcast to match the number of channels of the image \(2 != 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"cannot broadcast to match the number of channels of the image \(2 != 3\)",
+    ):
         F.rotate(nt(F32), 3.0, fill=[1.0, 2.0])
 
 

@@ -1,4 +1,5 @@
-"""numtorch.vision.transforms classes: pipelines, reprs, validation, and random draws like torchvision's.
+"""numtorch.vision.transforms classes: pipelines, reprs, validation, and random draws like
+    torchvision's.
 
 The random transforms must draw from numtorch's generator exactly as
 torchvision draws from torch's; the expected crops and flips are computed here
@@ -35,7 +36,9 @@ def test_pipeline_totensor_normalize():
     pipeline = T.Compose([T.ToTensor(), T.Normalize((0.5, 0.25, 0.125), (0.5, 0.5, 2.0))])
     out = pipeline(Image.fromarray(U8))
     x = torch.from_numpy(U8).permute(2, 0, 1).float().div(255)
-    expected = (x - torch.tensor([0.5, 0.25, 0.125]).view(-1, 1, 1)) / torch.tensor([0.5, 0.5, 2.0]).view(-1, 1, 1)
+    expected = (x - torch.tensor([0.5, 0.25, 0.125]).view(-1, 1, 1)) / torch.tensor(
+        [0.5, 0.5, 2.0]
+    ).view(-1, 1, 1)
     assert out.dtype == numtorch.float32 and tuple(out.shape) == (3, 6, 8)
     np.testing.assert_array_equal(out.numpy(), expected.numpy())
 
@@ -85,11 +88,15 @@ def test_tensor_transforms_are_modules():
     (T.Pad(2), "Pad(padding=2, fill=0, padding_mode=constant)"),
     (T.RandomHorizontalFlip(), "RandomHorizontalFlip(p=0.5)"),
     (T.RandomVerticalFlip(0.3), "RandomVerticalFlip(p=0.3)"),
-    (T.RandomRotation(10), "RandomRotation(degrees=[-10.0, 10.0], interpolation=nearest, expand=False, fill=0)"),
+    (T.RandomRotation(10),
+     "RandomRotation(degrees=[-10.0, 10.0], interpolation=nearest, expand=False, fill=0)"),
     (T.Grayscale(), "Grayscale(num_output_channels=1)"),
     (T.Lambda(abs), "Lambda()"),
-    (T.RandomResizedCrop(8), "RandomResizedCrop(size=(8, 8), scale=(0.08, 1.0), ratio=(0.75, 1.3333), "
-                             "interpolation=bilinear, antialias=True)"),
+    (
+        T.RandomResizedCrop(8),
+        "RandomResizedCrop(size=(8, 8), scale=(0.08, 1.0), ratio=(0.75, 1.3333), "
+        "interpolation=bilinear, antialias=True)",
+    ),
     (T.Compose([T.ToTensor(), T.Normalize((0.5,), (0.5,))]),
      "Compose(\n    ToTensor()\n    Normalize(mean=(0.5,), std=(0.5,))\n)"),
 ])
@@ -100,18 +107,26 @@ def test_repr(transform, text):
 @pytest.mark.parametrize("make,err,msg", [
     (lambda: T.Lambda(3), TypeError, "Argument lambd should be callable, got 'int'"),
     (lambda: T.Resize(3.5), TypeError, "Size should be int or sequence. Got <class 'float'>"),
-    (lambda: T.Resize([1, 2, 3]), ValueError, "If size is a sequence, it should have 1 or 2 values"),
-    (lambda: T.CenterCrop([1, 2, 3]), ValueError, "Please provide only two dimensions (h, w) for size."),
-    (lambda: T.RandomCrop([1, 2, 3]), ValueError, "Please provide only two dimensions (h, w) for size."),
-    (lambda: T.RandomRotation(-5), ValueError, "If degrees is a single number, it must be positive."),
+    (lambda: T.Resize([1, 2, 3]), ValueError,
+     "If size is a sequence, it should have 1 or 2 values"),
+    (lambda: T.CenterCrop([1, 2, 3]), ValueError,
+     "Please provide only two dimensions (h, w) for size."),
+    (lambda: T.RandomCrop([1, 2, 3]), ValueError,
+     "Please provide only two dimensions (h, w) for size."),
+    (lambda: T.RandomRotation(-5), ValueError,
+     "If degrees is a single number, it must be positive."),
     (lambda: T.RandomRotation([1, 2, 3]), ValueError, "degrees should be a sequence of length 2."),
     (lambda: T.RandomRotation(5, center=3), TypeError, "center should be a sequence of length 2."),
-    (lambda: T.RandomRotation(5, fill=object()), TypeError, "Fill should be either a sequence or a number."),
-    (lambda: T.Pad([1, 2, 3]), ValueError, "Padding must be an int or a 1, 2, or 4 element tuple, not a 3 element tuple"),
-    (lambda: T.Pad(1, padding_mode="wrap"), ValueError, "Padding mode should be either constant, edge, reflect or symmetric"),
+    (lambda: T.RandomRotation(5, fill=object()), TypeError,
+     "Fill should be either a sequence or a number."),
+    (lambda: T.Pad([1, 2, 3]), ValueError,
+     "Padding must be an int or a 1, 2, or 4 element tuple, not a 3 element tuple"),
+    (lambda: T.Pad(1, padding_mode="wrap"), ValueError,
+     "Padding mode should be either constant, edge, reflect or symmetric"),
     (lambda: T.Pad("1"), TypeError, "Got inappropriate padding arg"),
     (lambda: T.RandomResizedCrop(4, scale=0.5), TypeError, "Scale should be a sequence"),
-    (lambda: T.RandomCrop(10)(nt(CHW)), ValueError, "Required crop size (10, 10) is larger than input image size (6, 8)"),
+    (lambda: T.RandomCrop(10)(nt(CHW)), ValueError,
+     "Required crop size (10, 10) is larger than input image size (6, 8)"),
 ])
 def test_validation(make, err, msg):
     with pytest.raises(err) as info:
@@ -233,7 +248,9 @@ def test_pillow_is_optional():
         "    print(error)\n"
     )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    ).stdout
     lines = out.splitlines()
     assert lines[0] == "(1, 2, 3)"
     assert lines[1].startswith("numtorch.vision needs Pillow") and "pip install Pillow" in lines[1]

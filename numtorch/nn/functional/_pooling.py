@@ -23,7 +23,8 @@ import numpy as np
 
 from numtorch._dtype import type_word
 from numtorch._ops import pooling as _ops
-from numtorch._tensor import Tensor
+from numtorch._ops.elementwise import relu
+from numtorch._tensor import Tensor, _wrap
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
@@ -166,7 +167,6 @@ def _adaptive_max_any(n: int, input, output_size, return_indices: bool = False):
 
 
 def _as_tensor(a: np.ndarray) -> Tensor:
-    from numtorch._tensor import _wrap
     return _wrap(np.ascontiguousarray(a, dtype=np.int64))
 
 
@@ -409,7 +409,6 @@ def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None,
 
 
 def _lp(n: int, input, norm_type, kernel_size, stride, ceil_mode) -> Tensor:
-    from .. import functional as F
     mp = (max_pool1d, max_pool2d, max_pool3d)[n - 1]
     ap = (avg_pool1d, avg_pool2d, avg_pool3d)[n - 1]
     if norm_type == float("inf"):
@@ -418,7 +417,7 @@ def _lp(n: int, input, norm_type, kernel_size, stride, ceil_mode) -> Tensor:
         return -mp(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     out = ap(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     size = int(np.prod(kernel_size if not isinstance(kernel_size, int) else (kernel_size,) * n))
-    return (out.sign() * F.relu(out.abs())).mul(size).pow(1.0 / norm_type)
+    return (out.sign() * relu(out.abs())).mul(size).pow(1.0 / norm_type)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from numtorch import _dtype
+from numtorch._ops.creation import empty_like
 from numtorch._size import device as _device
 from numtorch._tensor import Tensor
 from numtorch.autograd.grad_mode import no_grad
@@ -718,9 +719,7 @@ class Module:
 
     def to_empty(self, *, device: Any = None, recurse: bool = True) -> Module:
         """Give every parameter and buffer fresh uninitialised storage of the same shape."""
-        import numtorch
-
-        return self._apply(lambda t: numtorch.empty_like(t, device=device), recurse=recurse)
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
 
     def share_memory(self) -> Module:
         """No-op on NumPy storage (kept for API compatibility)."""

@@ -58,7 +58,8 @@ def _format_param(name: str, optimizer: Optimizer, param) -> list:
     if isinstance(param, (list, tuple)):
         if len(param) != len(optimizer.param_groups):
             raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
-                             f"{name} has {len(param)} values, param_groups has {len(optimizer.param_groups)}.")
+                             f"{name} has {len(param)} values, param_groups has "
+                             f"{len(optimizer.param_groups)}.")
     else:
         param = [param] * len(optimizer.param_groups)
     return [_copy(p) for p in param]
@@ -98,7 +99,8 @@ class _Flag:
 
 
 def _patch_track_step_called(opt: Optimizer) -> None:
-    """Wrap ``opt.step`` (on the instance) to record that it ran; see NOTE [ scheduler before optimizer ]."""
+    """Wrap ``opt.step`` (on the instance) to record that it ran; see
+    NOTE [ scheduler before optimizer ]."""
     if hasattr(opt.step, "_wrapped_by_lr_sched"):
         return
     opt_ref = ref(opt)
@@ -137,12 +139,13 @@ class LRScheduler:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError(
-                        f"param 'initial_lr' is not specified in param_groups[{i}] when resuming scheduler "
-                        "with last_epoch >= 0.\n"
+                        f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
+                        "scheduler with last_epoch >= 0.\n"
                         "This typically happens when:\n"
-                        "1. You're trying to resume training from a checkpoint but haven't properly loaded "
-                        "the optimizer state\n"
-                        "2. You're using last_epoch >= 0 for a fresh training run (not recommended)")
+                        "1. You're trying to resume training from a checkpoint but haven't "
+                        "properly loaded the optimizer state\n"
+                        "2. You're using last_epoch >= 0 for a fresh training run (not "
+                        "recommended)")
         self.base_lrs: list = _param_groups_val_list(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         _patch_track_step_called(self.optimizer)
@@ -179,8 +182,8 @@ class LRScheduler:
         if self._step_count == 1:
             if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
                 warnings.warn(
-                    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
-                    "initialization. Please, make sure to call `optimizer.step()` before "
+                    "Seems like `optimizer.step()` has been overridden after learning rate "
+                    "scheduler initialization. Please, make sure to call `optimizer.step()` before "
                     "`lr_scheduler.step()`. See more details at "
                     "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
                     UserWarning, stacklevel=2)
@@ -189,8 +192,8 @@ class LRScheduler:
                     "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
                     "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
                     "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
-                    "will result in PyTorch skipping the first value of the learning rate schedule. "
-                    "See more details at "
+                    "will result in PyTorch skipping the first value of the learning rate "
+                    "schedule. See more details at "
                     "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
                     UserWarning, stacklevel=2)
         self._step_count += 1

@@ -1,4 +1,5 @@
-"""Schedulers made of schedulers: one after another (SequentialLR) or all at once (ChainedScheduler).
+"""Schedulers made of schedulers: one after another (SequentialLR) or all at once
+(ChainedScheduler).
 
 Example:
     >>> import numtorch as torch
@@ -38,14 +39,16 @@ def _check_schedulers(owner: str, optimizer, schedulers) -> None:
         if optimizer != scheduler.optimizer:
             raise ValueError(
                 f"{owner} expects all schedulers to belong to the same optimizer, but "
-                f"got scheduler {scheduler.__class__.__name__} at index {i} has {scheduler.optimizer}, "
-                f"which is different from {optimizer.__class__.__name__}.")
+                f"got scheduler {scheduler.__class__.__name__} at index {i} has "
+                f"{scheduler.optimizer}, which is different from {optimizer.__class__.__name__}.")
 
 
 class _Composite(LRScheduler):
     def state_dict(self) -> dict[str, Any]:
         """The state of this scheduler and of each wrapped one."""
-        state_dict = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state_dict = {
+            k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")
+        }
         state_dict["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return state_dict
 
@@ -77,8 +80,8 @@ class SequentialLR(_Composite):
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(
                 "Sequential Schedulers expects number of schedulers provided to be one more "
-                f"than the number of milestone points, but got number of schedulers {len(schedulers)} and the "
-                f"number of milestones to be equal to {len(milestones)}")
+                "than the number of milestone points, but got number of schedulers "
+                f"{len(schedulers)} and the number of milestones to be equal to {len(milestones)}")
         self._schedulers = schedulers
         self._milestones = milestones
         self.last_epoch = last_epoch + 1
@@ -120,10 +123,14 @@ class ChainedScheduler(_Composite):
         optimizer: the wrapped optimizer (default: the first scheduler's).
     """
 
-    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
+    def __init__(
+        self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None
+    ) -> None:
         name = self.__class__.__name__
         if len(schedulers) < 1:
-            raise ValueError(f"{name} expects at least one scheduler to be chained, but got no scheduler.")
+            raise ValueError(
+                f"{name} expects at least one scheduler to be chained, but got no scheduler."
+            )
         optimizer = optimizer or schedulers[0].optimizer
         _check_schedulers(name, optimizer, schedulers)
         self._schedulers = schedulers

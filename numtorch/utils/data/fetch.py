@@ -78,7 +78,9 @@ class _MapDatasetFetcher(_BaseDatasetFetcher):
         if self.auto_collation:
             keys = possibly_batched_index
             getitems = getattr(self.dataset, "__getitems__", None)
-            if isinstance(keys, np.ndarray) and not (getitems and _accepts_index_array(self.dataset)):
+            if isinstance(keys, np.ndarray) and not (
+                getitems and _accepts_index_array(self.dataset)
+            ):
                 keys = keys.tolist()  # user code gets what PyTorch gives it: a list of ints
             if getitems:
                 data = getitems(keys)

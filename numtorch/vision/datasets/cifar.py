@@ -51,16 +51,21 @@ class CIFAR10(VisionDataset):
         ["data_batch_5", "482c414d41f54cd18b22e5b47cb7c3cb"],
     ]
     test_list = [["test_batch", "40351d587109b95175f43aff81a1287e"]]
-    meta = {"filename": "batches.meta", "key": "label_names", "md5": "5ff9c542aee3614f3951f8cda6e48888"}
+    meta = {
+        "filename": "batches.meta", "key": "label_names", "md5": "5ff9c542aee3614f3951f8cda6e48888"
+    }
 
-    def __init__(self, root: str | os.PathLike, train: bool = True, transform: Callable | None = None,
-                 target_transform: Callable | None = None, download: bool = False) -> None:
+    def __init__(self, root: str | os.PathLike, train: bool = True,
+                 transform: Callable | None = None, target_transform: Callable | None = None,
+                 download: bool = False) -> None:
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
         if download:
             self.download()
         if not self._check_integrity():
-            raise RuntimeError("Dataset not found or corrupted. You can use download=True to download it")
+            raise RuntimeError(
+                "Dataset not found or corrupted. You can use download=True to download it"
+            )
         downloaded_list = self.train_list if self.train else self.test_list
         data: list[np.ndarray] = []
         self.targets: list[int] = []
@@ -75,14 +80,18 @@ class CIFAR10(VisionDataset):
     def _load_meta(self) -> None:
         path = os.path.join(self.root, self.base_folder, self.meta["filename"])
         if not check_integrity(path, self.meta["md5"]):
-            raise RuntimeError("Dataset metadata file not found or corrupted. You can use download=True to download it")
+            raise RuntimeError(
+                "Dataset metadata file not found or corrupted. You can use download=True to "
+                "download it"
+            )
         with open(path, "rb") as infile:
             data = pickle.load(infile, encoding="latin1")
         self.classes = data[self.meta["key"]]
         self.class_to_idx = {_class: i for i, _class in enumerate(self.classes)}
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        """``(image, target)``: a PIL image (mode ``RGB``) and an ``int``, after their transforms."""
+        """``(image, target)``: a PIL image (mode ``RGB``) and an ``int``, after their transforms.
+        """
         img, target = self.data[index], self.targets[index]
         img = _pil.from_array(img, "RGB")
         if self.transform is not None:
@@ -110,11 +119,13 @@ class CIFAR10(VisionDataset):
                 extract_archive(local, self.root)
                 return
         try:
-            download_and_extract_archive(self.url, self.root, filename=self.filename, md5=self.tgz_md5)
+            download_and_extract_archive(
+                self.url, self.root, filename=self.filename, md5=self.tgz_md5
+            )
         except OSError as error:
             raise RuntimeError(
-                f"Error downloading {self.url}:\n{error}\nWithout network access, put {self.filename} in a "
-                "folder named in NUMTORCH_DATASETS."
+                f"Error downloading {self.url}:\n{error}\nWithout network access, put "
+                f"{self.filename} in a folder named in NUMTORCH_DATASETS."
             ) from error
 
     def extra_repr(self) -> str:
@@ -131,4 +142,6 @@ class CIFAR100(CIFAR10):
     tgz_md5 = "eb9058c3a382ffc7106e4002c42a8d85"
     train_list = [["train", "16019d7e3df5f24257cddd939b257f8d"]]
     test_list = [["test", "f0ef6b0ae62326f3e7ffdfab6717acfc"]]
-    meta = {"filename": "meta", "key": "fine_label_names", "md5": "7973b15100ade9c7d40fb424638fde48"}
+    meta = {
+        "filename": "meta", "key": "fine_label_names", "md5": "7973b15100ade9c7d40fb424638fde48"
+    }

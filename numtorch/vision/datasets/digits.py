@@ -31,11 +31,14 @@ _NUM_TRAIN = 1437
 
 
 def load_digits_array(path: str) -> tuple[np.ndarray, np.ndarray]:
-    """Read ``digits.csv.gz``: images as ``uint8`` N x 8 x 8 scaled to 0..255, and ``int64`` labels."""
+    """Read ``digits.csv.gz``: images as ``uint8`` N x 8 x 8 scaled to 0..255, and ``int64`` labels.
+    """
     with gzip.open(path, "rt") as f:
         table = np.loadtxt(f, delimiter=",", dtype=np.int64)
     if table.ndim != 2 or table.shape[1] != 65:
-        raise RuntimeError(f"{path} should have 65 columns (64 pixels and the label), found {table.shape}")
+        raise RuntimeError(
+            f"{path} should have 65 columns (64 pixels and the label), found {table.shape}"
+        )
     counts = table[:, :64]
     if counts.min() < 0 or counts.max() > 16:
         raise RuntimeError(f"{path} has pixel values outside 0..16")
@@ -70,8 +73,9 @@ class Digits(GrayImageArrays):
                "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"]
     filename = "digits.csv.gz"
 
-    def __init__(self, root: str | os.PathLike | None = None, train: bool = True, transform: Callable | None = None,
-                 target_transform: Callable | None = None, download: bool = False) -> None:
+    def __init__(self, root: str | os.PathLike | None = None, train: bool = True,
+                 transform: Callable | None = None, target_transform: Callable | None = None,
+                 download: bool = False) -> None:
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
         folder = _DATA_FOLDER if self.root is None else self.root

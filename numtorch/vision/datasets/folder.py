@@ -21,7 +21,9 @@ IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tif
 
 def has_file_allowed_extension(filename: str, extensions: str | tuple[str, ...]) -> bool:
     """Whether ``filename`` ends with one of ``extensions`` (case-insensitive)."""
-    return filename.lower().endswith(extensions if isinstance(extensions, str) else tuple(extensions))
+    return filename.lower().endswith(
+        extensions if isinstance(extensions, str) else tuple(extensions)
+    )
 
 
 def is_image_file(filename: str) -> bool:
@@ -51,7 +53,9 @@ def make_dataset(directory: str | os.PathLike, class_to_idx: dict[str, int] | No
     both_none = extensions is None and is_valid_file is None
     both_something = extensions is not None and is_valid_file is not None
     if both_none or both_something:
-        raise ValueError("Both extensions and is_valid_file cannot be None or not None at the same time")
+        raise ValueError(
+            "Both extensions and is_valid_file cannot be None or not None at the same time"
+        )
     if extensions is not None:
         def is_valid_file(x: str) -> bool:
             return has_file_allowed_extension(x, extensions)
@@ -73,7 +77,10 @@ def make_dataset(directory: str | os.PathLike, class_to_idx: dict[str, int] | No
     if empty_classes and not allow_empty:
         msg = f"Found no valid file for the classes {', '.join(sorted(empty_classes))}. "
         if extensions is not None:
-            msg += f"Supported extensions are: {extensions if isinstance(extensions, str) else ', '.join(extensions)}"
+            msg += (
+                "Supported extensions are: "
+                f"{extensions if isinstance(extensions, str) else ', '.join(extensions)}"
+            )
         raise FileNotFoundError(msg)
     return instances
 
@@ -95,7 +102,8 @@ class DatasetFolder(VisionDataset):
 
     def __init__(self, root: str | os.PathLike, loader: Callable[[str], Any],
                  extensions: tuple[str, ...] | None = None, transform: Callable | None = None,
-                 target_transform: Callable | None = None, is_valid_file: Callable[[str], bool] | None = None,
+                 target_transform: Callable | None = None,
+                 is_valid_file: Callable[[str], bool] | None = None,
                  allow_empty: bool = False) -> None:
         super().__init__(root, transform=transform, target_transform=target_transform)
         classes, class_to_idx = self.find_classes(self.root)
@@ -115,8 +123,8 @@ class DatasetFolder(VisionDataset):
                      allow_empty: bool = False) -> list[tuple[str, int]]:
         if class_to_idx is None:
             raise ValueError("The class_to_idx parameter cannot be None.")
-        return make_dataset(directory, class_to_idx, extensions=extensions, is_valid_file=is_valid_file,
-                            allow_empty=allow_empty)
+        return make_dataset(directory, class_to_idx, extensions=extensions,
+                            is_valid_file=is_valid_file, allow_empty=allow_empty)
 
     def find_classes(self, directory: str | os.PathLike) -> tuple[list[str], dict[str, int]]:
         return find_classes(directory)
@@ -156,8 +164,11 @@ class ImageFolder(DatasetFolder):
     """
 
     def __init__(self, root: str | os.PathLike, transform: Callable | None = None,
-                 target_transform: Callable | None = None, loader: Callable[[str], Any] = default_loader,
-                 is_valid_file: Callable[[str], bool] | None = None, allow_empty: bool = False) -> None:
-        super().__init__(root, loader, IMG_EXTENSIONS if is_valid_file is None else None, transform=transform,
-                         target_transform=target_transform, is_valid_file=is_valid_file, allow_empty=allow_empty)
+                 target_transform: Callable | None = None,
+                 loader: Callable[[str], Any] = default_loader,
+                 is_valid_file: Callable[[str], bool] | None = None,
+                 allow_empty: bool = False) -> None:
+        super().__init__(root, loader, IMG_EXTENSIONS if is_valid_file is None else None,
+                         transform=transform, target_transform=target_transform,
+                         is_valid_file=is_valid_file, allow_empty=allow_empty)
         self.imgs = self.samples

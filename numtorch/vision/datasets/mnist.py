@@ -11,8 +11,8 @@ The four files of a split live in ``root/<ClassName>/raw/``, decompressed
    ``/usr/share/datasets/fashion-mnist`` where Debian's ``dataset-fashion-mnist``
    package puts it). A file found there is accepted if its MD5, or the MD5 of
    its decompressed contents, is the official one, and is decompressed into
-   ``raw/`` (only the two files of the split asked for). So ``FashionMNIST("data")`` works offline once that package is
-   installed, and ``NUMTORCH_DATASETS=/path/to/gz/files`` points any of these
+   ``raw/`` (only the two files of the split asked for). So ``FashionMNIST("data")`` works offline
+   once that package is installed, and ``NUMTORCH_DATASETS=/path/to/gz/files`` points any of these
    datasets at a folder of its own.
 2. With ``download=True``, if the split asked for is still missing, the missing
    files of both splits are fetched from the dataset's official ``mirrors`` in
@@ -46,7 +46,13 @@ def read_sn3_pascalvincent_array(data: bytes | bytearray, path: str = "<bytes>")
     Raises:
         RuntimeError: ``data`` is not a well-formed IDX file.
     """
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _SN3_TYPES or not 1 <= data[3] <= 3:
+    if (
+        len(data) < 4
+        or data[0] != 0
+        or data[1] != 0
+        or data[2] not in _SN3_TYPES
+        or not 1 <= data[3] <= 3
+    ):
         raise RuntimeError(f"{path} is not an IDX file (bad magic number)")
     nd = data[3]
     dims = [int.from_bytes(data[4 * (i + 1): 4 * (i + 2)], "big") for i in range(nd)]
@@ -70,7 +76,9 @@ def read_image_file(path: str) -> Tensor:
     """An IDX file of uint8 images -> a ``uint8`` tensor N x H x W."""
     x = read_sn3_pascalvincent_array(_read_bytes(path), path)
     if x.dtype != np.uint8 or x.ndim != 3:
-        raise RuntimeError(f"{path} should hold uint8 images (N x H x W), found {x.dtype} of shape {x.shape}")
+        raise RuntimeError(
+            f"{path} should hold uint8 images (N x H x W), found {x.dtype} of shape {x.shape}"
+        )
     return _wrap(x)
 
 
@@ -78,7 +86,9 @@ def read_label_file(path: str) -> Tensor:
     """An IDX file of uint8 labels -> an ``int64`` tensor N."""
     x = read_sn3_pascalvincent_array(_read_bytes(path), path)
     if x.dtype != np.uint8 or x.ndim != 1:
-        raise RuntimeError(f"{path} should hold uint8 labels (N), found {x.dtype} of shape {x.shape}")
+        raise RuntimeError(
+            f"{path} should hold uint8 labels (N), found {x.dtype} of shape {x.shape}"
+        )
     return _wrap(x.astype(np.int64))
 
 
@@ -128,8 +138,9 @@ class MNIST(GrayImageArrays):
     classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
                "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"]
 
-    def __init__(self, root: str | os.PathLike, train: bool = True, transform: Callable | None = None,
-                 target_transform: Callable | None = None, download: bool = False) -> None:
+    def __init__(self, root: str | os.PathLike, train: bool = True,
+                 transform: Callable | None = None, target_transform: Callable | None = None,
+                 download: bool = False) -> None:
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
         if not self._check_exists():
@@ -154,18 +165,23 @@ class MNIST(GrayImageArrays):
         return os.path.splitext(os.path.basename(gz_name))[0]
 
     def _find_raw(self, name: str) -> str | None:
-        for candidate in (os.path.join(self.raw_folder, name), os.path.join(self.raw_folder, name + ".gz")):
+        for candidate in (os.path.join(self.raw_folder, name),
+                          os.path.join(self.raw_folder, name + ".gz")):
             if check_integrity(candidate):
                 return candidate
         return None
 
     def _split_resources(self) -> list[tuple[str, str]]:
         prefix = "train" if self.train else "t10k"
-        return [(name, md5) for name, md5 in self.resources if os.path.basename(name).startswith(prefix)]
+        return [
+            (name, md5) for name, md5 in self.resources if os.path.basename(name).startswith(prefix)
+        ]
 
     def _check_exists(self) -> bool:
         """Whether the two files of the requested split are in ``raw/``."""
-        return all(self._find_raw(self._raw_name(url)) is not None for url, _ in self._split_resources())
+        return all(
+            self._find_raw(self._raw_name(url)) is not None for url, _ in self._split_resources()
+        )
 
     def _source_folders(self) -> list[str]:
         from_env = [p for p in os.environ.get("NUMTORCH_DATASETS", "").split(os.pathsep) if p]
@@ -205,10 +221,14 @@ class MNIST(GrayImageArrays):
 
     def _raw_ok(self, data: bytes, name: str) -> bool:
         expected = self.raw_md5.get(name)
-        return expected is not None and hashlib.md5(data, usedforsecurity=False).hexdigest() == expected
+        return (
+            expected is not None
+            and hashlib.md5(data, usedforsecurity=False).hexdigest() == expected
+        )
 
     def download(self) -> None:
-        """Fetch the missing files of both splits from ``mirrors`` (each in turn), verify and decompress them."""
+        """Fetch the missing files of both splits from ``mirrors`` (each in turn), verify and
+        decompress them."""
         self._copy_local(self.resources)
         os.makedirs(self.raw_folder, exist_ok=True)
         for filename, md5 in self.resources:
@@ -218,7 +238,9 @@ class MNIST(GrayImageArrays):
             for mirror in self.mirrors:
                 url = f"{mirror}{filename}"
                 try:
-                    download_and_extract_archive(url, download_root=self.raw_folder, filename=filename, md5=md5)
+                    download_and_extract_archive(
+                        url, download_root=self.raw_folder, filename=filename, md5=md5
+                    )
                 except (OSError, RuntimeError, ValueError, EOFError) as error:
                     errors.append(error)
                     continue
@@ -236,7 +258,9 @@ class MNIST(GrayImageArrays):
         data = read_image_file(self._find_raw(f"{prefix}-images-idx3-ubyte"))
         targets = read_label_file(self._find_raw(f"{prefix}-labels-idx1-ubyte"))
         if data.shape[0] != targets.shape[0]:
-            raise RuntimeError(f"{self.raw_folder} has {data.shape[0]} images but {targets.shape[0]} labels")
+            raise RuntimeError(
+                f"{self.raw_folder} has {data.shape[0]} images but {targets.shape[0]} labels"
+            )
         return data, targets
 
     # -- items -------------------------------------------------------------------------
@@ -284,8 +308,10 @@ class FashionMNIST(MNIST):
         "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965",
     }
     local_folders = ["/usr/share/datasets/fashion-mnist"]
-    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-               "Ankle boot"]
+    classes = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+        "Ankle boot",
+    ]
 
 
 class KMNIST(MNIST):

@@ -50,7 +50,8 @@ def check_integrity(fpath: str | os.PathLike, md5: str | None = None) -> bool:
 
 
 class _AtomicFile:
-    """A temporary file beside ``final``: ``commit()`` renames it into place, anything else deletes it."""
+    """A temporary file beside ``final``: ``commit()`` renames it into place, anything else deletes
+    it."""
 
     def __init__(self, final: str) -> None:
         folder, name = os.path.split(final)
@@ -80,14 +81,17 @@ def _stream(url: str, timeout: float) -> Iterator[bytes]:
                 received += len(chunk)
                 yield chunk
     except http.client.HTTPException as error:  # e.g. IncompleteRead of a chunked body
-        raise OSError(f"the transfer of {url} was interrupted after {received} bytes ({error!r})") from error
+        raise OSError(
+            f"the transfer of {url} was interrupted after {received} bytes ({error!r})"
+        ) from error
     if expected is not None and received != int(expected):
         raise OSError(f"the transfer of {url} was interrupted after {received} of {expected} bytes")
 
 
-def download_url(url: str, root: str | os.PathLike, filename: str | None = None, md5: str | None = None,
-                 timeout: float = 60.0) -> None:
-    """Download ``url`` to ``root/filename``, verified against ``md5`` (see NOTE [ Nothing half-written ]).
+def download_url(url: str, root: str | os.PathLike, filename: str | None = None,
+                 md5: str | None = None, timeout: float = 60.0) -> None:
+    """Download ``url`` to ``root/filename``, verified against ``md5``
+    (see NOTE [ Nothing half-written ]).
 
     A file already there with the right checksum is kept and nothing is fetched.
 
@@ -131,7 +135,9 @@ def _decompress_gzip(from_path: str, to_path: str) -> None:
     out.commit()
 
 
-def extract_archive(from_path: str, to_path: str | None = None, remove_finished: bool = False) -> str:
+def extract_archive(
+    from_path: str, to_path: str | None = None, remove_finished: bool = False
+) -> str:
     """Extract a ``.gz`` file (to the same name without ``.gz``), a tar archive or a zip archive.
 
     Returns:
@@ -152,7 +158,9 @@ def extract_archive(from_path: str, to_path: str | None = None, remove_finished:
     elif name.endswith(".gz"):
         _decompress_gzip(from_path, os.path.join(to_path, name[: -len(".gz")]))
     else:
-        raise RuntimeError(f"Couldn't detect the type of the archive {from_path}; supported: .gz, tar, .zip")
+        raise RuntimeError(
+            f"Couldn't detect the type of the archive {from_path}; supported: .gz, tar, .zip"
+        )
     if remove_finished:
         os.remove(from_path)
     return to_path
@@ -161,7 +169,8 @@ def extract_archive(from_path: str, to_path: str | None = None, remove_finished:
 def download_and_extract_archive(url: str, download_root: str, extract_root: str | None = None,
                                  filename: str | None = None, md5: str | None = None,
                                  remove_finished: bool = False) -> None:
-    """``download_url`` then ``extract_archive`` into ``extract_root`` (default: ``download_root``)."""
+    """``download_url`` then ``extract_archive`` into ``extract_root`` (default: ``download_root``).
+    """
     download_root = os.path.expanduser(download_root)
     if extract_root is None:
         extract_root = download_root
@@ -175,7 +184,11 @@ def verify_str_arg(value: str, arg: str | None = None, valid_values: tuple[str, 
                    custom_msg: str | None = None) -> str:
     """Check that ``value`` is a string among ``valid_values``; return it."""
     if not isinstance(value, str):
-        msg = "Expected type str" + ("" if arg is None else f" for argument {arg}") + f", but got type {type(value)}."
+        msg = (
+            "Expected type str"
+            + ("" if arg is None else f" for argument {arg}")
+            + f", but got type {type(value)}."
+        )
         raise ValueError(msg)
     if valid_values is None:
         return value

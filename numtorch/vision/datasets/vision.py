@@ -13,7 +13,9 @@ from numtorch.utils.data import Dataset
 class StandardTransform:
     """Apply ``transform`` to the input and ``target_transform`` to the target of a sample."""
 
-    def __init__(self, transform: Callable | None = None, target_transform: Callable | None = None) -> None:
+    def __init__(
+        self, transform: Callable | None = None, target_transform: Callable | None = None
+    ) -> None:
         self.transform = transform
         self.target_transform = target_transform
 
@@ -50,14 +52,17 @@ class VisionDataset(Dataset):
     _repr_indent = 4
 
     def __init__(self, root: str | os.PathLike | None = None, transforms: Callable | None = None,
-                 transform: Callable | None = None, target_transform: Callable | None = None) -> None:
+                 transform: Callable | None = None,
+                 target_transform: Callable | None = None) -> None:
         if isinstance(root, str):
             root = os.path.expanduser(root)
         self.root = root
         has_transforms = transforms is not None
         has_separate_transform = transform is not None or target_transform is not None
         if has_transforms and has_separate_transform:
-            raise ValueError("Only transforms or transform/target_transform can be passed as argument")
+            raise ValueError(
+                "Only transforms or transform/target_transform can be passed as argument"
+            )
         self.transform = transform
         self.target_transform = target_transform
         if has_separate_transform:
@@ -98,7 +103,9 @@ class GrayImageArrays(VisionDataset):
 
         from ..transforms import _pil
         data = self.data._data if isinstance(self.data, Tensor) else np.asarray(self.data)
-        targets = self.targets._data if isinstance(self.targets, Tensor) else np.asarray(self.targets)
+        targets = (
+            self.targets._data if isinstance(self.targets, Tensor) else np.asarray(self.targets)
+        )
         img, target = _pil.from_array(data[int(index)], "L"), int(targets[int(index)])
         if self.transform is not None:
             img = self.transform(img)

@@ -144,7 +144,8 @@ class DenseNet(nn.Module):
 # Old checkpoints name a dense layer's parts ``norm.1``, ``conv.2`` ...; today's names are
 # ``norm1``, ``conv2``.
 _OLD_KEY = re.compile(
-    r"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$")
+    r"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$"
+)
 
 
 def _load_state_dict(model: nn.Module, weights: WeightsEnum, progress: bool) -> None:

@@ -162,9 +162,11 @@ def _make_builder(name: str, cfg: str, batch_norm: bool, weights_enum):
     builder.__module__ = __name__
     builder.__annotations__["weights"] = weights_enum | None
     layers = {"A": 11, "B": 13, "D": 16, "E": 19}[cfg]
-    builder.__doc__ = (f"VGG-{layers} (configuration {cfg}){' with batch norm' if batch_norm else ''}"
-                       "; ``kwargs`` (``num_classes``, ``init_weights``, ``dropout``) go to "
-                       ":class:`VGG`.")
+    builder.__doc__ = (
+        f"VGG-{layers} (configuration {cfg}){' with batch norm' if batch_norm else ''}"
+        "; ``kwargs`` (``num_classes``, ``init_weights``, ``dropout``) go to "
+        ":class:`VGG`."
+    )
     return _builder(weights_enum)(builder)
 
 

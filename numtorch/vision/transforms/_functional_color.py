@@ -32,7 +32,9 @@ def _blend(x: np.ndarray, other: np.ndarray | float, ratio: float) -> np.ndarray
     work = x.dtype if x.dtype.kind == "f" else F_t._float_np()
     ratio = float(ratio)
     bound = F_t.max_value(x.dtype)
-    mixed = work.type(ratio) * x.astype(work) + work.type(1.0 - ratio) * np.asarray(other, dtype=work)
+    mixed = work.type(ratio) * x.astype(work) + work.type(1.0 - ratio) * np.asarray(
+        other, dtype=work
+    )
     return np.clip(mixed, 0, bound).astype(x.dtype)
 
 
@@ -123,7 +125,8 @@ def _hsv2rgb(x: np.ndarray) -> np.ndarray:
 
 
 def adjust_hue(img: Any, hue_factor: float) -> Any:
-    """Rotate the hue by ``hue_factor`` turns, in [-0.5, 0.5] (both ends give the complementary colours)."""
+    """Rotate the hue by ``hue_factor`` turns, in [-0.5, 0.5] (both ends give the complementary
+    colours)."""
     if not (-0.5 <= hue_factor <= 0.5):
         raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
     if not isinstance(img, Tensor):

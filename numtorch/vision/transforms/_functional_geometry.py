@@ -94,7 +94,8 @@ def center_crop(img: Any, output_size: Any) -> Any:
 
 
 def pad(img: Any, padding: Any, fill: Any = 0, padding_mode: str = "constant") -> Any:
-    """Pad the borders: ``padding`` is an int, ``(left/right, top/bottom)`` or ``(left, top, right, bottom)``.
+    """Pad the borders: ``padding`` is an int, ``(left/right, top/bottom)`` or
+    ``(left, top, right, bottom)``.
 
     Modes: ``constant`` (``fill``), ``edge`` (repeat the border pixel),
     ``reflect`` (mirror without repeating the border: [1, 2, 3] -> [3, 2, 1, 2, 3])
@@ -111,7 +112,8 @@ def pad(img: Any, padding: Any, fill: Any = 0, padding_mode: str = "constant") -
         raise TypeError("Got inappropriate padding_mode arg")
     if isinstance(padding, (tuple, list)) and len(padding) not in [1, 2, 4]:
         raise ValueError(
-            f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} element tuple"
+            f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} element "
+            "tuple"
         )
     if padding_mode not in ["constant", "edge", "reflect", "symmetric"]:
         raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
@@ -145,7 +147,8 @@ def _compute_resized_output_size(image_size: tuple[int, int], size: list[int] | 
 
 def resize(img: Any, size: Any, interpolation: Any = InterpolationMode.BILINEAR,
            max_size: int | None = None, antialias: bool | None = True) -> Any:
-    """Resize to ``size = (h, w)``, or so that the shorter edge is ``size`` (an int) keeping the aspect.
+    """Resize to ``size = (h, w)``, or so that the shorter edge is ``size`` (an int) keeping the
+    aspect.
 
     PIL images use Pillow's filters (always antialiased); tensors use the
     kernels of ``torch.nn.functional.interpolate`` (see NOTE [ Separable
@@ -156,7 +159,8 @@ def resize(img: Any, size: Any, interpolation: Any = InterpolationMode.BILINEAR,
     if isinstance(size, (list, tuple)):
         if len(size) not in [1, 2]:
             raise ValueError(
-                f"Size must be an int or a 1 or 2 element tuple/list, not a {len(size)} element tuple/list"
+                f"Size must be an int or a 1 or 2 element tuple/list, not a {len(size)} element "
+                "tuple/list"
             )
         if max_size is not None and len(size) != 1:
             raise ValueError(
@@ -171,24 +175,31 @@ def resize(img: Any, size: Any, interpolation: Any = InterpolationMode.BILINEAR,
         return img
     if not isinstance(img, Tensor):
         if antialias is False:
-            warnings.warn("Anti-alias option is always applied for PIL Image input. Argument antialias is ignored.",
-                          stacklevel=2)
+            warnings.warn(
+                "Anti-alias option is always applied for PIL Image input. Argument antialias "
+                "is ignored.",
+                stacklevel=2,
+            )
         return _pil.resize(img, size=output_size, interpolation=pil_modes_mapping[interpolation])
     if interpolation not in (InterpolationMode.NEAREST, InterpolationMode.NEAREST_EXACT,
                              InterpolationMode.BILINEAR, InterpolationMode.BICUBIC):
-        raise ValueError(f"Interpolation mode '{interpolation.value}' is unsupported with Tensor input")
+        raise ValueError(
+            f"Interpolation mode '{interpolation.value}' is unsupported with Tensor input"
+        )
     return F_t.resize(img, size=output_size, interpolation=interpolation.value, antialias=antialias)
 
 
 def resized_crop(img: Any, top: int, left: int, height: int, width: int, size: list[int],
-                 interpolation: Any = InterpolationMode.BILINEAR, antialias: bool | None = True) -> Any:
+                 interpolation: Any = InterpolationMode.BILINEAR,
+                 antialias: bool | None = True) -> Any:
     """Crop, then resize the crop to ``size``."""
     img = crop(img, top, left, height, width)
     return resize(img, size, interpolation, antialias=antialias)
 
 
-def rotate(img: Any, angle: float, interpolation: Any = InterpolationMode.NEAREST, expand: bool = False,
-           center: list[int] | None = None, fill: list[float] | None = None) -> Any:
+def rotate(img: Any, angle: float, interpolation: Any = InterpolationMode.NEAREST,
+           expand: bool = False, center: list[int] | None = None,
+           fill: list[float] | None = None) -> Any:
     """Rotate counter-clockwise by ``angle`` degrees about ``center`` (default: the image centre).
 
     With ``expand`` the output grows to hold the whole rotated image; uncovered
@@ -203,20 +214,23 @@ def rotate(img: Any, angle: float, interpolation: Any = InterpolationMode.NEARES
     if not isinstance(interpolation, InterpolationMode):
         raise TypeError("Argument interpolation should be a InterpolationMode")
     if not isinstance(img, Tensor):
-        return _pil.rotate(img, angle=angle, interpolation=pil_modes_mapping[interpolation], expand=expand,
-                           center=center, fill=fill)
+        return _pil.rotate(img, angle=angle, interpolation=pil_modes_mapping[interpolation],
+                           expand=expand, center=center, fill=fill)
     center_f = [0.0, 0.0]
     if center is not None:
         _, height, width = get_dimensions(img)
         center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
     matrix = F_t.inverse_affine_matrix(center_f, -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
-    return F_t.rotate(img, matrix=matrix, interpolation=interpolation.value, expand=expand, fill=fill)
+    return F_t.rotate(
+        img, matrix=matrix, interpolation=interpolation.value, expand=expand, fill=fill
+    )
 
 
 def affine(img: Any, angle: float, translate: list[int], scale: float, shear: Any,
            interpolation: Any = InterpolationMode.NEAREST, fill: list[float] | None = None,
            center: list[int] | None = None) -> Any:
-    """Rotate (``angle`` degrees clockwise), scale, shear and translate about ``center``, keeping the size.
+    """Rotate (``angle`` degrees clockwise), scale, shear and translate about ``center``, keeping
+    the size.
 
     The output pixel at ``p`` reads the input at ``M^-1 p`` with ``M = T C R S Sh C^-1``
     (translate, centre, rotate, scale, shear); uncovered pixels get ``fill``.
@@ -254,7 +268,9 @@ def affine(img: Any, angle: float, translate: list[int], scale: float, shear: An
         if center is None:
             center = [width * 0.5, height * 0.5]
         matrix = F_t.inverse_affine_matrix(center, angle, translate, scale, shear)
-        return _pil.affine(img, matrix=matrix, interpolation=pil_modes_mapping[interpolation], fill=fill)
+        return _pil.affine(
+            img, matrix=matrix, interpolation=pil_modes_mapping[interpolation], fill=fill
+        )
     center_f = [0.0, 0.0]
     if center is not None:
         center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]

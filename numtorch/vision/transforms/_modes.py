@@ -47,6 +47,7 @@ def _as_interpolation(interpolation: Any) -> InterpolationMode:
         return _interpolation_modes_from_int(interpolation)
     if not isinstance(interpolation, InterpolationMode):
         raise TypeError(
-            "Argument interpolation should be a InterpolationMode or a corresponding Pillow integer constant"
+            "Argument interpolation should be a InterpolationMode or a corresponding Pillow "
+            "integer constant"
         )
     return interpolation

@@ -89,7 +89,10 @@ def parse_fill(fill: Any, img: Any, name: str = "fillcolor") -> dict[str, Any]:
         if len(fill) == 1:
             fill = fill * num_channels
         elif len(fill) != num_channels:
-            msg = "The number of elements in 'fill' does not match the number of channels of the image ({} != {})"
+            msg = (
+                "The number of elements in 'fill' does not match the number of channels of the "
+                "image ({} != {})"
+            )
             raise ValueError(msg.format(len(fill), num_channels))
         fill = tuple(fill)
     if img.mode != "F":
@@ -144,7 +147,10 @@ def pad(img, padding: list[int], fill: Any, padding_mode: str):
     if padding_mode == "constant":
         value = parse_fill(fill, img, name="fill")["fill"]
         if isinstance(value, tuple):
-            out = np.empty((arr.shape[0] + top + bottom, arr.shape[1] + left + right) + arr.shape[2:], arr.dtype)
+            out = np.empty(
+                (arr.shape[0] + top + bottom, arr.shape[1] + left + right) + arr.shape[2:],
+                arr.dtype,
+            )
             out[...] = np.asarray(value, dtype=arr.dtype)
             out[top:top + arr.shape[0], left:left + arr.shape[1]] = arr
         else:

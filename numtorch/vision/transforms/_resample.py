@@ -85,7 +85,9 @@ def _aa_filter(mode: str):
     return 2.0, cubic
 
 
-def _aa_table(in_size: int, out_size: int, mode: str, dt: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+def _aa_table(
+    in_size: int, out_size: int, mode: str, dt: np.dtype
+) -> tuple[np.ndarray, np.ndarray]:
     half_taps, filt = _aa_filter(mode)
     scale = float(dt.type(in_size) / dt.type(out_size))
     support = half_taps * scale if scale >= 1.0 else half_taps
@@ -108,7 +110,8 @@ def _aa_table(in_size: int, out_size: int, mode: str, dt: np.dtype) -> tuple[np.
 
 
 def _apply(x: np.ndarray, index: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
-    """One 1-D pass: accumulate ``weights[:, k] * x[index[:, k]]`` along ``axis`` over k in order."""
+    """One 1-D pass: accumulate ``weights[:, k] * x[index[:, k]]`` along ``axis`` over k in order.
+    """
     shape = (-1, 1) if axis == -2 else (-1,)
     out = np.take(x, index[:, 0], axis=axis) * weights[:, 0].reshape(shape)
     for k in range(1, index.shape[1]):
@@ -142,7 +145,8 @@ def resize(x: np.ndarray, size: list[int], mode: str, antialias: bool) -> np.nda
 
 
 def affine_grid(matrix: list[float], w: int, h: int, ow: int, oh: int, dt: np.dtype) -> np.ndarray:
-    """Sampling grid (oh, ow, 2) in [-1, 1] for the inverse affine ``matrix`` about the image centre.
+    """Sampling grid (oh, ow, 2) in [-1, 1] for the inverse affine ``matrix`` about the image
+    centre.
 
     Output pixel centres, measured from the centre of the output, are mapped by
     the 2 x 3 ``matrix`` and normalised by half the input size, the convention of

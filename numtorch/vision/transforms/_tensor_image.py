@@ -44,7 +44,9 @@ def get_dimensions(img: Tensor) -> list[int]:
 def assert_channels(img: Tensor, permitted: list[int]) -> None:
     c = get_dimensions(img)[0]
     if c not in permitted:
-        raise TypeError(f"Input image tensor permitted channel values are {permitted}, but found {c}")
+        raise TypeError(
+            f"Input image tensor permitted channel values are {permitted}, but found {c}"
+        )
 
 
 def _float_np() -> np.dtype:
@@ -62,7 +64,9 @@ def convert_image_dtype(image: Tensor, dtype: _dtype.dtype) -> Tensor:
         if (x.dtype == np.float32 and target in (np.int32, np.int64)) or (
             x.dtype == np.float64 and target == np.int64
         ):
-            raise RuntimeError(f"The cast from {image.dtype} to {dtype} cannot be performed safely.")
+            raise RuntimeError(
+                f"The cast from {image.dtype} to {dtype} cannot be performed safely."
+            )
         scaled = x * x.dtype.type(float(max_value(target)) + 1.0 - 1e-3)
         return _wrap(scaled.astype(target))
     input_max = float(max_value(x.dtype))
@@ -83,8 +87,10 @@ def _broadcast_error(a: tuple, b: tuple) -> RuntimeError | None:
         sa = a[len(a) - 1 - off] if len(a) - 1 - off >= 0 else 1
         sb = b[len(b) - 1 - off] if len(b) - 1 - off >= 0 else 1
         if sa != sb and sa != 1 and sb != 1:
-            return RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) "
-                                f"at non-singleton dimension {i}")
+            return RuntimeError(
+                f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) "
+                f"at non-singleton dimension {i}"
+            )
     return None
 
 
@@ -96,12 +102,16 @@ def normalize(tensor: Tensor, mean: Any, std: Any, inplace: bool) -> Tensor:
         raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
     if x.ndim < 3:
         raise ValueError(
-            f"Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = {tensor.size()}"
+            "Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
+            f"{tensor.size()}"
         )
     mean_a = np.asarray(mean._data if isinstance(mean, Tensor) else mean, dtype=x.dtype)
     std_a = np.asarray(std._data if isinstance(std, Tensor) else std, dtype=x.dtype)
     if not std_a.all():
-        raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, leading to division by zero.")
+        raise ValueError(
+            f"std evaluated to zero after conversion to {tensor.dtype}, leading to division by "
+            "zero."
+        )
     if mean_a.ndim == 1:
         mean_a = mean_a.reshape(-1, 1, 1)
     if std_a.ndim == 1:
@@ -122,7 +132,8 @@ def normalize(tensor: Tensor, mean: Any, std: Any, inplace: bool) -> Tensor:
 
 
 def _check_broadcast(shape: tuple, *others: tuple) -> None:
-    """Raise PyTorch's error if ``shape`` cannot be updated in place with operands of ``others``' shapes."""
+    """Raise PyTorch's error if ``shape`` cannot be updated in place with operands of ``others``'
+    shapes."""
     try:
         full = np.broadcast_shapes(shape, *others)
     except ValueError:
@@ -132,7 +143,9 @@ def _check_broadcast(shape: tuple, *others: tuple) -> None:
             err = _broadcast_error(shape, other)
             if err is not None:
                 raise err
-        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(full)}")
+        raise RuntimeError(
+            f"output with shape {list(shape)} doesn't match the broadcast shape {list(full)}"
+        )
 
 
 def hflip(img: Tensor) -> Tensor:
@@ -168,7 +181,8 @@ def pad(img: Tensor, padding: Any, fill: Any, padding_mode: str) -> Tensor:
         raise TypeError("Got inappropriate padding_mode arg")
     if isinstance(padding, (tuple, list)) and len(padding) not in [1, 2, 4]:
         raise ValueError(
-            f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} element tuple"
+            f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} element "
+            "tuple"
         )
     if padding_mode not in ["constant", "edge", "reflect", "symmetric"]:
         raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
@@ -180,11 +194,13 @@ def pad(img: Tensor, padding: Any, fill: Any, padding_mode: str) -> Tensor:
     if padding_mode == "symmetric" and img.ndim not in (3, 4):
         raise RuntimeError("Symmetric padding of N-D tensors are not supported yet")
     if padding_mode == "reflect":
-        for size, (a, b), dim in ((x.shape[-1], (left, right), img.ndim), (x.shape[-2], (top, bottom), img.ndim - 1)):
+        for size, (a, b), dim in ((x.shape[-1], (left, right), img.ndim),
+                                  (x.shape[-2], (top, bottom), img.ndim - 1)):
             if a >= size or b >= size:
                 raise RuntimeError(
-                    f"Argument #4: Padding size should be less than the corresponding input dimension, "
-                    f"but got: padding ({a}, {b}) at dimension {dim} of input {list(x.shape)}"
+                    "Argument #4: Padding size should be less than the corresponding input "
+                    f"dimension, but got: padding ({a}, {b}) at dimension {dim} of input "
+                    f"{list(x.shape)}"
                 )
     widths = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]
     if padding_mode == "constant":
@@ -212,7 +228,9 @@ def crop(img: Tensor, top: int, left: int, height: int, width: int) -> Tensor:
 
 def rgb_to_grayscale(img: Tensor, num_output_channels: int) -> Tensor:
     if img.ndim < 3:
-        raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {img.ndim}")
+        raise TypeError(
+            f"Input image tensor should have at least 3 dimensions, but found {img.ndim}"
+        )
     assert_channels(img, [1, 3])
     if num_output_channels not in (1, 3):
         raise ValueError("num_output_channels should be either 1 or 3")
@@ -294,7 +312,12 @@ def rotate(img: Tensor, matrix: list[float], interpolation: str, expand: bool, f
         raise TypeError("Input img should be Tensor")
     assert_image_tensor(img)
     num_channels = get_dimensions(img)[0]
-    if fill is not None and isinstance(fill, (tuple, list)) and len(fill) > 1 and len(fill) != num_channels:
+    if (
+        fill is not None
+        and isinstance(fill, (tuple, list))
+        and len(fill) > 1
+        and len(fill) != num_channels
+    ):
         msg = ("The number of elements in 'fill' cannot broadcast to match the number of "
                "channels of the image ({} != {})")
         raise ValueError(msg.format(len(fill), num_channels))
@@ -362,7 +385,9 @@ def gaussian_blur(img: Tensor, kernel_size: list[int], sigma: list[float]) -> Te
         pdf = np.exp(work.type(-0.5) * (t / work.type(s)) ** 2)
         return pdf / pdf.sum(dtype=work)
 
-    kernel = np.outer(kernel1d(kernel_size[1], sigma[1]), kernel1d(kernel_size[0], sigma[0])).astype(work)
+    kernel = np.outer(
+        kernel1d(kernel_size[1], sigma[1]), kernel1d(kernel_size[0], sigma[0])
+    ).astype(work)
     px, py = kernel_size[0] // 2, kernel_size[1] // 2
     padded = np.pad(x.astype(work), [(0, 0)] * (x.ndim - 2) + [(py, py), (px, px)], mode="reflect")
     windows = np.lib.stride_tricks.sliding_window_view(padded, kernel.shape, axis=(-2, -1))

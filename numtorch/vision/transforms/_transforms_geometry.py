@@ -33,8 +33,8 @@ class Resize(Module):
     See :func:`functional.resize` for ``interpolation``, ``max_size`` and ``antialias``.
     """
 
-    def __init__(self, size: Any, interpolation: Any = InterpolationMode.BILINEAR, max_size: int | None = None,
-                 antialias: bool | None = True) -> None:
+    def __init__(self, size: Any, interpolation: Any = InterpolationMode.BILINEAR,
+                 max_size: int | None = None, antialias: bool | None = True) -> None:
         super().__init__()
         if not isinstance(size, (int, Sequence)):
             raise TypeError(f"Size should be int or sequence. Got {type(size)}")
@@ -51,7 +51,10 @@ class Resize(Module):
         return F.resize(img, self.size, self.interpolation, self.max_size, self.antialias)
 
     def __repr__(self) -> str:
-        detail = f"(size={self.size}, interpolation={self.interpolation.value}, max_size={self.max_size}, antialias={self.antialias})"
+        detail = (
+            f"(size={self.size}, interpolation={self.interpolation.value}, "
+            f"max_size={self.max_size}, antialias={self.antialias})"
+        )
         return f"{self.__class__.__name__}{detail}"
 
 
@@ -60,7 +63,9 @@ class CenterCrop(Module):
 
     def __init__(self, size: Any) -> None:
         super().__init__()
-        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+        self.size = _setup_size(
+            size, error_msg="Please provide only two dimensions (h, w) for size."
+        )
 
     def forward(self, img: Any) -> Any:
         return F.center_crop(img, self.size)
@@ -82,7 +87,8 @@ class Pad(Module):
             raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
         if isinstance(padding, Sequence) and len(padding) not in [1, 2, 4]:
             raise ValueError(
-                f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} element tuple"
+                f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} "
+                "element tuple"
             )
         self.padding = padding
         self.fill = fill
@@ -92,11 +98,15 @@ class Pad(Module):
         return F.pad(img, self.padding, self.fill, self.padding_mode)
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(padding={self.padding}, fill={self.fill}, padding_mode={self.padding_mode})"
+        return (
+            f"{self.__class__.__name__}(padding={self.padding}, fill={self.fill}, "
+            f"padding_mode={self.padding_mode})"
+        )
 
 
 class RandomCrop(Module):
-    """Crop a random ``size`` window, after optional ``padding`` (and padding up to ``size`` if ``pad_if_needed``).
+    """Crop a random ``size`` window, after optional ``padding`` (and padding up to ``size`` if
+    ``pad_if_needed``).
 
     The window's top-left corner is ``(randint(0, H - h + 1), randint(0, W - w + 1))``.
     """
@@ -107,7 +117,9 @@ class RandomCrop(Module):
         _, h, w = F.get_dimensions(img)
         th, tw = output_size
         if h < th or w < tw:
-            raise ValueError(f"Required crop size {(th, tw)} is larger than input image size {(h, w)}")
+            raise ValueError(
+                f"Required crop size {(th, tw)} is larger than input image size {(h, w)}"
+            )
         if w == tw and h == th:
             return 0, 0, h, w
         i = _randint(0, h - th + 1)
@@ -117,7 +129,9 @@ class RandomCrop(Module):
     def __init__(self, size: Any, padding: Any = None, pad_if_needed: bool = False, fill: Any = 0,
                  padding_mode: str = "constant") -> None:
         super().__init__()
-        self.size = tuple(_setup_size(size, error_msg="Please provide only two dimensions (h, w) for size."))
+        self.size = tuple(
+            _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+        )
         self.padding = padding
         self.pad_if_needed = pad_if_needed
         self.fill = fill
@@ -139,13 +153,17 @@ class RandomCrop(Module):
 
 
 class RandomResizedCrop(Module):
-    """Crop a random area fraction ``scale`` and aspect ``ratio`` of the image, then resize it to ``size``."""
+    """Crop a random area fraction ``scale`` and aspect ``ratio`` of the image, then resize it to
+    ``size``."""
 
     def __init__(self, size: Any, scale: tuple[float, float] = (0.08, 1.0),
                  ratio: tuple[float, float] = (3.0 / 4.0, 4.0 / 3.0),
-                 interpolation: Any = InterpolationMode.BILINEAR, antialias: bool | None = True) -> None:
+                 interpolation: Any = InterpolationMode.BILINEAR,
+                 antialias: bool | None = True) -> None:
         super().__init__()
-        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+        self.size = _setup_size(
+            size, error_msg="Please provide only two dimensions (h, w) for size."
+        )
         if not isinstance(scale, Sequence):
             raise TypeError("Scale should be a sequence")
         if not isinstance(ratio, Sequence):
@@ -160,14 +178,19 @@ class RandomResizedCrop(Module):
         self.ratio = ratio
 
     @staticmethod
-    def get_params(img: Any, scale: Sequence[float], ratio: Sequence[float]) -> tuple[int, int, int, int]:
-        """Draw ``(top, left, height, width)``: up to 10 tries, then a centre crop of the clamped ratio."""
+    def get_params(
+        img: Any, scale: Sequence[float], ratio: Sequence[float]
+    ) -> tuple[int, int, int, int]:
+        """Draw ``(top, left, height, width)``: up to 10 tries, then a centre crop of the clamped
+        ratio."""
         _, height, width = F.get_dimensions(img)
         area = height * width
         log_ratio = np.log(np.asarray(ratio, dtype=np.float32))
         for _ in range(10):
             target_area = area * _uniform(scale[0], scale[1])
-            aspect_ratio = float(np.exp(np.float32(_uniform(float(log_ratio[0]), float(log_ratio[1])))))
+            aspect_ratio = float(
+                np.exp(np.float32(_uniform(float(log_ratio[0]), float(log_ratio[1]))))
+            )
             w = int(round(math.sqrt(target_area * aspect_ratio)))
             h = int(round(math.sqrt(target_area / aspect_ratio)))
             if 0 < w <= width and 0 < h <= height:
@@ -188,12 +211,17 @@ class RandomResizedCrop(Module):
 
     def forward(self, img: Any) -> Any:
         i, j, h, w = self.get_params(img, self.scale, self.ratio)
-        return F.resized_crop(img, i, j, h, w, self.size, self.interpolation, antialias=self.antialias)
+        return F.resized_crop(
+            img, i, j, h, w, self.size, self.interpolation, antialias=self.antialias
+        )
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}(size={self.size}, scale={tuple(round(s, 4) for s in self.scale)}, "
-                f"ratio={tuple(round(r, 4) for r in self.ratio)}, interpolation={self.interpolation.value}, "
-                f"antialias={self.antialias})")
+        return (
+            f"{self.__class__.__name__}(size={self.size}, "
+            f"scale={tuple(round(s, 4) for s in self.scale)}, "
+            f"ratio={tuple(round(r, 4) for r in self.ratio)}, "
+            f"interpolation={self.interpolation.value}, antialias={self.antialias})"
+        )
 
 
 class RandomHorizontalFlip(Module):
@@ -234,8 +262,8 @@ class RandomRotation(Module):
     See :func:`functional.rotate` for ``interpolation``, ``expand``, ``center`` and ``fill``.
     """
 
-    def __init__(self, degrees: Any, interpolation: Any = InterpolationMode.NEAREST, expand: bool = False,
-                 center: Sequence[int] | None = None, fill: Any = 0) -> None:
+    def __init__(self, degrees: Any, interpolation: Any = InterpolationMode.NEAREST,
+                 expand: bool = False, center: Sequence[int] | None = None, fill: Any = 0) -> None:
         super().__init__()
         if isinstance(interpolation, int):
             interpolation = _interpolation_modes_from_int(interpolation)
@@ -283,8 +311,9 @@ class RandomAffine(Module):
     """A random affine map keeping the image centre: rotation in ``degrees``, shift up to
     ``translate`` (fractions of width, height), ``scale`` range and ``shear`` angles."""
 
-    def __init__(self, degrees: Any, translate: Sequence[float] | None = None, scale: Sequence[float] | None = None,
-                 shear: Any = None, interpolation: Any = InterpolationMode.NEAREST, fill: Any = 0,
+    def __init__(self, degrees: Any, translate: Sequence[float] | None = None,
+                 scale: Sequence[float] | None = None, shear: Any = None,
+                 interpolation: Any = InterpolationMode.NEAREST, fill: Any = 0,
                  center: Sequence[int] | None = None) -> None:
         super().__init__()
         if isinstance(interpolation, int):
@@ -302,7 +331,9 @@ class RandomAffine(Module):
                 if s <= 0:
                     raise ValueError("scale values should be positive")
         self.scale = scale
-        self.shear = _setup_angle(shear, name="shear", req_sizes=(2, 4)) if shear is not None else shear
+        self.shear = (
+            _setup_angle(shear, name="shear", req_sizes=(2, 4)) if shear is not None else shear
+        )
         self.interpolation = interpolation
         if fill is None:
             fill = 0
@@ -337,7 +368,11 @@ class RandomAffine(Module):
         fill = self.fill
         channels, height, width = F.get_dimensions(img)
         if isinstance(img, Tensor):
-            fill = [float(fill)] * channels if isinstance(fill, (int, float)) else [float(f) for f in fill]
+            fill = (
+                [float(fill)] * channels
+                if isinstance(fill, (int, float))
+                else [float(f) for f in fill]
+            )
         ret = self.get_params(self.degrees, self.translate, self.scale, self.shear, [width, height])
         return F.affine(img, *ret, interpolation=self.interpolation, fill=fill, center=self.center)
 
@@ -346,7 +381,11 @@ class RandomAffine(Module):
         s += f", translate={self.translate}" if self.translate is not None else ""
         s += f", scale={self.scale}" if self.scale is not None else ""
         s += f", shear={self.shear}" if self.shear is not None else ""
-        s += f", interpolation={self.interpolation.value}" if self.interpolation != InterpolationMode.NEAREST else ""
+        s += (
+            f", interpolation={self.interpolation.value}"
+            if self.interpolation != InterpolationMode.NEAREST
+            else ""
+        )
         s += f", fill={self.fill}" if self.fill != 0 else ""
         s += f", center={self.center}" if self.center is not None else ""
         return s + ")"
@@ -357,7 +396,9 @@ class FiveCrop(Module):
 
     def __init__(self, size: Any) -> None:
         super().__init__()
-        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+        self.size = _setup_size(
+            size, error_msg="Please provide only two dimensions (h, w) for size."
+        )
 
     def forward(self, img: Any) -> tuple:
         return F.five_crop(img, self.size)
@@ -367,11 +408,14 @@ class FiveCrop(Module):
 
 
 class TenCrop(Module):
-    """``FiveCrop`` of the image and of its mirror image (left-right, or top-bottom if ``vertical_flip``)."""
+    """``FiveCrop`` of the image and of its mirror image (left-right, or top-bottom if
+    ``vertical_flip``)."""
 
     def __init__(self, size: Any, vertical_flip: bool = False) -> None:
         super().__init__()
-        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+        self.size = _setup_size(
+            size, error_msg="Please provide only two dimensions (h, w) for size."
+        )
         self.vertical_flip = vertical_flip
 
     def forward(self, img: Any) -> tuple:

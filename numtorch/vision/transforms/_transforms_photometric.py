@@ -32,14 +32,19 @@ class ColorJitter(Module):
     ``[max(0, 1 - x), 1 + x]`` (``[-x, x]`` for the hue), a pair is the range itself.
     """
 
-    def __init__(self, brightness: Any = 0, contrast: Any = 0, saturation: Any = 0, hue: Any = 0) -> None:
+    def __init__(
+        self, brightness: Any = 0, contrast: Any = 0, saturation: Any = 0, hue: Any = 0
+    ) -> None:
         super().__init__()
         self.brightness = self._check_input(brightness, "brightness")
         self.contrast = self._check_input(contrast, "contrast")
         self.saturation = self._check_input(saturation, "saturation")
-        self.hue = self._check_input(hue, "hue", center=0, bound=(-0.5, 0.5), clip_first_on_zero=False)
+        self.hue = self._check_input(
+            hue, "hue", center=0, bound=(-0.5, 0.5), clip_first_on_zero=False
+        )
 
-    def _check_input(self, value: Any, name: str, center: float = 1, bound: tuple[float, float] = (0, float("inf")),
+    def _check_input(self, value: Any, name: str, center: float = 1,
+                     bound: tuple[float, float] = (0, float("inf")),
                      clip_first_on_zero: bool = True) -> tuple[float, float] | None:
         if isinstance(value, numbers.Number):
             if value < 0:
@@ -68,7 +73,9 @@ class ColorJitter(Module):
         return fn_idx, b, c, s, h
 
     def forward(self, img: Any) -> Any:
-        fn_idx, b, c, s, h = self.get_params(self.brightness, self.contrast, self.saturation, self.hue)
+        fn_idx, b, c, s, h = self.get_params(
+            self.brightness, self.contrast, self.saturation, self.hue
+        )
         for fn_id in fn_idx.tolist():
             if fn_id == 0 and b is not None:
                 img = F.adjust_brightness(img, b)
@@ -81,16 +88,19 @@ class ColorJitter(Module):
         return img
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}(brightness={self.brightness}, contrast={self.contrast}, "
-                f"saturation={self.saturation}, hue={self.hue})")
+        return (
+            f"{self.__class__.__name__}(brightness={self.brightness}, "
+            f"contrast={self.contrast}, saturation={self.saturation}, hue={self.hue})"
+        )
 
 
 class RandomErasing(Module):
     """With probability ``p``, overwrite a random box of a tensor image (area fraction ``scale``,
     aspect ``ratio``) with ``value``: a number, one per channel, or ``"random"`` (normal noise)."""
 
-    def __init__(self, p: float = 0.5, scale: Sequence[float] = (0.02, 0.33), ratio: Sequence[float] = (0.3, 3.3),
-                 value: Any = 0, inplace: bool = False) -> None:
+    def __init__(self, p: float = 0.5, scale: Sequence[float] = (0.02, 0.33),
+                 ratio: Sequence[float] = (0.3, 3.3), value: Any = 0,
+                 inplace: bool = False) -> None:
         super().__init__()
         if not isinstance(value, (numbers.Number, str, tuple, list)):
             raise TypeError("Argument value should be either a number or str or a sequence")
@@ -113,14 +123,18 @@ class RandomErasing(Module):
         self.inplace = inplace
 
     @staticmethod
-    def get_params(img: Tensor, scale: Sequence[float], ratio: Sequence[float], value: list[float] | None = None):
-        """Draw ``(i, j, h, w, v)``: up to 10 tries for a box inside the image, else the whole image."""
+    def get_params(img: Tensor, scale: Sequence[float], ratio: Sequence[float],
+                   value: list[float] | None = None):
+        """Draw ``(i, j, h, w, v)``: up to 10 tries for a box inside the image, else the whole
+        image."""
         img_c, img_h, img_w = img.shape[-3], img.shape[-2], img.shape[-1]
         area = img_h * img_w
         log_ratio = np.log(np.asarray(ratio, dtype=np.float32))
         for _ in range(10):
             erase_area = area * _uniform(scale[0], scale[1])
-            aspect_ratio = float(np.exp(np.float32(_uniform(float(log_ratio[0]), float(log_ratio[1])))))
+            aspect_ratio = float(
+                np.exp(np.float32(_uniform(float(log_ratio[0]), float(log_ratio[1]))))
+            )
             h = int(round(math.sqrt(erase_area * aspect_ratio)))
             w = int(round(math.sqrt(erase_area / aspect_ratio)))
             if not (h < img_h and w < img_w):
@@ -159,11 +173,14 @@ class RandomErasing(Module):
 
 
 class GaussianBlur(Module):
-    """Blur with a Gaussian of odd ``kernel_size`` and a ``sigma`` drawn uniformly from ``sigma`` (min, max)."""
+    """Blur with a Gaussian of odd ``kernel_size`` and a ``sigma`` drawn uniformly from ``sigma``
+    (min, max)."""
 
     def __init__(self, kernel_size: Any, sigma: Any = (0.1, 2.0)) -> None:
         super().__init__()
-        self.kernel_size = _setup_size(kernel_size, "Kernel size should be a tuple/list of two integers")
+        self.kernel_size = _setup_size(
+            kernel_size, "Kernel size should be a tuple/list of two integers"
+        )
         for ks in self.kernel_size:
             if ks <= 0 or ks % 2 == 0:
                 raise ValueError("Kernel size value should be an odd and positive number.")

@@ -50,7 +50,8 @@ from ._modes import pil_modes_mapping as pil_modes_mapping
 __all__ = [
     "InterpolationMode", "adjust_brightness", "adjust_contrast", "adjust_hue", "adjust_saturation",
     "affine", "center_crop", "convert_image_dtype", "crop", "erase", "five_crop", "gaussian_blur",
-    "get_dimensions", "get_image_num_channels", "get_image_size", "hflip", "normalize", "pad", "pil_to_tensor", "resize", "resized_crop", "rgb_to_grayscale",
+    "get_dimensions", "get_image_num_channels", "get_image_size", "hflip", "normalize", "pad",
+    "pil_to_tensor", "resize", "resized_crop", "rgb_to_grayscale",
     "rotate", "ten_crop", "to_grayscale", "to_pil_image", "to_tensor", "vflip",
 ]
 
@@ -87,7 +88,8 @@ def to_tensor(pic: Any) -> Tensor:
         if pic.mode == "1":
             arr = arr.astype(np.uint8) * np.uint8(255)
         else:
-            mode_to_nptype = {"I": np.int32, "I;16" if sys.byteorder == "little" else "I;16B": np.int16,
+            mode_to_nptype = {"I": np.int32,
+                              "I;16" if sys.byteorder == "little" else "I;16B": np.int16,
                               "F": np.float32}
             arr = arr.astype(mode_to_nptype.get(pic.mode, np.uint8), copy=False)
         img = arr.reshape(pic.size[1], pic.size[0], len(pic.getbands())).transpose((2, 0, 1))
@@ -159,7 +161,10 @@ def to_pil_image(pic: Any, mode: str | None = None):
         elif npimg.dtype == np.float32:
             expected_mode = "F"
         if mode is not None and mode != expected_mode:
-            raise ValueError(f"Incorrect mode ({mode}) supplied for input type {np.dtype}. Should be {expected_mode}")
+            raise ValueError(
+                f"Incorrect mode ({mode}) supplied for input type {np.dtype}. Should be "
+                f"{expected_mode}"
+            )
         mode = expected_mode
     elif npimg.shape[2] == 2:
         permitted_2_channel_modes = ["LA"]
@@ -205,7 +210,8 @@ def normalize(tensor: Tensor, mean: list[float], std: list[float], inplace: bool
 
 
 def rgb_to_grayscale(img: Any, num_output_channels: int = 1) -> Any:
-    """Luma ``0.2989 R + 0.587 G + 0.114 B`` (tensors; PIL uses ``convert("L")``), 1 or 3 channels."""
+    """Luma ``0.2989 R + 0.587 G + 0.114 B`` (tensors; PIL uses ``convert("L")``), 1 or 3 channels.
+    """
     if not isinstance(img, Tensor):
         return _pil.to_grayscale(img, num_output_channels)
     return F_t.rgb_to_grayscale(img, num_output_channels)
@@ -232,14 +238,20 @@ def gaussian_blur(img: Any, kernel_size: Any, sigma: Any = None) -> Any:
     images are converted to a tensor, blurred and converted back.
     """
     if not isinstance(kernel_size, (int, list, tuple)):
-        raise TypeError(f"kernel_size should be int or a sequence of integers. Got {type(kernel_size)}")
+        raise TypeError(
+            f"kernel_size should be int or a sequence of integers. Got {type(kernel_size)}"
+        )
     if isinstance(kernel_size, int):
         kernel_size = [kernel_size, kernel_size]
     if len(kernel_size) != 2:
-        raise ValueError(f"If kernel_size is a sequence its length should be 2. Got {len(kernel_size)}")
+        raise ValueError(
+            f"If kernel_size is a sequence its length should be 2. Got {len(kernel_size)}"
+        )
     for ksize in kernel_size:
         if ksize % 2 == 0 or ksize < 0:
-            raise ValueError(f"kernel_size should have odd and positive integers. Got {kernel_size}")
+            raise ValueError(
+                f"kernel_size should have odd and positive integers. Got {kernel_size}"
+            )
     if sigma is None:
         sigma = [ksize * 0.15 + 0.35 for ksize in kernel_size]
     if not isinstance(sigma, (int, float, list, tuple)):

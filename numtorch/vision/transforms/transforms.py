@@ -29,7 +29,8 @@ from .functional import InterpolationMode
 
 __all__ = [
     "Compose", "ToTensor", "PILToTensor", "ConvertImageDtype", "ToPILImage", "Normalize", "Lambda",
-    "RandomApply", "RandomChoice", "RandomOrder", "Grayscale", "RandomGrayscale", "InterpolationMode",
+    "RandomApply", "RandomChoice", "RandomOrder", "Grayscale", "RandomGrayscale",
+    "InterpolationMode",
 ]
 
 
@@ -144,7 +145,8 @@ class RandomTransforms:
 
 
 class RandomOrder(RandomTransforms):
-    """Apply ``transforms`` in a random order (drawn from Python's ``random``, as torchvision does)."""
+    """Apply ``transforms`` in a random order (drawn from Python's ``random``, as torchvision does).
+    """
 
     def __call__(self, img: Any) -> Any:
         order = list(range(len(self.transforms)))
@@ -155,7 +157,8 @@ class RandomOrder(RandomTransforms):
 
 
 class RandomChoice(RandomTransforms):
-    """Apply one of ``transforms``, picked with weights ``p`` (Python's ``random``, as torchvision does)."""
+    """Apply one of ``transforms``, picked with weights ``p`` (Python's ``random``, as torchvision
+    does)."""
 
     def __init__(self, transforms: Sequence[Callable], p: list[float] | None = None) -> None:
         super().__init__(transforms)
@@ -213,7 +216,8 @@ class PILToTensor:
 
 
 class ConvertImageDtype(Module):
-    """Convert a tensor image to ``dtype``, rescaling its values (see :func:`functional.convert_image_dtype`)."""
+    """Convert a tensor image to ``dtype``, rescaling its values (see
+    :func:`functional.convert_image_dtype`)."""
 
     def __init__(self, dtype: _dtype.dtype) -> None:
         super().__init__()
