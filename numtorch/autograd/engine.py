@@ -215,7 +215,11 @@ def _run_node(node, g, retain_graph: bool, capture: dict, results):
     if node._hooks:
         grads = _grad_input_hooks(node, grads, g)
     if not (retain_graph or node.reusable):
-        node.vjp = None  # frees the arrays the vjp closes over
+        # free the arrays the vjp closes over, and the saved tensors: a node that saved its own
+        # output would otherwise keep it (and the output its node) alive in a reference cycle
+        # until Python's cycle collector ran (NOTE [ saved tensors and the version counter ])
+        node.vjp = None
+        node.saved = ()
     return grads
 
 
