@@ -155,23 +155,51 @@ def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
     return _elu(input, alpha, 1.0, 1.0 / alpha)
 
 
-def _gelu_erf(x: np.ndarray) -> np.ndarray:
-    """``x/2 (1 + erf(x/sqrt 2))``; float32 through NOTE [ gelu's float32 erf ]."""
+def _gelu_erf(x: np.ndarray, keep: list | None = None) -> np.ndarray:
+    """``x/2 (1 + erf(x/sqrt 2))``; float32 through NOTE [ gelu's float32 erf ].
+
+    For float32, ``1 + erf(x/sqrt 2)`` is appended to ``keep`` (when given), for the backward.
+    """
     if x.dtype == np.float16:  # PyTorch: its own float32 kernel, within 2 float16 ulp of this
         return _gelu_erf(x.astype(np.float64)).astype(np.float16)
     if x.dtype == np.float64:
         return x * 0.5 * (1.0 + _erf(x * _SQRT1_2))
-    return (x * (np.float32(1) + _erf_gelu32(x))) * np.float32(0.5)
+    onep = _erf_gelu32(x)
+    onep += np.float32(1)
+    if keep is not None:
+        keep.append(onep)
+    y = x * onep
+    y *= np.float32(0.5)
+    return y
 
 
-def _gelu_erf_grad(g: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``g (Phi(x) + x phi(x))``, with Phi computed as in the forward."""
-    if x.dtype == np.float32:
-        cdf = np.float32(0.5) * (np.float32(1) + _erf_gelu32(x))
-    else:
+_INV_SQRT_2PI32 = np.float32(1 / math.sqrt(2.0 * math.pi))
+
+
+def _gelu_erf_grad(g: np.ndarray, x: np.ndarray, onep: np.ndarray | None = None) -> np.ndarray:
+    """``g (Phi(x) + x phi(x))``, with Phi computed as in the forward.
+
+    For float32, ``onep`` is the forward's ``1 + erf(x/sqrt 2)`` (recomputed when None), and
+    every step rounds in float32: ``0.5 onep + x (exp(x x (-0.5)) / sqrt(2 pi))``.
+    """
+    if x.dtype != np.float32:
         cdf = (0.5 * (1.0 + _erf(x.astype(np.float64) * _SQRT1_2))).astype(x.dtype)
-    pdf = np.exp(x * x * -0.5) * (1 / math.sqrt(2.0 * math.pi))
-    return (g * (cdf + x * pdf)).astype(g.dtype, copy=False)
+        pdf = np.exp(x * x * -0.5) * (1 / math.sqrt(2.0 * math.pi))
+        return (g * (cdf + x * pdf)).astype(g.dtype, copy=False)
+    if onep is None:
+        onep = _erf_gelu32(x) + np.float32(1)
+    if x.ndim == 0:
+        pdf = np.exp(x * x * np.float32(-0.5)) * _INV_SQRT_2PI32
+        return (g * (np.float32(0.5) * onep + x * pdf)).astype(g.dtype, copy=False)
+    d = np.multiply(x, x)  # in place from here: the derivative, step by step
+    d *= np.float32(-0.5)
+    np.exp(d, out=d)
+    d *= _INV_SQRT_2PI32
+    np.multiply(x, d, out=d)  # the operands in the formula's order: nan payloads agree
+    np.add(np.float32(0.5) * onep, d, out=d)
+    if g.dtype == np.float32 and g.shape == d.shape:
+        return np.multiply(g, d, out=d)
+    return (g * d).astype(g.dtype, copy=False)
 
 
 def _gelu_tanh(x: np.ndarray) -> np.ndarray:
@@ -212,10 +240,13 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         tensor([-0.1587,  0.0000,  0.8413])
     """
     if approximate == "none":
-        fwd = _gelu_erf
+        kept: list = []  # float32: the forward's 1 + erf, read again by the backward
+
+        def fwd(x):
+            return _gelu_erf(x, kept)
 
         def bwd(g, x, y):
-            return _gelu_erf_grad(g, x)
+            return _gelu_erf_grad(g, x, kept[0] if kept else None)
     elif approximate == "tanh":
         fwd = _gelu_tanh
 
@@ -300,7 +331,8 @@ def hardswish(input: Tensor) -> Tensor:
         return np.where(x <= -3.0, 0.0, np.where(x < 3.0, g * (x / 3.0 + 0.5), g)).astype(g.dtype)
 
     return _unary("HardswishBackward0", input,
-                  _quiet(lambda x: (x * np.clip(x + 3.0, 0.0, 6.0) / 6.0).astype(x.dtype, copy=False)),
+                  _quiet(lambda x: (x * np.clip(x + 3.0, 0.0, 6.0) / 6.0).astype(x.dtype,
+                                                                                   copy=False)),
                   bwd)
 
 
@@ -358,10 +390,12 @@ def logsigmoid(input: Tensor) -> Tensor:
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
-    """``x`` for ``x > 0``, ``a * x`` otherwise, with one learnt ``a`` per channel (dim 1) or shared."""
+    """``x`` for ``x > 0``, ``a * x`` otherwise, with one learnt ``a`` per channel (dim 1) or
+    shared."""
     x, w = input._data, weight._data
     if x.dtype != w.dtype:
-        raise RuntimeError(f"prelu: Type promoting not supported. Got {type_word(x)} and {type_word(w)}")
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {type_word(x)} and "
+                           f"{type_word(w)}")
     require_float(input, "prelu_cpu")
     n = w.size
     if n != 1:
@@ -369,7 +403,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
             raise RuntimeError("Not allow zero-dim input tensor.")
         channels = x.shape[1] if x.ndim >= 2 else 1
         if channels != n:
-            raise RuntimeError("Mismatch of parameter numbers and input channel size. Found parameter"
+            raise RuntimeError("Mismatch of parameter numbers and input channel size. Found "
+                               "parameter"
                                f" numbers = {n} and channel size = {channels}.")
     if n == 1:
         wb = w.reshape(())
