@@ -10,11 +10,12 @@ __version__ = "0.1.0"
 from . import version
 
 from ._dtype import (dtype, float32, float, float64, double, float16, half, int64, long, int32, int,
-                     int16, short, int8, uint8, bool, get_default_dtype, set_default_dtype, promote_types)
+                     int16, short, int8, uint8, bool, get_default_dtype, set_default_dtype,
+                     promote_types)
 from ._size import Size, device
 from ._tensor import Tensor
-from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
-                                 is_inference_mode_enabled)
+from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,
+                                 is_grad_enabled, is_inference_mode_enabled)
 from ._ops import registry as _registry
 
 _registry.attach()
@@ -39,7 +40,10 @@ def result_type(tensor1, tensor2) -> dtype:
 
 
 def can_cast(from_: dtype, to: dtype) -> bool:
-    """Whether ``from_`` converts to ``to`` without going down a category (float -> int, int -> bool)."""
+    """Whether ``from_`` converts to ``to`` without going down a category.
+
+    The categories rank bool < int < float, so float -> int and int -> bool are refused.
+    """
     return from_._cat <= to._cat
 
 

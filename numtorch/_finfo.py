@@ -15,8 +15,8 @@ class finfo:
     def __init__(self, type=None):  # noqa: A002 - PyTorch's name
         d = _dtype.get_default_dtype() if type is None else type
         if not isinstance(d, _dtype.dtype) or not d.is_floating_point:
-            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
-                            "'torch.finfo'")
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
+                            "to handle 'torch.finfo'")
         info = np.finfo(d.np)
         self.bits = info.bits
         self.eps = float(info.eps)
@@ -27,8 +27,9 @@ class finfo:
         self.dtype = d.name
 
     def __repr__(self) -> str:
-        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
-                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
+                f"dtype={self.dtype})")
 
 
 class iinfo:
@@ -36,8 +37,8 @@ class iinfo:
 
     def __init__(self, type):  # noqa: A002 - PyTorch's name
         if not isinstance(type, _dtype.dtype) or type.is_floating_point:
-            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle "
-                            "'torch.iinfo'")
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            "handle 'torch.iinfo'")
         info = np.iinfo(np.uint8 if type.np == np.bool_ else type.np)
         self.bits = info.bits
         self.min = int(info.min)

@@ -44,17 +44,19 @@ class device:
         if isinstance(type, int) and not isinstance(type, bool):
             raise RuntimeError("Cannot access accelerator device when none is available.")
         if not isinstance(type, str):
-            raise TypeError(f"device() received an invalid combination of arguments - got ({type.__class__.__name__})")
+            raise TypeError("device() received an invalid combination of arguments - got "
+                            f"({type.__class__.__name__})")
         name, _, idx = type.partition(":")
         if name not in ("cpu", "cuda", "mps", "meta"):
             raise RuntimeError(
-                "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, "
-                "maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone device type at start of "
-                f"device string: {type}"
+                "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, "
+                "fpga, maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone device type at "
+                f"start of device string: {type}"
             )
         if idx:
             if index is not None:
-                raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {type}")
+                raise RuntimeError("type (string) must not include an index because index was "
+                                   f"passed explicitly: {type}")
             if not idx.isdigit():
                 raise RuntimeError(f"Invalid device string: '{type}'")
             index = int(idx)
@@ -104,8 +106,8 @@ _Device = device
 
 _INT64_MAX = (1 << 63) - 1
 _U64 = 1 << 64
-_ALLOC_FAIL = ("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: "
-               "you tried to allocate {} bytes. Error code 12 (Cannot allocate memory)")
+_ALLOC_FAIL = ("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate "
+               "memory: you tried to allocate {} bytes. Error code 12 (Cannot allocate memory)")
 
 
 def alloc_error(shape, itemsize: int) -> RuntimeError:
@@ -179,8 +181,8 @@ def memory_error(e: Exception, shape=None, itemsize: int | None = None) -> Excep
 
 def unpack_error(who: str, pos: int) -> TypeError:
     """PyTorch's error for a size that does not fit in int64 (``pos`` counts from 1)."""
-    return TypeError(f"{who}(): argument 'size' failed to unpack the object at pos {pos} with error "
-                     '"Overflow when unpacking long long"')
+    return TypeError(f"{who}(): argument 'size' failed to unpack the object at pos {pos} with "
+                     'error "Overflow when unpacking long long"')
 
 
 # NOTE [ default device ]

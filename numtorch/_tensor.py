@@ -20,12 +20,13 @@ __all__ = ["Tensor", "_wrap"]
 _new = object.__new__
 
 # Reading ``.grad`` of a non-leaf tensor that does not retain its gradient (PyTorch's words).
-_NONLEAF_GRAD = ("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
-                 "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
-                 "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
-                 "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
-                 "instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered "
-                 "internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)")
+_NONLEAF_GRAD = ("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                 ".grad attribute won't be populated during autograd.backward(). If you indeed "
+                 "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
+                 "on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+                 "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
+                 "for more information. (Triggered internally at "
+                 "/__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)")
 
 
 class Tensor:
@@ -71,7 +72,8 @@ class Tensor:
                 "var_no_grad = var.detach()."
             )
         if requires_grad and self._data.dtype.kind not in "fc":
-            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
         if self.grad_fn is None:
             self._requires_grad = bool(requires_grad)
         return self
@@ -88,7 +90,8 @@ class Tensor:
     def grad(self, value) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
             if value._data.dtype != self._data.dtype:
                 raise RuntimeError("assigned grad has data of a different type")
             if value._data.shape != self._data.shape:
@@ -108,7 +111,10 @@ class Tensor:
         return self._vc[0]
 
     def _bump(self) -> None:
-        """Record an in-place change of the data (see NOTE [ saved tensors and the version counter ])."""
+        """Record an in-place change of the data.
+
+        See NOTE [ saved tensors and the version counter ].
+        """
         self._vc[0] += 1
 
     def retain_grad(self) -> None:
@@ -232,12 +238,13 @@ class Tensor:
 
     def storage_offset(self) -> int:
         base = self.untyped_storage()
-        return (self._data.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // \
-            self._data.itemsize
+        return (self._data.__array_interface__["data"][0]
+                - base.__array_interface__["data"][0]) // self._data.itemsize
 
     def is_nonzero(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous" if self._data.size
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous"
+                               if self._data.size
                                else "Boolean value of Tensor with no values is ambiguous")
         return bool(self._data.reshape(()).item())
 
@@ -250,7 +257,8 @@ class Tensor:
     # ---- conversion ---------------------------------------------------------------------
     def item(self):
         if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to "
+                               "Scalar")
         return self._data.reshape(()).item()
 
     def tolist(self):
@@ -258,7 +266,8 @@ class Tensor:
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         if self._requires_grad and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -278,7 +287,8 @@ class Tensor:
 
     def _scalar(self, kind):
         if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to "
+                               "Scalar")
         return kind(self._data.reshape(()).item())
 
     def __bool__(self) -> bool:
@@ -314,7 +324,8 @@ class Tensor:
 
     def __repr__(self, *, tensor_contents=None) -> str:
         name = type(self.grad_fn).__name__ if self.grad_fn is not None else None
-        return format_tensor(self._data, self.dtype, requires_grad=self._requires_grad and name is None,
+        return format_tensor(self._data, self.dtype,
+                             requires_grad=self._requires_grad and name is None,
                              grad_fn_name=name)
 
     __str__ = __repr__
@@ -326,8 +337,9 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
                                "the deepcopy protocol at the moment.  If you were attempting to "
-                               "deepcopy a module, this may be because of a torch.nn.utils.weight_norm "
-                               "usage, see https://github.com/pytorch/pytorch/pull/103001")
+                               "deepcopy a module, this may be because of a "
+                               "torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
         if id(self) in memo:
             return memo[id(self)]
         new = type(self).__new__(type(self))
@@ -342,7 +354,10 @@ class Tensor:
 
     # ---- device and dtype moves ---------------------------------------------------------
     def to(self, *args, **kwargs) -> Tensor:
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; ``copy=`` forces a copy."""
+        """A tensor with another dtype (and device): ``to(dtype)``, ``to(device, dtype)``, ...
+
+        Also ``to(device)`` and ``to(other)``; ``copy=True`` always copies.
+        """
         dt, dev, copy = _parse_to(args, kwargs)
         check_device(dev)
         if dt is None or dt.np == self._data.dtype:
@@ -355,8 +370,9 @@ class Tensor:
         if isinstance(dtype, str):
             name = dtype.rsplit(".", 1)[-1]
             table = {"FloatTensor": _dtype.float32, "DoubleTensor": _dtype.float64,
-                     "HalfTensor": _dtype.float16, "LongTensor": _dtype.int64, "IntTensor": _dtype.int32,
-                     "ShortTensor": _dtype.int16, "CharTensor": _dtype.int8, "ByteTensor": _dtype.uint8,
+                     "HalfTensor": _dtype.float16, "LongTensor": _dtype.int64,
+                     "IntTensor": _dtype.int32, "ShortTensor": _dtype.int16,
+                     "CharTensor": _dtype.int8, "ByteTensor": _dtype.uint8,
                      "BoolTensor": _dtype.bool}
             if name not in table:
                 raise ValueError(f"invalid type: '{dtype}'")
@@ -423,7 +439,8 @@ def _wrap_dim(dim, ndim: int) -> int:
             raise TypeError(f"dim must be an int, not {type(dim).__name__}")
     n = max(ndim, 1)
     if dim < -n or dim >= n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but "
+                         f"got {dim})")
     return dim + n if dim < 0 else dim
 
 
@@ -443,13 +460,17 @@ def _legacy_data(args, kwargs) -> np.ndarray:
 
 
 def _legacy_zeros(shape: tuple, dt) -> np.ndarray:
-    """Zeros of ``shape`` with PyTorch's errors for impossible sizes (NOTE [ allocation failures ])."""
+    """Zeros of ``shape``, with PyTorch's errors for impossible sizes.
+
+    See NOTE [ allocation failures ].
+    """
     for k, s in enumerate(shape):
         if not -_INT64_MAX - 1 <= s <= _INT64_MAX:
             raise unpack_error("new", k + 1)
     for s in shape:
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(shape)}")
     try:
         return np.zeros(shape, dt)
     except (MemoryError, ValueError) as e:
@@ -476,5 +497,6 @@ def _parse_to(args, kwargs):
         elif a is None:
             pass
         else:
-            raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
+            raise TypeError("to() received an invalid combination of arguments - got "
+                            f"({type(a).__name__})")
     return dt, dev, copy

@@ -1,4 +1,5 @@
-"""numtorch.accelerator: no accelerator is available; PyTorch scripts that ask fall back to the CPU."""
+"""numtorch.accelerator: no accelerator is available; PyTorch scripts that ask fall back to the
+CPU."""
 
 from __future__ import annotations
 

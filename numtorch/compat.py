@@ -176,7 +176,8 @@ class _AliasFinder:
         if real_spec is None:
             return None
         spec = importlib.util.spec_from_loader(fullname, _AliasLoader(real),
-                                               is_package=real_spec.submodule_search_locations is not None)
+                                               is_package=(real_spec.submodule_search_locations
+                                                           is not None))
         return spec
 
 
@@ -194,7 +195,10 @@ _CHILD_PROGRAMS = ("from multiprocessing.spawn import spawn_main",
 
 
 def _child_prelude() -> str:
-    """The line put before a spawned child's program (NOTE [ Spawned children see numtorch too ])."""
+    """The line put before a spawned child's program.
+
+    See NOTE [ Spawned children see numtorch too ].
+    """
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     return (f"import sys; sys.path.append({root!r}); import numtorch.compat as _nc; "
             f"_nc._enter_child({root!r}, {_state['mirror']!r}); del _nc; ")

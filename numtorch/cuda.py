@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["is_available", "device_count", "manual_seed", "manual_seed_all", "synchronize", "current_device",
-           "empty_cache"]
+__all__ = ["is_available", "device_count", "manual_seed", "manual_seed_all", "synchronize",
+           "current_device", "empty_cache"]
 
 
 def is_available() -> bool:

@@ -20,8 +20,8 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import _state as _grad
 from ..autograd.graph import node_class
 
-__all__ = ["record", "result_type", "promote", "to_tensor", "scalar_dtype", "NOSAVE", "kernel_error",
-           "require_float"]
+__all__ = ["record", "result_type", "promote", "to_tensor", "scalar_dtype", "NOSAVE",
+           "kernel_error", "require_float"]
 
 NOSAVE = None  # ``saved=NOSAVE``: the vjp reads no saved data; the node is ``reusable``
 
@@ -130,8 +130,8 @@ def check_broadcast(sa: tuple, sb: tuple) -> None:
     for k in range(1, min(len(sa), len(sb)) + 1):
         x, y = sa[-k], sb[-k]
         if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                               f"non-singleton dimension {n - k}")
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
+                               f"at non-singleton dimension {n - k}")
 
 
 def promote(a, b):
@@ -145,3 +145,9 @@ def promote(a, b):
         raise TypeError("expected at least one Tensor operand")
     dt = result_type(a, b)
     return to_tensor(a, dt), to_tensor(b, dt), dt
+
+
+def broadcast_shape(sa: tuple, sb: tuple) -> tuple:
+    """The broadcast of two shapes, or PyTorch's error naming the first dimension that clashes."""
+    check_broadcast(sa, sb)
+    return tuple(np.broadcast_shapes(sa, sb))

@@ -47,44 +47,59 @@ gt = _cmp(np.greater)
 ge = _cmp(np.greater_equal)
 
 
-def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` (a bool tensor).
+
+    Non-finite values are close only when equal; NaNs count as equal when ``equal_nan``.
+    Not differentiable.
+    """
     if input.dtype is not other.dtype:
         raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
     return _wrap(_bcast(np.isclose, input._data, other._data, rtol=rtol, atol=atol,
                         equal_nan=equal_nan))
 
 
-def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """Whether ``isclose(input, other, rtol, atol, equal_nan)`` holds everywhere (a Python bool)."""
     return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
 def equal(input, other) -> bool:
+    """True when ``input`` and ``other`` have the same shape and the same elements."""
     return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
 
 
 def isnan(input) -> Tensor:
+    """Elementwise ``x != x``: where ``input`` is NaN (always False for integer and bool)."""
     return _wrap(np.asarray(np.isnan(input._data)) if input._data.dtype.kind == "f"
                  else np.zeros(input._data.shape, bool))
 
 
 def isinf(input) -> Tensor:
+    """Where ``input`` is +inf or -inf (always False for integer and bool)."""
     return _wrap(np.asarray(np.isinf(input._data)) if input._data.dtype.kind == "f"
                  else np.zeros(input._data.shape, bool))
 
 
 def isposinf(input) -> Tensor:
+    """Where ``input`` is +inf."""
     return _wrap(np.asarray(np.isposinf(input._data)))
 
 
 def isneginf(input) -> Tensor:
+    """Where ``input`` is -inf."""
     return _wrap(np.asarray(np.isneginf(input._data)))
 
 
 def isfinite(input) -> Tensor:
+    """Where ``input`` is neither inf nor NaN."""
     return _wrap(np.asarray(np.isfinite(input._data)))
 
 
 def signbit(input) -> Tensor:
+    """Where the sign bit of ``input`` is set (True for -0.0 and negative NaNs)."""
     return _wrap(np.asarray(np.signbit(input._data)))
 
 
@@ -101,6 +116,7 @@ logical_xor = _logical(np.logical_xor)
 
 
 def logical_not(input, *, out=None) -> Tensor:
+    """Elementwise ``not x`` (nonzero is True), as a bool tensor."""
     return _wrap(np.asarray(np.logical_not(input._data)))
 
 
@@ -108,7 +124,8 @@ def _bitwise(fn, sym):
     def op(input, other, *, out=None) -> Tensor:
         a, b, dt = promote(input, other)
         if dt.is_floating_point:
-            raise NotImplementedError(f'"{fn.__name__}_cpu" not implemented for \'{type_word(dt)}\'')
+            raise NotImplementedError(f'"{fn.__name__}_cpu" not implemented for '
+                                      f'\'{type_word(dt)}\'')
         return _wrap(_bcast(fn, a._data, b._data))
     return op
 
@@ -125,6 +142,10 @@ bitwise_xor = _bitwise(_named(np.bitwise_xor, "bitwise_xor"), "^")
 
 
 def bitwise_not(input, *, out=None) -> Tensor:
+    """Elementwise ``~x`` for integer and bool tensors (``not x`` for bool).
+
+    Floating inputs raise NotImplementedError, as PyTorch does.
+    """
     if input._data.dtype.kind == "f":
         raise NotImplementedError(f'"bitwise_not_cpu" not implemented for \'{type_word(input)}\'')
     return _wrap(np.asarray(np.invert(input._data)))

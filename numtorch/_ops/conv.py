@@ -42,9 +42,9 @@ import itertools
 import numpy as np
 
 from .._tensor import Tensor
-from ._core import record
+from ._core import NOSAVE, record
 
-__all__ = ["conv", "conv_transpose", "pad_nd"]
+__all__ = ["conv", "conv_transpose", "pad_nd", "constant_pad"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,7 +199,9 @@ def conv(input: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple, pads
 
 def conv_transpose(input: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple, pads: tuple,
                    output_padding: tuple, dilation: tuple, groups: int) -> Tensor:
-    """N-d transposed convolution of ``input`` ``(B, Cin, *L)`` with ``weight`` ``(Cin, Cout/G, *K)``.
+    """N-d transposed convolution of ``input`` ``(B, Cin, *L)``.
+
+    ``weight`` is ``(Cin, Cout/G, *K)``.
 
     The adjoint of ``conv`` with the same arguments: output size per dim is
     ``(L - 1) * stride - 2 * pad + dilation * (K - 1) + output_padding + 1``.
@@ -245,7 +247,7 @@ def conv_transpose(input: Tensor, weight: Tensor, bias: Tensor | None, stride: t
 # ---------------------------------------------------------------------------------------------
 
 def _source_index(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
-    """For each position of a dim padded from ``n`` by ``(lo, hi)``, the input position it copies."""
+    """For each position of a dim padded from ``n`` by ``(lo, hi)``, the input position read."""
     i = np.arange(-lo, n + hi)
     if mode == "reflect":
         period = 2 * (n - 1) if n > 1 else 1
@@ -285,3 +287,27 @@ def pad_nd(input: Tensor, pads: tuple, mode: str) -> Tensor:
             g = np.moveaxis(acc.reshape(gm.shape[:-1] + (m,)), -1, ax)
         return (np.ascontiguousarray(g),)
     return record(np.ascontiguousarray(y), _PAD_NODE[mode].format(len(pads)), vjp, (input,), None)
+
+
+def constant_pad(input: Tensor, widths: list, value) -> Tensor:
+    """``input`` padded with ``value`` by ``widths[d] = (before, after)`` elements on each dim
+    (negative widths crop).  Its gradient is the incoming gradient's window over the input:
+
+        dL/dx = g[before_0 : before_0 + n_0, ...]
+    """
+    x = input._data
+    new_shape = [s + lo + hi for s, (lo, hi) in zip(x.shape, widths)]
+    out = np.full(new_shape, 0 if value is None else value, dtype=x.dtype)
+    src, dst = [], []
+    for s, (lo, hi) in zip(x.shape, widths):
+        src.append(slice(max(-lo, 0), s - max(-hi, 0)))
+        dst.append(slice(max(lo, 0), max(lo, 0) + max(s - max(-lo, 0) - max(-hi, 0), 0)))
+    src, dst = tuple(src), tuple(dst)
+    out[dst] = x[src]
+
+    def vjp(g, needs):
+        gx = np.zeros(x.shape, g.dtype)
+        gx[src] = g[dst]
+        return (gx,)
+
+    return record(out, "ConstantPadNdBackward0", vjp, (input,), NOSAVE)

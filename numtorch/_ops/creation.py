@@ -1,4 +1,5 @@
-"""Making tensors: tensor, as_tensor, from_numpy, zeros/ones/full/empty, eye, arange, linspace, *_like.
+"""Making tensors: tensor, as_tensor, from_numpy, zeros/ones/full/empty, eye, arange,
+linspace, *_like.
 
 dtype inference follows PyTorch: Python floats become the default float dtype
 (float32), Python ints int64, bools bool; NumPy arrays keep their dtype.
@@ -35,7 +36,8 @@ def _np_dtype(dtype):
 
 def _check_dtype(dtype):
     if dtype is not None and not isinstance(dtype, _dtype.dtype):
-        raise TypeError(f"dtype must be a numtorch dtype (e.g. torch.float32), not {type(dtype).__name__}")
+        raise TypeError("dtype must be a numtorch dtype (e.g. torch.float32), not "
+                        f"{type(dtype).__name__}")
 
 
 def _new_array(shape: tuple, dt, fill=None) -> np.ndarray:
@@ -88,7 +90,8 @@ def _infer_array(data, dtype=None) -> np.ndarray:
             _ragged(data)
             raise TypeError(f"Could not infer dtype of {type(data[0]).__name__}")
         if dtype is not None and a.dtype.kind in "biuf":
-            return a.astype(dtype.np)  # straight from Python's float64 values: no detour via float32
+            # straight from Python's float64 values: no detour via float32
+            return a.astype(dtype.np)
         if a.dtype.kind == "f" and not _has_array_leaves(data):
             a = a.astype(_dtype.get_default_dtype().np)
         elif a.dtype.kind in "iu" and not _has_array_leaves(data):
@@ -116,19 +119,23 @@ def _ragged(data, dim=0):
             if not isinstance(item, (list, tuple)):
                 raise TypeError("not a sequence")
             if len(item) != n:
-                raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got {len(item)})")
+                raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got "
+                                 f"{len(item)})")
         for item in data:
             _ragged(item, dim + 1)
 
 
-def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (a number, nested sequence, ndarray or tensor).
 
-    Python floats become the default dtype (float32), ints int64, bools bool; NumPy arrays keep theirs.
+    Python floats become the default dtype (float32), ints int64, bools bool; NumPy arrays keep
+    theirs.
 
     Example:
         >>> import numtorch as torch
-        >>> torch.tensor([[1, 2], [3, 4]]).dtype, torch.tensor([1.5]).dtype, torch.tensor(True).dtype
+        >>> (torch.tensor([[1, 2], [3, 4]]).dtype, torch.tensor([1.5]).dtype,
+        ...  torch.tensor(True).dtype)
         (torch.int64, torch.float32, torch.bool)
     """
     _check_dtype(dtype)
@@ -159,13 +166,13 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     if any(s < 0 for s in ndarray.strides):
-        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
-                         "strides are not currently supported. (You can probably work around this by making a "
-                         "copy of your array  with array.copy().) ")
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors "
+                         "with negative strides are not currently supported. (You can probably "
+                         "work around this by making a copy of your array  with array.copy().) ")
     _dtype.from_np(ndarray.dtype)
     if not ndarray.dtype.isnative:
-        raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
-                         "between byte orders is currently not supported.")
+        raise ValueError("given numpy array has byte order different from the native byte order. "
+                         "Conversion between byte orders is currently not supported.")
     return _wrap(ndarray)
 
 
@@ -183,30 +190,41 @@ def _filled(size, fill, dtype, requires_grad, device, default_np, name) -> Tenso
         if s < 0 and name == "zeros":
             raise RuntimeError("zeros: Dimension size must be non-negative.")
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(shape)}")
     return _finish(_new_array(shape, _np_dtype(dtype) or default_np, fill), requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
+def zeros(*size, out=None, dtype=None, layout=None, device=None,
+          requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` filled with 0 (default dtype unless ``dtype`` is given)."""
     return _filled(size, 0, dtype, requires_grad, device, _dtype.get_default_dtype().np, "zeros")
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
+def ones(*size, out=None, dtype=None, layout=None, device=None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` filled with 1 (default dtype unless ``dtype`` is given)."""
     return _filled(size, 1, dtype, requires_grad, device, _dtype.get_default_dtype().np, "ones")
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
           pin_memory: bool = False, memory_format=None) -> Tensor:
+    """A tensor of shape ``size`` with unspecified values (numtorch fills it with zeros)."""
     return _filled(size, 0, dtype, requires_grad, device, _dtype.get_default_dtype().np, "empty")
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value``.
+
+    The dtype, when not given, is inferred from ``fill_value`` (bool, int64 or the default float).
+    """
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
         dtype = scalar_dtype(fill_value)
-    return _filled((size,) if not isinstance(size, (tuple, list, Size)) else size, fill_value, dtype,
-                   requires_grad, device, None, "full")
+    return _filled((size,) if not isinstance(size, (tuple, list, Size)) else size, fill_value,
+                   dtype, requires_grad, device, None, "full")
 
 
 def _like(input, fill, dtype, requires_grad, device):
@@ -217,26 +235,31 @@ def _like(input, fill, dtype, requires_grad, device):
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
                memory_format=None) -> Tensor:
+    """Zeros with the shape (and, unless given, the dtype) of ``input``."""
     return _like(input, 0, dtype, requires_grad, device)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
               memory_format=None) -> Tensor:
+    """Ones with the shape (and, unless given, the dtype) of ``input``."""
     return _like(input, 1, dtype, requires_grad, device)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
                memory_format=None) -> Tensor:
+    """An uninitialised tensor shaped like ``input`` (numtorch fills it with zeros)."""
     return _like(input, 0, dtype, requires_grad, device)
 
 
-def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
-              memory_format=None) -> Tensor:
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
+    """``fill_value`` everywhere, with the shape (and, unless given, the dtype) of ``input``."""
     return _like(input, fill_value, dtype, requires_grad, device)
 
 
 def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
         requires_grad: bool = False) -> Tensor:
+    """The ``n x m`` identity matrix (``m`` defaults to ``n``): ones on the main diagonal."""
     _check_dtype(dtype)
     check_factory_device(device)  # before the values (NOTE [ factory argument order ])
     if n < 0:
@@ -263,6 +286,13 @@ def _fill_from(a: np.ndarray, make) -> np.ndarray:
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad: bool = False) -> Tensor:
+    """``start, start + step, ...`` up to but excluding ``end``: ``ceil((end - start) / step)``
+    values.
+
+    With one argument it is ``end`` (start 0).  All-integer arguments give int64, otherwise the
+    default float dtype; values are ``start + i * step``, computed in double precision unless
+    all arguments are integers.
+    """
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -285,22 +315,36 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     n = max(int(np.ceil(q)), 0)
     a = _new_array((n,), dtype.np)
     if dtype.is_floating_point or not all(isinstance(v, (int, np.integer)) for v in vals):
-        return _finish(_fill_from(a, lambda: start + np.arange(n, dtype=np.float64) * step), requires_grad)
-    return _finish(_fill_from(a, lambda: start + np.arange(n, dtype=np.int64) * step), requires_grad)
+        return _finish(_fill_from(a, lambda: start + np.arange(n, dtype=np.float64) * step),
+                       requires_grad)
+    return _finish(_fill_from(a, lambda: start + np.arange(n, dtype=np.int64) * step),
+                   requires_grad)
 
 
-def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A001
+def range(start=0, end=None, step=1, *, dtype=None, device=None,  # noqa: A001
+          requires_grad: bool = False) -> Tensor:
+    """``start, start + step, ...`` up to and including ``end`` (PyTorch deprecates it).
+
+    ``floor((end - start) / step) + 1`` values, in the default float dtype unless ``dtype``
+    is given.
+    """
     if end is None:
         start, end = 0, start
     check_device(device)  # the default device does not apply, as in PyTorch
     n = int(np.floor((end - start) / step)) + 1
     dt = dtype or _dtype.get_default_dtype()
     a = _new_array((max(n, 0),), dt.np)
-    return _finish(_fill_from(a, lambda: start + np.arange(n, dtype=np.float64) * step), requires_grad)
+    return _finish(_fill_from(a, lambda: start + np.arange(n, dtype=np.float64) * step),
+                   requires_grad)
 
 
 def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included.
+
+    The step is ``(end - start) / (steps - 1)``; the first half counts up from ``start`` and the
+    second half down from ``end``, as PyTorch's kernel does, so both ends are exact.
+    """
     _check_dtype(dtype)
     check_factory_device(device)  # before the values (NOTE [ factory argument order ])
     if isinstance(steps, int) and not -_INT64_MAX - 1 <= steps <= _INT64_MAX:
@@ -326,6 +370,7 @@ def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, devic
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
+    """``base ** linspace(start, end, steps)``: ``steps`` values spaced evenly on a log scale."""
     check_factory_device(device)
     dt = dtype or _dtype.get_default_dtype()
     a = _new_array((steps,), dt.np) if isinstance(steps, int) and 0 <= steps <= _INT64_MAX else None
@@ -334,6 +379,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A 0-d tensor holding the number ``s`` (default float dtype unless ``dtype`` is given)."""
     check_factory_device(device)
     dt = dtype or _dtype.get_default_dtype()
     return _finish(np.array(s, dt.np), requires_grad)
@@ -361,6 +407,7 @@ def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) 
                requires_grad=requires_grad)
 
 
-def new_full(self, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def new_full(self, size, fill_value, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
     return full(size, fill_value, dtype=dtype or self.dtype, device=device or CPU,
                 requires_grad=requires_grad)

@@ -36,7 +36,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import _state as _grad_state
 from ._core import record
 
-__all__ = ["embedding_bag"]
+__all__ = ["embedding", "embedding_bag"]
 
 
 def _freq_divisor(idx: np.ndarray, num_weights: int) -> np.ndarray:
@@ -114,3 +114,34 @@ def embedding_bag(weight: Tensor, idx: np.ndarray, offs: np.ndarray, mode: int,
         return (gw, gp) if psw is not None else (gw,)
 
     return record(out, "EmbeddingBagBackward0", vjp, ins, ins)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int, scale_grad_by_freq: bool) -> Tensor:
+    """Rows of ``weight`` picked by the indices ``input``: ``out[..., :] = weight[input[...], :]``.
+
+    Its gradient scatters the incoming rows back into a zero table, adding where an index
+    repeats: ``dL/dW[r] = sum over positions p with input[p] = r of g[p]``, the ``padding_idx``
+    row (when ``>= 0``) left at zero and, with ``scale_grad_by_freq``, each row divided by how
+    often it was looked up.  Arguments are validated by ``nn.functional.embedding``.
+    """
+    idx = input._data
+    n = weight._data.shape[0]
+    w = weight._data
+    out = w[idx]
+    if not (_grad_state.enabled and weight._requires_grad):
+        return _wrap(out)
+
+    def vjp(g, needs):
+        flat = idx.reshape(-1)
+        g2 = g.reshape(-1, w.shape[1])
+        if scale_grad_by_freq:
+            counts = np.bincount(flat, minlength=n)
+            g2 = g2 / counts[flat][:, None]
+        if padding_idx >= 0:
+            keep = flat != padding_idx
+            flat, g2 = flat[keep], g2[keep]
+        gw = np.zeros(w.shape, g.dtype)
+        np.add.at(gw, flat, g2)
+        return (None, gw)
+
+    return record(out, "EmbeddingBackward0", vjp, (input, weight), ())

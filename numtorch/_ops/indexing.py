@@ -35,10 +35,10 @@ __all__ = ["argsort", "argwhere", "bincount", "gather", "index_add", "index_put"
 # tensor, a sequence, a slice, None or Ellipsis: that is read as a tuple of indices, with
 # PyTorch's deprecation warning.  NumPy arrays are always index arrays.
 
-_SEQ_AS_TUPLE = ("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
-                 "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
-                 "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error "
-                 "or a different result (Triggered internally at "
+_SEQ_AS_TUPLE = ("Using a non-tuple sequence for multidimensional indexing is deprecated and will "
+                 "be changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 "
+                 "this will be interpreted as tensor index, x[torch.tensor(seq)], which will "
+                 "result either in an error or a different result (Triggered internally at "
                  "/__w/pytorch/pytorch/torch/csrc/autograd/python_variable_indexing.cpp:{}.)")
 
 
@@ -54,11 +54,15 @@ _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _seq_as_tuple(idx) -> bool:
-    """Is the non-tuple sequence ``idx`` read as a tuple of indices? (NOTE [ sequences as indices ])"""
+    """Is the non-tuple sequence ``idx`` read as a tuple of indices?
+
+    See NOTE [ sequences as indices ].
+    """
     if isinstance(idx, range) or len(idx) >= 32:
         return False
     for i in idx:
-        if isinstance(i, (Tensor, list, tuple, range, np.ndarray, slice)) or i is None or i is Ellipsis:
+        if (isinstance(i, (Tensor, list, tuple, range, np.ndarray, slice))
+                or i is None or i is Ellipsis):
             line = 359 if i is None or i is Ellipsis else 349
             warnings.warn(_SEQ_AS_TUPLE.format(line), UserWarning, stacklevel=_user_stacklevel())
             return True
@@ -111,8 +115,8 @@ def _convert_index(idx):
                 raise ValueError("step must be greater than zero")
             out.append(i)
         else:
-            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
-                             "are valid indices (got " + type(i).__name__ + ")")
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                             "Variables are valid indices (got " + type(i).__name__ + ")")
     return tuple(out), adv
 
 
@@ -197,8 +201,8 @@ def index_put(input, indices, values, accumulate: bool = False) -> Tensor:
     if v._data.dtype != x._data.dtype:
         if result_type(x, v)._cat > x.dtype._cat and v._data.ndim:
             raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
-                               f"{x.dtype.name.capitalize()} for the destination and {v.dtype.name.capitalize()} "
-                               "for the source.")
+                               f"{x.dtype.name.capitalize()} for the destination and "
+                               f"{v.dtype.name.capitalize()} for the source.")
         v = to_tensor(v, x.dtype)
     xd, vd = x._data, v._data
     o = xd.copy()
@@ -208,8 +212,9 @@ def index_put(input, indices, values, accumulate: bool = False) -> Tensor:
         else:
             o[idx] = vd
     except ValueError as e:
-        raise RuntimeError(f"shape mismatch: value tensor of shape {list(vd.shape)} cannot be broadcast to "
-                           f"indexing result of shape {list(_np_index(xd, idx).shape)}") from e
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(vd.shape)} cannot be "
+                           "broadcast to indexing result of shape "
+                           f"{list(_np_index(xd, idx).shape)}") from e
     except IndexError as e:
         raise IndexError(str(e).replace("axis", "dimension")) from None
 
@@ -239,6 +244,12 @@ def _check_index(index, name):
 
 
 def gather(input, dim: int, index, *, sparse_grad: bool = False, out=None) -> Tensor:
+    """Values of ``input`` picked along ``dim`` by ``index``: ``out[i][j] = input[index[i][j]][j]``
+    (for ``dim=0``; likewise for other dims).
+
+    VJP: ``d/dinput`` scatters ``g`` back, adding where an index repeats:
+    ``zeros_like(input).scatter_add(dim, index, g)``, i.e. ``grad[index[i][j]][j] += g[i][j]``.
+    """
     _check_index(index, "gather")
     x = input
     xd, id_ = x._data, index._data
@@ -250,11 +261,12 @@ def gather(input, dim: int, index, *, sparse_grad: bool = False, out=None) -> Te
                       lambda g, n: (np.asarray(g.sum()),), (x,), NOSAVE)
     for k in range(xd.ndim):
         if k != d and id_.shape[k] > xd.shape[k]:
-            raise RuntimeError(f"Size does not match at dimension {k} expected index {list(id_.shape)} to be "
-                               f"no larger than self {list(xd.shape)} apart from dimension {d}")
+            raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                               f"{list(id_.shape)} to be no larger than self {list(xd.shape)} "
+                               f"apart from dimension {d}")
     if id_.size and (id_.min() < -xd.shape[d] or id_.max() >= xd.shape[d]):
-        raise RuntimeError(f"index {int(id_.max() if id_.max() >= xd.shape[d] else id_.min())} is out of bounds "
-                           f"for dimension {d} with size {xd.shape[d]}")
+        raise RuntimeError(f"index {int(id_.max() if id_.max() >= xd.shape[d] else id_.min())} is "
+                           f"out of bounds for dimension {d} with size {xd.shape[d]}")
     grid = _grid(id_, d)
     o = xd[grid]
     shape, dt = xd.shape, xd.dtype
@@ -268,6 +280,12 @@ def gather(input, dim: int, index, *, sparse_grad: bool = False, out=None) -> Te
 
 @quiet
 def scatter(input, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
+    """A copy of ``input`` with ``src`` (or the scalar ``value``) written at ``index``.
+
+    ``out[index[i][j]][j] = src[i][j]`` for ``dim=0`` (likewise for other dims); ``reduce``
+    "add" or "multiply" combines with the old value instead of replacing it.
+    VJP: ``d/dinput = g`` with the written positions zeroed; ``d/dsrc[i][j] = g[index[i][j]][j]``.
+    """
     if src is None and value is None:
         raise TypeError("scatter() missing required argument 'src' or 'value'")
     _check_index(index, "scatter")
@@ -313,6 +331,11 @@ def _zero_at(g, idx):
 
 @quiet
 def scatter_add(input, dim: int, index, src) -> Tensor:
+    """A copy of ``input`` with ``src`` added at ``index`` along ``dim``:
+    ``out[index[i][j]][j] += src[i][j]`` (for ``dim=0``), repeated indices accumulating.
+
+    VJP: ``d/dinput = g``; ``d/dsrc = gather(g, dim, index)``.
+    """
     _check_index(index, "scatter_add")
     x = input
     xd, id_ = x._data, index._data
@@ -334,6 +357,10 @@ def scatter_add(input, dim: int, index, src) -> Tensor:
 
 
 def index_select(input, dim: int, index, *, out=None) -> Tensor:
+    """The slices of ``input`` at positions ``index`` (1-d, integer) along ``dim``.
+
+    VJP: ``d/dinput`` adds each ``g`` slice back at its index (repeats accumulate).
+    """
     x = input
     xd = x._data
     if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
@@ -358,14 +385,18 @@ def index_select(input, dim: int, index, *, out=None) -> Tensor:
 
 @quiet
 def index_add(input, dim: int, index, source, *, alpha=1) -> Tensor:
+    """A copy of ``input`` with ``alpha * source`` slices added at positions ``index`` on ``dim``.
+
+    VJP: ``d/dinput = g``; ``d/dsource = alpha * index_select(g, dim, index)``.
+    """
     x = input
     xd = x._data
     d = _wrap_dim(dim, xd.ndim)
     s = source if source._data.dtype == xd.dtype else to_tensor(source, x.dtype)
     id_ = index._data.reshape(-1)
     if id_.size != (s._data.shape[d] if s._data.ndim else 1):
-        raise RuntimeError(f"index_add_(): Number of indices ({id_.size}) should be equal to source.size(dim) "
-                           f"({s._data.shape[d] if s._data.ndim else 1})")
+        raise RuntimeError(f"index_add_(): Number of indices ({id_.size}) should be equal to "
+                           f"source.size(dim) ({s._data.shape[d] if s._data.ndim else 1})")
     o = xd.copy()
     np.add.at(o, (slice(None),) * d + (id_,), s._data * alpha if alpha != 1 else s._data)
 
@@ -380,10 +411,18 @@ def index_add(input, dim: int, index, source, *, alpha=1) -> Tensor:
 
 
 def take(input, index) -> Tensor:
+    """``input`` read as a flat 1-d tensor, indexed by ``index``: ``input.flatten()[index]``.
+
+    VJP: ``g`` added back at the flat positions (repeats accumulate).
+    """
     return rename(getitem(reshape(input, (-1,)), index), "TakeBackward0")
 
 
 def masked_select(input, mask) -> Tensor:
+    """The elements of ``input`` where ``mask`` (bool, broadcast together) is True, as 1-d.
+
+    VJP: ``g`` put back at the True positions, zero elsewhere.
+    """
     if mask._data.dtype != np.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     x, m = broadcast_tensors(input, mask)
@@ -391,32 +430,45 @@ def masked_select(input, mask) -> Tensor:
 
 
 def masked_fill(input, mask, value) -> Tensor:
+    """A copy of ``input`` with ``value`` where the bool ``mask`` is True.
+
+    VJP: ``d/dinput = where(mask, 0, g)``; for a 0-d tensor ``value``, ``d/dvalue = sum(g[mask])``.
+    """
     x = input
     if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{typemeta_name(mask.dtype) if isinstance(mask, Tensor) else type(mask).__name__}")
+        got = typemeta_name(mask.dtype) if isinstance(mask, Tensor) else type(mask).__name__
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{got}")
     md = mask._data
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
-            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                               f"{value._data.ndim} dimension(s).")
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value._data.ndim} dimension(s).")
         v = to_tensor(value, x.dtype)
         o = np.where(md, v._data, x._data)
         if o.shape != x._data.shape:
             o = np.broadcast_to(o, np.broadcast_shapes(o.shape, x._data.shape)).copy()
         return record(o, "MaskedFillBackward1",
                       lambda g, n: (np.where(md, 0, g) if n[0] else None,
-                                    np.asarray(np.where(md, g, 0).sum()) if n[1] else None), (x, v), NOSAVE)
+                                    np.asarray(np.where(md, g, 0).sum()) if n[1] else None),
+                      (x, v), NOSAVE)
     o = np.where(md, np.asarray(value).astype(x._data.dtype), x._data)
     return record(o, "MaskedFillBackward0", lambda g, n: (np.where(md, 0, g),), (x,), NOSAVE)
 
 
 def where(condition, input=None, other=None, *, out=None):
+    """``input`` where the bool ``condition`` holds, else ``other`` (all three broadcast).
+
+    VJP: ``d/dinput = where(condition, g, 0)``, ``d/dother = where(condition, 0, g)``.
+    With only ``condition``, the same as ``nonzero(condition, as_tuple=True)``.
+    """
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor) or condition._data.dtype != np.bool_:
-        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{type_word(condition.dtype) if isinstance(condition, Tensor) else type(condition).__name__}")
+        got = (type_word(condition.dtype) if isinstance(condition, Tensor)
+               else type(condition).__name__)
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with "
+                           f"dtype {got}")
     a, b, dt = promote(input, other)
     c = condition._data
     try:
@@ -426,11 +478,15 @@ def where(condition, input=None, other=None, *, out=None):
         raise broadcast_alloc_error(e, (c.shape, np.shape(a._data), np.shape(b._data)), size,
                                     numel_first=True) from None
     return record(o, "WhereBackward0",
-                  lambda g, n: (np.where(c, g, 0) if n[0] else None, np.where(c, 0, g) if n[1] else None),
+                  lambda g, n: (np.where(c, g, 0) if n[0] else None,
+                                np.where(c, 0, g) if n[1] else None),
                   (a, b), NOSAVE)
 
 
 def nonzero(input, *, as_tuple: bool = False, out=None):
+    """The indices of the nonzero elements of ``input``: an ``(n, ndim)`` int64 tensor, in
+    row-major order, or with ``as_tuple`` one 1-d index tensor per dim.  Not differentiable.
+    """
     xd = input._data
     if as_tuple:
         if xd.ndim == 0:
@@ -442,14 +498,21 @@ def nonzero(input, *, as_tuple: bool = False, out=None):
 
 
 def argwhere(input) -> Tensor:
+    """The indices of the nonzero elements, as an ``(n, ndim)`` int64 tensor (``nonzero``)."""
     return nonzero(input)
 
 
 def sort(input, dim: int = -1, descending: bool = False, stable: bool = False, *, out=None):
+    """``(values, indices)`` of ``input`` sorted along ``dim`` (ascending unless ``descending``).
+
+    The sort is always stable, so equal elements keep their order as PyTorch's stable sort does.
+    VJP: ``g`` scattered back through the permutation: ``d/dinput[indices] = g``.
+    """
     x = input
     xd = x._data
     if xd.ndim == 0:
-        return return_types["sort"](record(xd.copy(), "SortBackward0", lambda g, n: (g,), (x,), NOSAVE),
+        return return_types["sort"](record(xd.copy(), "SortBackward0", lambda g, n: (g,), (x,),
+                                           NOSAVE),
                                     _wrap(np.zeros((), np.int64)))
     d = _wrap_dim(dim, xd.ndim)
     if descending:
@@ -477,10 +540,17 @@ def _take_sorted(x, idx, d, rtype, name):
 
 
 def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort ``input`` along ``dim``: ``sort(input, dim, descending).indices``."""
     return sort(input, dim, descending, stable).indices
 
 
-def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out=None):  # noqa: A002
+def topk(input, k: int, dim: int = -1, largest: bool = True,
+         sorted: bool = True, *, out=None):  # noqa: A002
+    """``(values, indices)`` of the ``k`` largest (or, with ``largest=False``, smallest) elements
+    along ``dim``, in sorted order.
+
+    VJP: ``g`` scattered back to the positions in ``indices``, zero elsewhere.
+    """
     x = input
     xd = x._data
     if xd.dtype == np.bool_:
@@ -496,8 +566,11 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
     return _take_sorted(x, idx, d, "topk", "TopkBackward0")
 
 
-def unique(input, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,  # noqa: A002
-           dim=None):
+def unique(input, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, dim=None):
+    """The sorted distinct elements of ``input`` (flattened, or the distinct slices along ``dim``),
+    with optionally the inverse indices and the counts.  Not differentiable.
+    """
     xd = input._data
     if dim is None:
         res = np.unique(xd.reshape(-1), return_inverse=return_inverse, return_counts=return_counts)
@@ -517,19 +590,30 @@ def unique(input, sorted: bool = True, return_inverse: bool = False, return_coun
     return tuple(out)
 
 
-def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool = False, side=None):
+def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool = False,
+                 side=None):
+    """For each value in ``input``, the index at which it would be inserted into the last dim of
+    ``sorted_sequence`` to keep it sorted (the leftmost such index, or the rightmost when
+    ``right`` or ``side="right"``).  Not differentiable.
+    """
     side = side or ("right" if right else "left")
     s = sorted_sequence._data
     v = input._data if isinstance(input, Tensor) else np.asarray(input)
     if s.ndim == 1:
         r = np.searchsorted(s, v, side=side)
     else:
-        r = np.stack([np.searchsorted(s[i], v[i], side=side) for i in np.ndindex(s.shape[:-1])]).reshape(v.shape)
+        r = np.stack([np.searchsorted(s[i], v[i], side=side)
+                      for i in np.ndindex(s.shape[:-1])]).reshape(v.shape)
     return _wrap(np.asarray(r, np.int32 if out_int32 else np.int64))
 
 
 @quiet
 def bincount(input, weights=None, minlength: int = 0) -> Tensor:
+    """Counts of each value in the non-negative 1-d integer tensor ``input``.
+
+    ``out[v]`` is the number of ``i`` with ``input[i] == v`` or, with ``weights``, the sum of
+    ``weights[i]`` over them; there are at least ``minlength`` bins.  Not differentiable.
+    """
     w = None if weights is None else weights._data
     r = np.bincount(input._data, w, minlength)
     return _wrap(r if w is not None else r.astype(np.int64))

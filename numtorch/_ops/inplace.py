@@ -35,6 +35,9 @@ __all__ = ["make_inplace", "commit", "snapshot", "tracks", "leaf_check", "fill_"
 # ---- in-place -----------------------------------------------------------------------------
 
 def snapshot(t: Tensor) -> Tensor:
+    """A copy of ``t``'s current value that keeps its ``grad_fn`` and ``requires_grad``:
+    the "old self" an in-place op is computed from, so the out-of-place rule can be reused.
+    """
     s = _wrap(t._data.copy())
     s._requires_grad = t._requires_grad
     s.grad_fn = t.grad_fn
@@ -42,24 +45,25 @@ def snapshot(t: Tensor) -> Tensor:
 
 
 def write(self: Tensor, res: Tensor) -> None:
-    """Copy ``res`` into ``self``'s array (PyTorch's checks on dtype and shape) and bump the version."""
+    """Copy ``res`` into ``self``'s array (PyTorch's dtype and shape checks); bump the version."""
     if res._data.dtype != self._data.dtype and res.dtype._cat > self.dtype._cat:
         raise RuntimeError(f"result type {type_word(res)} can't be cast to the desired output type "
                            f"{type_word(self)}")
     if res._data.shape != self._data.shape:
-        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
-                           f"{list(res._data.shape)}")
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                           f"broadcast shape {list(res._data.shape)}")
     try:
         np.copyto(self._data, res._data, casting="unsafe")
     except ValueError:
-        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
-                           "single memory location. Please clone() the tensor before performing the operation."
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
+                           "refers to a single memory location. Please clone() the tensor before "
+                           "performing the operation."
                            ) from None
     self._vc[0] += 1
 
 
 def commit(self: Tensor, res: Tensor) -> Tensor:
-    """Finish an in-place op: write the result and, if it was recorded, rebase ``self`` onto its node."""
+    """Finish an in-place op: write the result; if recorded, rebase ``self`` onto its node."""
     if res.grad_fn is not None and self._base is not None:
         return commit_view(self, res)
     write(self, res)
@@ -73,11 +77,12 @@ def commit(self: Tensor, res: Tensor) -> Tensor:
 def retarget_saved(node, res: Tensor, self: Tensor) -> None:
     """An op that saved its own output now lives in ``self``: check ``self``'s version instead."""
     if node.saved and any(t is res for _, _, t in node.saved):
-        node.saved = tuple((self._vc, self._vc[0], self) if t is res else (c, v, t) for c, v, t in node.saved)
+        node.saved = tuple((self._vc, self._vc[0], self) if t is res else (c, v, t)
+                           for c, v, t in node.saved)
 
 
 def _flat_positions(view: np.ndarray, base: np.ndarray):
-    """For each element of ``view``, its index in ``base.reshape(-1)``; None unless base is C-contiguous."""
+    """Each element of ``view``'s index in ``base.reshape(-1)``; None unless base is contiguous."""
     if not base.flags.c_contiguous:
         return None
     item = base.itemsize
@@ -102,8 +107,8 @@ def commit_view(self: Tensor, res: Tensor) -> Tensor:
     base = self._base
     pos = _flat_positions(self._data, base._data)
     if pos is None:
-        raise RuntimeError("numtorch: an in-place operation on a view of a non-contiguous tensor cannot be "
-                           "recorded by autograd; apply it to a contiguous copy instead")
+        raise RuntimeError("numtorch: an in-place operation on a view of a non-contiguous tensor "
+                           "cannot be recorded by autograd; apply it to a contiguous copy instead")
     old = _wrap(base._data)
     old.grad_fn = base.grad_fn
     old._requires_grad = base._requires_grad
@@ -133,6 +138,7 @@ def commit_view(self: Tensor, res: Tensor) -> Tensor:
 
 
 def tracks(self, args, kwargs) -> bool:
+    """Whether an in-place op on ``self`` with these arguments must be recorded for autograd."""
     if not _grad.enabled:
         return False
     if self._requires_grad:
@@ -142,14 +148,23 @@ def tracks(self, args, kwargs) -> bool:
 
 
 def leaf_check(self) -> None:
+    """Raise PyTorch's error for an in-place op on a leaf that requires grad or a view of one."""
     if self.grad_fn is None and self._requires_grad:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
     base = self._base
     if base is not None and base.grad_fn is None and base._requires_grad:
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
 
 
 def make_inplace(fn, name):
+    """The in-place method ``name`` (e.g. ``add_``) made from the out-of-place op ``fn``.
+
+    ``self.op_(*args)`` computes ``fn(snapshot(self), *args)``, writes the result into ``self``'s
+    array and, when recorded, makes ``self`` the output of the new node; so the gradient of an
+    in-place op is exactly that of its out-of-place form.
+    """
     node_name = "".join(p.capitalize() for p in name.rstrip("_").split("_")) + "Backward0"
 
     def method(self, *args, **kwargs):
@@ -158,8 +173,8 @@ def make_inplace(fn, name):
             snap = snapshot(self)
             res = fn(snap, *args, **kwargs)
             if res.grad_fn is None and snap._requires_grad:
-                # a result that is not differentiable (eq_, floor_divide_ on ints...): the old value is
-                # still linked, with a zero gradient, as PyTorch's node for it is
+                # a result that is not differentiable (eq_, floor_divide_ on ints...): the old
+                # value is still linked, with a zero gradient, as PyTorch's node for it is
                 res = record(res._data, node_name, lambda g, n: (np.zeros_like(g),), (snap,), None)
         else:
             res = fn(self, *args, **kwargs)
@@ -192,11 +207,14 @@ def _zero(self):
 
 def _copy(self, src, non_blocking: bool = False):
     if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
+        raise TypeError("copy_(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(src).__name__}")
     s = movement.expand(src, self._data.shape) if src._data.shape != self._data.shape else src
     if s._data.dtype != self._data.dtype:
-        s = to_tensor(s, self.dtype) if self.dtype.is_floating_point else _wrap(s._data.astype(self._data.dtype))
-    return record(s._data.copy(), "CopyBackwards", lambda g, n: (np.zeros_like(g) if n[0] else None, g),
+        s = (to_tensor(s, self.dtype) if self.dtype.is_floating_point
+             else _wrap(s._data.astype(self._data.dtype)))
+    return record(s._data.copy(), "CopyBackwards",
+                  lambda g, n: (np.zeros_like(g) if n[0] else None, g),
                   (self, s), None)
 
 

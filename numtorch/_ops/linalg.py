@@ -27,19 +27,23 @@ def _shape_str(s) -> str:
 
 def _check_matmul(ad: np.ndarray, bd: np.ndarray) -> None:
     if ad.ndim == 0 or bd.ndim == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {ad.ndim}D and {bd.ndim}D")
+        raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
+                           f"{ad.ndim}D and {bd.ndim}D")
     k1 = ad.shape[-1]
     k2 = bd.shape[0] if bd.ndim == 1 else bd.shape[-2]
     if k1 == k2:
         return
     if ad.ndim == 1 and bd.ndim == 1:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{k1}] and src [{k2}] to have the same "
-                           f"number of elements, but got {k1} and {k2} elements respectively")
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{k1}] and src [{k2}] to "
+                           f"have the same number of elements, but got {k1} and {k2} elements "
+                           "respectively")
     if bd.ndim == 1 and ad.ndim == 2:
-        raise RuntimeError(f"size mismatch, got input ({ad.shape[0]}), mat ({_shape_str(ad.shape)}), vec ({k2})")
+        raise RuntimeError(f"size mismatch, got input ({ad.shape[0]}), mat "
+                           f"({_shape_str(ad.shape)}), vec ({k2})")
     if ad.ndim <= 2 and bd.ndim <= 2:
         a2 = ad.shape if ad.ndim == 2 else (1,) + ad.shape
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a2)} and {_shape_str(bd.shape)})")
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a2)} and "
+                           f"{_shape_str(bd.shape)})")
     raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                        f"[{bd.shape[0] if bd.ndim > 2 else 1}, {k1}] but got: "
                        f"[{bd.shape[0] if bd.ndim > 2 else 1}, {k2}].")
@@ -59,13 +63,14 @@ def matmul(input, other, *, out=None) -> Tensor:
         raise TypeError("matmul(): argument 'other' (position 2) must be Tensor, not "
                         + type(other if isinstance(input, Tensor) else input).__name__)
     if input._data.dtype != other._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {typemeta_name(input.dtype)} != "
-                           f"{typemeta_name(other.dtype)}")
+        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                           f"{typemeta_name(input.dtype)} != {typemeta_name(other.dtype)}")
     a, b = input, other
     ad, bd = a._data, b._data
     _check_matmul(ad, bd)
     if ad.dtype == np.bool_:
-        kernel = "dot" if ad.ndim == 1 and bd.ndim == 1 else "addmv_impl_cpu" if bd.ndim == 1 and ad.ndim == 2 \
+        kernel = "dot" if ad.ndim == 1 and bd.ndim == 1 \
+            else "addmv_impl_cpu" if bd.ndim == 1 and ad.ndim == 2 \
             else "addmm_impl_cpu_" if ad.ndim <= 2 and bd.ndim <= 2 else "baddbmm_cpu"
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     try:
@@ -74,11 +79,12 @@ def matmul(input, other, *, out=None) -> Tensor:
         raise memory_error(e) from None
     except ValueError as e:
         if "too big" in str(e):  # the product has more bytes than fit in int64
-            a2, b2 = ad.reshape(1, -1) if ad.ndim == 1 else ad, bd.reshape(-1, 1) if bd.ndim == 1 else bd
+            a2, b2 = (ad.reshape(1, -1) if ad.ndim == 1 else ad,
+                      bd.reshape(-1, 1) if bd.ndim == 1 else bd)
             shape = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1])
             raise memory_error(e, shape, np.result_type(ad, bd).itemsize) from None
-        raise RuntimeError(f"The size of tensor a must match the size of tensor b at non-singleton dimension: "
-                           f"shapes {list(ad.shape)} and {list(bd.shape)}") from None
+        raise RuntimeError("The size of tensor a must match the size of tensor b at non-singleton "
+                           f"dimension: shapes {list(ad.shape)} and {list(bd.shape)}") from None
     o = np.asarray(o)
     a1, b1 = ad.ndim == 1, bd.ndim == 1
 
@@ -109,6 +115,10 @@ def matmul(input, other, *, out=None) -> Tensor:
 
 
 def mm(input, mat2, *, out=None) -> Tensor:
+    """Matrix product of two 2-d tensors: ``(n, k) @ (k, m) -> (n, m)``.
+
+    VJP (via ``matmul``): ``d/dinput = g @ mat2.T``, ``d/dmat2 = input.T @ g``.
+    """
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -117,6 +127,12 @@ def mm(input, mat2, *, out=None) -> Tensor:
 
 
 def bmm(input, mat2, *, out=None) -> Tensor:
+    """Batched matrix product of 3-d tensors: ``(b, n, k) @ (b, k, m) -> (b, n, m)``.
+
+    No broadcasting: both batch sizes must agree.
+
+    VJP: ``d/dinput = g @ mat2.mT``, ``d/dmat2 = input.mT @ g`` (per batch).
+    """
     if input._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2._data.ndim != 3:
@@ -129,14 +145,24 @@ def bmm(input, mat2, *, out=None) -> Tensor:
 
 
 def mv(input, vec, *, out=None) -> Tensor:
+    """Matrix-vector product: ``(n, m) @ (m,) -> (n,)``.
+
+    VJP: ``d/dinput = outer(g, vec)``, ``d/dvec = input.T @ g``.
+    """
     if input._data.ndim != 2 or vec._data.ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, "
+                           f"{vec._data.ndim}")
     return matmul(input, vec)
 
 
 def dot(input, tensor, *, out=None) -> Tensor:
+    """Inner product of two 1-d tensors of the same dtype: ``sum_i input[i] * tensor[i]``.
+
+    VJP: ``d/dinput = g * tensor``, ``d/dtensor = g * input``.
+    """
     if input._data.ndim != 1 or tensor._data.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors")
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and "
+                           f"{tensor._data.ndim}D tensors")
     if input._data.dtype != tensor._data.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
                            f"{input.dtype.name.capitalize()} and {tensor.dtype.name.capitalize()}")
@@ -145,6 +171,10 @@ def dot(input, tensor, *, out=None) -> Tensor:
 
 @quiet
 def inner(input, other) -> Tensor:
+    """Inner product over the last dims: ``out[..., ...] = sum_k input[..., k] * other[..., k]``.
+
+    Composed of ``matmul`` and ``transpose`` (a product with a scalar when either is 0-d).
+    """
     if input._data.ndim == 0 or other._data.ndim == 0:
         return mul(input, other)
     return matmul(input, transpose(other, -1, -2)) if other._data.ndim > 1 else matmul(input, other)
@@ -152,6 +182,10 @@ def inner(input, other) -> Tensor:
 
 @quiet
 def outer(input, vec2) -> Tensor:
+    """Outer product of two 1-d tensors: ``out[i, j] = input[i] * vec2[j]``.
+
+    Composed: ``input.reshape(-1, 1) * vec2.reshape(1, -1)``, so the VJP is that of ``mul``.
+    """
     return mul(reshape(input, (-1, 1)), reshape(vec2, (1, -1)))
 
 
@@ -170,6 +204,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
 
 @quiet
 def addmv(input, mat, vec, *, beta=1, alpha=1) -> Tensor:
+    """``beta * input + alpha * (mat @ vec)``, composed of ``mv``, ``mul`` and ``add``."""
     p = mv(mat, vec)
     if alpha != 1:
         p = mul(p, alpha)
@@ -178,6 +213,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1) -> Tensor:
 
 @quiet
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+    """``beta * input + alpha * bmm(batch1, batch2)``, composed of ``bmm``, ``mul`` and ``add``."""
     p = bmm(batch1, batch2)
     if alpha != 1:
         p = mul(p, alpha)
@@ -208,15 +244,17 @@ def _parse_einsum(eq: str, ndims):
             k = nd - (len(s) - 3)
             s = s.replace("...", ell_letters[len(ell_letters) - k:])
         if len(s) != nd:
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) does not match the "
-                               f"number of dimensions ({nd}) for operand {len(exp_ins)} and no ellipsis was given")
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) "
+                               f"does not match the number of dimensions ({nd}) for operand "
+                               f"{len(exp_ins)} and no ellipsis was given")
         exp_ins.append(s)
     if out is None:
         counts = {}
         for s in exp_ins:
             for c in s:
                 counts[c] = counts.get(c, 0) + 1
-        out = ell_letters + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell_letters))
+        out = ell_letters + "".join(sorted(c for c, k in counts.items() if k == 1
+                                           and c not in ell_letters))
     else:
         out = out.replace("...", ell_letters)
     return exp_ins, out
@@ -224,6 +262,12 @@ def _parse_einsum(eq: str, ndims):
 
 @quiet
 def einsum(equation: str, *operands) -> Tensor:
+    """Sum of products over the subscripts of ``equation`` (e.g. ``"ij,jk->ik"``), with ``...``.
+
+    Without ``->`` the output holds the letters used once, in alphabetical order.
+    VJP: for each operand, an ``einsum`` of ``g`` with the other operands back to that operand's
+    subscripts (a repeated letter, a diagonal, gets its gradient put back on the diagonal).
+    """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ins, out = _parse_einsum(equation, [o._data.ndim for o in operands])
@@ -246,8 +290,8 @@ def einsum(equation: str, *operands) -> Tensor:
             others = [(ins[j], arrays[j]) for j in range(len(arrays)) if j != i]
             avail = set(out) | set("".join(x for x, _ in others))
             uniq = "".join(dict.fromkeys(c for c in s if c in avail))
-            r = np.einsum(",".join([out] + [x for x, _ in others]) + "->" + uniq, g, *[a for _, a in others],
-                          optimize=len(others) > 1)
+            r = np.einsum(",".join([out] + [x for x, _ in others]) + "->" + uniq, g,
+                          *[a for _, a in others], optimize=len(others) > 1)
             # letters found only in this operand were summed away: broadcast them back
             letters = "".join(dict.fromkeys(s))
             r = np.broadcast_to(r.reshape([sizes[c] if c in uniq else 1 for c in letters]),
@@ -257,7 +301,8 @@ def einsum(equation: str, *operands) -> Tensor:
                 continue
             # a repeated letter ("ii->i") reads a diagonal: the gradient lands on that diagonal
             gz = np.zeros(tuple(sizes[c] for c in s), g.dtype)
-            index = tuple(np.arange(sizes[c]).reshape([sizes[c] if d == c else 1 for d in letters]) for c in s)
+            index = tuple(np.arange(sizes[c]).reshape([sizes[c] if d == c else 1
+                                                       for d in letters]) for c in s)
             gz[index] = r
             grads.append(gz)
         return tuple(grads)
@@ -287,7 +332,8 @@ def tensordot(a, b, dims=2, out=None) -> Tensor:
     sb = list(letters[na:na + nb])
     for i, j in zip(da, db):
         sb[j] = sa[i]
-    out_s = [c for k, c in enumerate(sa) if k not in da] + [c for k, c in enumerate(sb) if k not in db]
+    out_s = [c for k, c in enumerate(sa) if k not in da] + [c for k, c in enumerate(sb)
+                                                            if k not in db]
     return einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out_s), a, b)
 
 

@@ -151,7 +151,8 @@ def _nll_shapes(x: np.ndarray, t: np.ndarray, w: np.ndarray | None, prefix: str 
                            f"of dimension: {t.ndim}")
     if t.shape[1:] != x.shape[2:]:
         if x.ndim == 4:
-            raise RuntimeError(f"size mismatch (got input: {list(x.shape)} , target: {list(t.shape)}")
+            raise RuntimeError(f"size mismatch (got input: {list(x.shape)} , target: "
+                               f"{list(t.shape)}")
         raise RuntimeError(f"Expected target size {[x.shape[0]] + list(x.shape[2:])}, got "
                            f"{list(t.shape)}")
     return x, t, t.shape
@@ -287,7 +288,8 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
         d = g * np.sign(x - t)
         return d, -d
 
-    # PyTorch computes l1_loss as abs(input - target) then the reduction: its node is the last step's
+    # PyTorch computes l1_loss as abs(input - target) then the reduction: its node is the
+    # last step's
     name = {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(reduction, "AbsBackward0")
     return _pointwise_loss(name, input, target, reduction, lambda x, t: np.abs(x - t), bwd)
 
@@ -325,7 +327,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 
     def fwd(x, t):
         d = np.abs(x - t)
-        return np.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)).astype(x.dtype, copy=False)
+        return np.where(d < delta, 0.5 * d * d,
+                        delta * (d - 0.5 * delta)).astype(x.dtype, copy=False)
 
     def bwd(g, x, t):
         d = x - t

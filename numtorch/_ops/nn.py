@@ -12,15 +12,15 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
-from .._dtype import type_word, typemeta_name
+from .._dtype import typemeta_name
 from .._tensor import Tensor, _wrap_dim
-from ._core import record
+from ._core import kernel_error, record
 from ._fpstate import quiet
 from .elementwise import add
 from .linalg import matmul
 from .movement import t
 
-__all__ = ["linear", "log_softmax", "softmax"]
+__all__ = ["linear", "log_softmax", "softmax", "bilinear"]
 
 
 @quiet
@@ -30,13 +30,13 @@ def linear(input, weight, bias=None) -> Tensor:
     xd, wd = x._data, w._data
     if xd.dtype != wd.dtype or (bias is not None and bias._data.dtype != xd.dtype):
         other = w if wd.dtype != xd.dtype else bias
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {typemeta_name(x.dtype)} != "
-                           f"{typemeta_name(other.dtype)}")
+        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                           f"{typemeta_name(x.dtype)} != {typemeta_name(other.dtype)}")
     if wd.ndim != 2 or xd.ndim == 0 or xd.shape[-1] != wd.shape[-1]:
         if wd.ndim == 2 and xd.ndim >= 1:
             rows = int(np.prod(xd.shape[:-1])) if xd.ndim > 1 else 1
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{xd.shape[-1]} and "
-                               f"{wd.shape[1]}x{wd.shape[0]})")
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{xd.shape[-1]} "
+                               f"and {wd.shape[1]}x{wd.shape[0]})")
         out = matmul(x, t(w) if wd.ndim == 2 else w)
         if bias is not None:
             out = add(out, bias)
@@ -79,9 +79,10 @@ def softmax(input, dim=None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
     if dtype is not None:
         x = x.to(dtype)
     xd = x._data
-    if xd.dtype.kind != "f":
-        raise NotImplementedError(f'"softmax_lastdim_kernel_impl" not implemented for \'{type_word(xd)}\'')
     d = _soft_dim(dim, xd.ndim)
+    if xd.dtype.kind != "f":  # PyTorch names the kernel it looked for
+        last = "lastdim_" if d == max(xd.ndim, 1) - 1 else ""
+        raise kernel_error(f"softmax_{last}kernel_impl", xd)
     if xd.ndim == 0:
         o = np.ones((), xd.dtype)
     else:
@@ -103,9 +104,10 @@ def log_softmax(input, dim=None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
     if dtype is not None:
         x = x.to(dtype)
     xd = x._data
-    if xd.dtype.kind != "f":
-        raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for \'{type_word(xd)}\'')
     d = _soft_dim(dim, xd.ndim)
+    if xd.dtype.kind != "f":  # PyTorch names the kernel it looked for
+        last = "lastdim_" if d == max(xd.ndim, 1) - 1 else ""
+        raise kernel_error(f"log_softmax_{last}kernel_impl", xd)
     if xd.ndim == 0:
         o = np.zeros((), xd.dtype)
     elif xd.size:
@@ -123,3 +125,32 @@ def log_softmax(input, dim=None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
 
 
 del _dtype
+
+
+@quiet
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """``y_k = x1^T A_k x2 + b_k`` for each output feature ``k``, with its gradients
+
+        dL/dx1 = sum_k g_k A_k x2,   dL/dx2 = sum_k g_k A_k^T x1,   dL/dA_k = g_k x1 x2^T.
+
+    Arguments are validated by ``nn.functional.bilinear``.
+    """
+    a, c, w = input1._data, input2._data, weight._data
+    ins = (input1, input2, weight) + (() if bias is None else (bias,))
+    lead = a.shape[:-1]
+    a2, c2 = a.reshape(-1, a.shape[-1]), c.reshape(-1, c.shape[-1])
+    tmp = np.einsum("ni,oij->noj", a2, w)  # (N, out, in2)
+    out = np.einsum("noj,nj->no", tmp, c2)
+    if bias is not None:
+        out += bias._data
+
+    def vjp(g, needs):
+        g2 = g.reshape(-1, w.shape[0])
+        ga = (np.einsum("no,oij,nj->ni", g2, w, c2, optimize=True).reshape(a.shape)
+              if needs[0] else None)
+        gc = np.einsum("no,noj->nj", g2, tmp).reshape(c.shape) if needs[1] else None
+        gw = np.einsum("no,ni,nj->oij", g2, a2, c2, optimize=True) if needs[2] else None
+        gb = g2.sum(0) if len(needs) > 3 and needs[3] else None
+        return ga, gc, gw, gb
+
+    return record(out.reshape(lead + (w.shape[0],)), "AddBackward0", vjp, ins, ins)

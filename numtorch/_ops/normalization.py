@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import _state as _grad
 from ._core import record
 from ._fpstate import quiet
 
-__all__ = ["group_norm", "rms_norm"]
+__all__ = ["layer_norm", "batch_norm", "group_norm", "rms_norm"]
 
 
 @quiet
@@ -132,3 +133,123 @@ def rms_norm(input: Tensor, k: int, weight: Tensor | None, eps: float | None) ->
         return (gx,) if weight is None else (gx, gw)
 
     return record(out, "MulBackward0", vjp, ins, ins)
+
+# ---- layer and batch normalisation -----------------------------------------------------------
+
+@quiet
+def _normalize_over(x: np.ndarray, axes: tuple, eps: float):
+    """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance), with its pieces.
+
+    Quiet, as PyTorch is: no elements give NaN statistics, and huge values an inf variance,
+    without NumPy's warnings.
+    """
+    n = 1
+    for ax in axes:
+        n *= x.shape[ax]
+    acc = np.float32 if x.dtype == np.float16 else None  # half precision sums in float32
+    mean = (x.sum(axis=axes, keepdims=True, dtype=acc) / n).astype(x.dtype, copy=False)
+    xc = x - mean
+    var = ((xc * xc).sum(axis=axes, keepdims=True, dtype=acc) / n).astype(x.dtype, copy=False)
+    rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+    return xc * rstd, rstd, mean, var
+
+
+def _mean(a: np.ndarray, axes: tuple) -> np.ndarray:
+    """``a.mean(axes, keepdims=True)``, computed alike, without NumPy's "Mean of empty slice"
+    warning when ``axes`` hold no elements (the mean is then nan, silently, as in PyTorch)."""
+    n = 1
+    for ax in axes:
+        n *= a.shape[ax]
+    acc = np.float32 if a.dtype == np.float16 else None  # as NumPy's mean sums half precision
+    return (a.sum(axis=axes, keepdims=True, dtype=acc) / n).astype(a.dtype, copy=False)
+
+
+@quiet
+def _affine_norm(name: str, input: Tensor, weight, bias, xhat, rstd, w_b, b_b, axes, stat_axes,
+                 batch_stats: bool) -> Tensor:
+    """Record ``y = xhat * w + b`` where ``xhat`` is ``input`` normalised over ``axes``.
+
+    NOTE [ the normalisation gradient ]
+    With ``gh = g * w`` and ``n`` elements per statistic, the gradient through the batch
+    statistics is ``rstd * (gh - mean(gh) - xhat * mean(gh * xhat))``; with fixed (running)
+    statistics it is just ``gh * rstd``.  ``w`` and ``b`` get ``sum(g * xhat)`` and ``sum(g)``
+    over every axis but their own.
+    """
+    out = xhat * w_b if w_b is not None else xhat
+    if b_b is not None:
+        out = out + b_b
+    out = out.astype(input._data.dtype, copy=False)
+    ins = tuple(t for t in (input, weight, bias) if t is not None)
+    if not (_grad.enabled and any(i._requires_grad for i in ins)):
+        return _wrap(out)
+    has_w, has_b = weight is not None, bias is not None
+
+    def vjp(g, needs):
+        res = [None]
+        if needs[0]:
+            gh = g * w_b if has_w else g
+            if batch_stats:
+                res[0] = rstd * (gh - _mean(gh, axes) - xhat * _mean(gh * xhat, axes))
+            else:
+                res[0] = gh * rstd
+        if has_w:
+            res.append((g * xhat).sum(axis=stat_axes).reshape(weight._data.shape)
+                       if needs[1] else None)
+        if has_b:
+            res.append(g.sum(axis=stat_axes).reshape(bias._data.shape) if needs[-1] else None)
+        return tuple(res)
+
+    return record(out, name, vjp, ins, ins)
+
+
+def layer_norm(input: Tensor, normalized_shape: tuple, weight: Tensor | None, bias: Tensor | None,
+               eps: float) -> Tensor:
+    """Normalise over the trailing ``normalized_shape`` dims, then scale and shift:
+
+        y = (x - mean) / sqrt(var + eps) * w + b      (biased variance over those dims)
+
+    The gradient is NOTE [ the normalisation gradient ].  Arguments are validated by
+    ``nn.functional.layer_norm``.
+    """
+    x = input._data
+    k = len(normalized_shape)
+    axes = tuple(range(x.ndim - k, x.ndim))
+    xhat, rstd, _, _ = _normalize_over(x, axes, eps)
+    return _affine_norm("NativeLayerNormBackward0", input, weight, bias, xhat, rstd,
+                        None if weight is None else weight._data,
+                        None if bias is None else bias._data, axes, tuple(range(x.ndim - k)), True)
+
+
+@quiet
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None, bias: Tensor | None, training: bool, momentum: float,
+               eps: float) -> Tensor:
+    """Normalise each channel (dim 1) over the batch and trailing dims, then scale and shift.
+
+    In training the batch's mean and biased variance normalise, and the running statistics
+    move towards the batch's mean and unbiased variance, in place:
+    ``running = (1 - momentum) * running + momentum * batch``.  Otherwise the running
+    statistics normalise, and the gradient is just ``g * w * rstd``.  Arguments are validated by
+    ``nn.functional.batch_norm``.
+    """
+    x = input._data
+    c = x.shape[1] if x.ndim > 1 else 1
+    axes = (0,) + tuple(range(2, x.ndim))
+    cshape = (1, c) + (1,) * (x.ndim - 2)
+    use_batch = training or running_mean is None or running_var is None
+    if use_batch:
+        xhat, rstd, mean, var = _normalize_over(x, axes, eps)
+        if training and running_mean is not None and running_var is not None:
+            cnt = x.size // c
+            unbiased = var.reshape(c) * (cnt / max(cnt - 1, 1))
+            rm, rv = running_mean._data, running_var._data
+            np.copyto(rm, rm * (1 - momentum) + mean.reshape(c) * momentum, casting="unsafe")
+            np.copyto(rv, rv * (1 - momentum) + unbiased * momentum, casting="unsafe")
+            running_mean._bump()
+            running_var._bump()
+    else:
+        rstd = (1.0 / np.sqrt(running_var._data.reshape(cshape) + eps)).astype(x.dtype, copy=False)
+        xhat = (x - running_mean._data.reshape(cshape)).astype(x.dtype, copy=False) * rstd
+    return _affine_norm("NativeBatchNormBackward0", input, weight, bias, xhat, rstd,
+                        None if weight is None else weight._data.reshape(cshape),
+                        None if bias is None else bias._data.reshape(cshape), axes, axes, use_batch)

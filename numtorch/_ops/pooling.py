@@ -35,7 +35,7 @@ def _window(off: tuple, stride: tuple, dil: tuple, out: tuple) -> tuple:
 
 def _padded(x: np.ndarray, pads: tuple, k: tuple, stride: tuple, dil: tuple, out: tuple,
             value: float) -> tuple:
-    """``x`` padded with ``value``: ``pads[i]`` on the left, on the right as far as windows reach."""
+    """``x`` padded with ``value``: ``pads[i]`` on the left, on the right as far as windows go."""
     widths = [(0, 0), (0, 0)]
     for i, p in enumerate(pads):
         reach = (out[i] - 1) * stride[i] + dil[i] * (k[i] - 1) + 1
@@ -144,7 +144,8 @@ def avg_pool(input: Tensor, kernel: tuple, stride: tuple, pads: tuple, out: tupl
     if divisor_override:
         div = np.asarray(divisor_override, x.dtype)
     else:
-        div = _avg_divisor(x.shape[2:], kernel, stride, pads, out, count_include_pad).astype(x.dtype)
+        div = _avg_divisor(x.shape[2:], kernel, stride, pads, out,
+                           count_include_pad).astype(x.dtype)
     y = acc / div
 
     def vjp(g, needs):

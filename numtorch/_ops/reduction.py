@@ -80,11 +80,16 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tens
     if o.dtype.kind != "f":
         return _wrap(o)
     return record(o, "SumBackward0" if dim is None else "SumBackward1",
-                  lambda g, n: (np.broadcast_to(_unsqueeze_to(g, axes, keepdim), shape),), (x,), NOSAVE)
+                  lambda g, n: (np.broadcast_to(_unsqueeze_to(g, axes, keepdim), shape),), (x,),
+                  NOSAVE)
 
 
 @quiet
 def nansum(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The sum over ``dim`` treating NaN as zero: ``sum(where(isnan(x), 0, x))``.
+
+    VJP (composed): ``g`` broadcast back, zero at the NaN positions.
+    """
     return sum(input.where(isnan(input).logical_not(), 0.0), dim, keepdim, dtype=dtype)
 
 
@@ -100,8 +105,8 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Ten
     x = input
     xd = x._data
     if dtype is None and xd.dtype.kind != "f":
-        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating "
-                           f"point or complex dtype. Got: {type_word(xd)}")
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {type_word(xd)}")
     if dtype is not None:
         xd = xd.astype(_dtype.as_np(dtype))
     axes = dims(dim, xd.ndim)
@@ -112,13 +117,19 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Ten
     else:  # the mean of nothing is nan, quietly, as in PyTorch
         o = np.full(xd.sum(axis=axes, keepdims=keepdim).shape, np.nan, xd.dtype)
     return record(o, "MeanBackward0" if dim is None else "MeanBackward1",
-                  lambda g, n: (np.broadcast_to(_unsqueeze_to(g, axes, keepdim) / (count or 1), shape),), (x,), NOSAVE)
+                  lambda g, n: (np.broadcast_to(_unsqueeze_to(g, axes, keepdim) / (count or 1),
+                                                shape),), (x,), NOSAVE)
 
 
 
 
 @quiet
 def prod(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The product over ``dim`` (one int, or all elements): ``prod_i x_i``.
+
+    VJP: ``d/dx_i = g * prod_{j != i} x_j``, computed from exclusive cumulative products from
+    both sides, so zeros in ``x`` are handled without dividing.
+    """
     x = input
     xd = x._data
     if dim is not None and isinstance(dim, (tuple, list)):
@@ -157,13 +168,24 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
-def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None) -> Tensor:
+def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
+        out=None) -> Tensor:
+    """The variance over ``dim``: ``sum((x - mean)^2) / (N - correction)``, ``correction=1`` by
+    default (``unbiased=False`` means 0).
+
+    VJP: ``d/dx = g * 2 * (x - mean) / (N - correction)``.
+    """
     if isinstance(dim, bool):  # var(x, unbiased)
         dim, unbiased = None, dim
     return _var(input, dim, _correction(unbiased, correction), keepdim, False)
 
 
-def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None) -> Tensor:
+def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
+        out=None) -> Tensor:
+    """The standard deviation over ``dim``: ``sqrt(var(x, dim, correction))``.
+
+    VJP: ``d/dx = g * (x - mean) / (std * (N - correction))``, zero where ``std`` is 0.
+    """
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     return _var(input, dim, _correction(unbiased, correction), keepdim, True)
@@ -182,8 +204,9 @@ def _var(x, dim, corr, keepdim, take_sqrt):
     denom = builtins.max(n - corr, 0)
     if denom <= 0:
         import warnings
-        warnings.warn(f"{'std' if take_sqrt else 'var'}(): degrees of freedom is <= 0. Correction should be "
-                      "strictly less than the reduction factor (input numel divided by output numel).",
+        warnings.warn(f"{'std' if take_sqrt else 'var'}(): degrees of freedom is <= 0. Correction "
+                      "should be strictly less than the reduction factor (input numel divided by "
+                      "output numel).",
                       UserWarning, stacklevel=3)
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.asarray((c * c).sum(axis=axes, keepdims=keepdim) / np.asarray(denom, xd.dtype))
@@ -194,17 +217,20 @@ def _var(x, dim, corr, keepdim, take_sqrt):
         with np.errstate(divide="ignore", invalid="ignore"):
             if take_sqrt:
                 ok = _unsqueeze_to(o, axes, keepdim)
-                return (np.where(ok == 0, 0, gk * c / (ok * denom)),)  # zero where std is 0, as PyTorch
+                # zero where std is 0, as PyTorch
+                return (np.where(ok == 0, 0, gk * c / (ok * denom)),)
             return (gk * (2 / denom if denom else np.inf) * c,)
     name = ("StdBackward0" if take_sqrt else "VarBackward0")
     return record(o.astype(xd.dtype, copy=False), name, vjp, (x,), (x,))
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """``(var(input, dim, ...), mean(input, dim))`` as a pair."""
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """``(std(input, dim, ...), mean(input, dim))`` as a pair."""
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
@@ -214,10 +240,11 @@ def _ext(x, dim, keepdim, np_fn, name):
     xd = x._data
     axes = dims(dim, xd.ndim)
     if xd.size == 0 and dim is None:
-        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
-                           "Specify the reduction dim with the 'dim' argument.")
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == "
+                           "0. Specify the reduction dim with the 'dim' argument.")
     if xd.size == 0 and (not axes or builtins.any(xd.shape[a] == 0 for a in axes)):
-        raise IndexError(f"{name}(): Expected reduction dim {axes[0] if axes else 0} to have non-zero size.")
+        raise IndexError(f"{name}(): Expected reduction dim {axes[0] if axes else 0} to have "
+                         "non-zero size.")
     o = np.asarray(np_fn(xd, axis=axes, keepdims=keepdim))
     if xd.dtype.kind != "f":
         return _wrap(o)
@@ -231,10 +258,18 @@ def _ext(x, dim, keepdim, np_fn, name):
 
 
 def amax(input, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    """The maximum over ``dim`` (all elements by default), values only.
+
+    VJP: ``g`` shared evenly between the elements equal to the maximum (``g / count`` each).
+    """
     return _ext(input, None if dim == () else dim, keepdim, np.max, "amax")
 
 
 def amin(input, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    """The minimum over ``dim`` (all elements by default), values only.
+
+    VJP: ``g`` shared evenly between the elements equal to the minimum (``g / count`` each).
+    """
     return _ext(input, None if dim == () else dim, keepdim, np.min, "amin")
 
 
@@ -248,12 +283,14 @@ class _ReturnType(tuple):
 
 def _return_type(name, fields):
     base = namedtuple(name, fields)
-    cls = type(name, (_ReturnType, base), {"_name": name, "__slots__": (), "__repr__": _ReturnType.__repr__})
+    cls = type(name, (_ReturnType, base),
+               {"_name": name, "__slots__": (), "__repr__": _ReturnType.__repr__})
     return cls
 
 
-return_types = {n: _return_type(n, ("values", "indices")) for n in ("max", "min", "sort", "topk", "mode",
-                                                                     "median", "kthvalue", "cummax", "cummin")}
+return_types = {n: _return_type(n, ("values", "indices"))
+                for n in ("max", "min", "sort", "topk", "mode", "median", "kthvalue", "cummax",
+                          "cummin")}
 return_types["aminmax"] = _return_type("aminmax", ("min", "max"))
 
 
@@ -268,13 +305,14 @@ def _max_min(input, dim, keepdim, other, is_max):
     xd = x._data
     if dim is None:
         if xd.size == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
-                               "Specify the reduction dim with the 'dim' argument.")
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
         o = _ext(x, None, False, np.max if is_max else np.min, "amax" if is_max else "amin")
         if o.grad_fn is not None:
             node = o.grad_fn
-            new = node_class("MaxBackward1" if is_max else "MinBackward1")(node.vjp, node.inputs, node.needs,
-                                                                           node.saved)
+            new = node_class("MaxBackward1" if is_max else "MinBackward1")(
+                node.vjp, node.inputs, node.needs, node.saved)
             o.grad_fn = new
         return o
     ax = _wrap_dim(dim, xd.ndim)
@@ -308,10 +346,22 @@ def _max_min(input, dim, keepdim, other, is_max):
 
 
 def max(input, dim=None, keepdim: bool = False, *, other=None, out=None):  # noqa: A001
+    """The maximum: of all elements; or ``(values, indices)`` along ``dim``; or, with a tensor
+    ``other``, the elementwise ``maximum(input, other)``.
+
+    VJP: over all elements as ``amax`` (ties share ``g``); along ``dim``, ``g`` goes to the one
+    element at ``indices``.
+    """
     return _max_min(input, dim, keepdim, other, True)
 
 
 def min(input, dim=None, keepdim: bool = False, *, other=None, out=None):  # noqa: A001
+    """The minimum: of all elements; or ``(values, indices)`` along ``dim``; or, with a tensor
+    ``other``, the elementwise ``minimum(input, other)``.
+
+    VJP: over all elements as ``amin`` (ties share ``g``); along ``dim``, ``g`` goes to the one
+    element at ``indices``.
+    """
     return _max_min(input, dim, keepdim, other, False)
 
 
@@ -321,7 +371,8 @@ def _arg(x, dim, keepdim, fn, name):
         raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
         if xd.size == 0:
-            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                             "== 0.")
         r = np.asarray(fn(xd.reshape(-1)), np.int64)
         return _wrap(r.reshape((1,) * xd.ndim) if keepdim else r)
     ax = _wrap_dim(dim, xd.ndim)
@@ -331,10 +382,12 @@ def _arg(x, dim, keepdim, fn, name):
 
 
 def argmax(input, dim=None, keepdim: bool = False) -> Tensor:
+    """The index of the maximum (of the flattened tensor, or along ``dim``); the first on ties."""
     return _arg(input, dim, keepdim, np.argmax, "argmax")
 
 
 def argmin(input, dim=None, keepdim: bool = False) -> Tensor:
+    """The index of the minimum (of the flattened tensor, or along ``dim``); the first on ties."""
     return _arg(input, dim, keepdim, np.argmin, "argmin")
 
 
@@ -354,7 +407,7 @@ def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
 
 @quiet
 def _kth(x, k0, dim, keepdim, rtype):
-    """The k0-th smallest (0-based) along ``dim``, and its index: via a stable sort, as PyTorch picks ties."""
+    """The k0-th smallest (0-based) on ``dim`` and its index, by a stable sort (PyTorch's ties)."""
     xd = x._data
     if dim is None:
         x = x.reshape((-1,))
@@ -392,6 +445,11 @@ def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):
 
 @quiet
 def logsumexp(input, dim, keepdim: bool = False, *, out=None) -> Tensor:
+    """``log(sum(exp(x)))`` over ``dim``, computed stably as ``m + log(sum(exp(x - m)))``
+    with ``m = max(x)``.
+
+    VJP: ``d/dx = g * exp(x - logsumexp(x)) = g * softmax(x)``.
+    """
     x = input
     xd = x._data
     if xd.dtype.kind != "f":
@@ -414,10 +472,11 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector p-norm over ``dim`` (all elements by default); ``"fro"`` is the 2-norm."""
     x = input
     if x._data.dtype.kind != "f":
-        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
-                           f"Got {type_word(x._data)}")
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {type_word(x._data)}")
     if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:
-        raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got " + " ".join(str(d) for d in dim))
+        raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           + " ".join(str(d) for d in dim))
     if p in ("fro", 2, 2.0, None):
         return _norm2(x, dim, keepdim)
     p = float("inf") if p == "inf" else p
@@ -450,7 +509,8 @@ def _norm_vjp(x: np.ndarray, p: float, nrm: np.ndarray, g: np.ndarray, axes: tup
     gradient equally among the entries that attain it (nan entries attain a nan norm).
     """
     if p == 0:
-        return None                          # no gradient at all, as PyTorch (the leaf's stays None)
+        # no gradient at all, as PyTorch (the leaf's stays None)
+        return None
     sgn = np.where(np.isnan(x), 0, np.sign(x)).astype(x.dtype, copy=False)  # PyTorch's sgn(nan) = 0
     if p == 1:
         return sgn * g
@@ -485,6 +545,10 @@ def _norm2(x, dim, keepdim):
 
 @quiet
 def cumsum(input, dim, *, dtype=None, out=None) -> Tensor:
+    """Cumulative sum along ``dim``: ``y_i = x_0 + ... + x_i`` (integers accumulate in int64).
+
+    VJP: the reversed cumulative sum of ``g``: ``d/dx_i = g_i + ... + g_{n-1}``.
+    """
     x = input
     xd = x._data
     ax = _wrap_dim(dim, xd.ndim)
@@ -502,6 +566,10 @@ def cumsum(input, dim, *, dtype=None, out=None) -> Tensor:
 
 @quiet
 def cumprod(input, dim, *, dtype=None, out=None) -> Tensor:
+    """Cumulative product along ``dim``: ``y_i = x_0 * ... * x_i``.
+
+    VJP: ``d/dx_i = (sum_{k >= i} g_k * y_k) / x_i``.
+    """
     x = input
     xd = x._data
     ax = _wrap_dim(dim, xd.ndim)
@@ -517,16 +585,22 @@ def cumprod(input, dim, *, dtype=None, out=None) -> Tensor:
 
 
 def all(input, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
+    """Whether every element is nonzero (over ``dim``, or in all): a bool tensor."""
     xd = input._data
-    return _wrap(np.asarray(np.all(xd, axis=dims(dim, xd.ndim) if dim is not None else None, keepdims=keepdim)))
+    return _wrap(np.asarray(np.all(xd, axis=dims(dim, xd.ndim) if dim is not None else None,
+                                   keepdims=keepdim)))
 
 
 def any(input, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
+    """Whether some element is nonzero (over ``dim``, or in all): a bool tensor."""
     xd = input._data
-    return _wrap(np.asarray(np.any(xd, axis=dims(dim, xd.ndim) if dim is not None else None, keepdims=keepdim)))
+    return _wrap(np.asarray(np.any(xd, axis=dims(dim, xd.ndim) if dim is not None else None,
+                                   keepdims=keepdim)))
 
 
 def count_nonzero(input, dim=None) -> Tensor:
+    """The number of nonzero elements over ``dim`` (all by default), as int64."""
     xd = input._data
-    return _wrap(np.asarray(np.count_nonzero(xd, axis=dims(dim, xd.ndim) if dim is not None else None),
+    return _wrap(np.asarray(np.count_nonzero(xd, axis=dims(dim, xd.ndim) if dim is not None
+                                             else None),
                             np.int64))

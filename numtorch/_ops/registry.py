@@ -6,7 +6,8 @@ namespace functions (``numtorch.exp``) and, unless a table below says otherwise,
 (``x.exp()``).  The tables:
 
 - ``ALIASES``: a second name for an op (``absolute`` for ``abs``), written once.
-- ``FUNCTION_ONLY``: namespace functions that are not methods (``numtorch.cat``, ``numtorch.zeros``).
+- ``FUNCTION_ONLY``: namespace functions that are not methods (``numtorch.cat``,
+  ``numtorch.zeros``).
 - ``METHOD_ONLY``: methods that are not namespace functions (``x.view``, ``x.expand``).
 - ``INPLACE``: ops that also get an in-place ``Tensor.<name>_`` (built by ``inplace.make_inplace``).
 - ``DUNDERS``: Python operators and the op each one calls.
@@ -64,15 +65,17 @@ ALIASES = {
     "arccos": "acos", "arctan": "atan", "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
     "arctan2": "atan2", "concat": "cat", "concatenate": "cat", "swapaxes": "transpose",
     "swapdims": "transpose", "moveaxis": "movedim", "ger": "outer", "greater": "gt",
-    "greater_equal": "ge", "less": "lt", "less_equal": "le", "not_equal": "ne", "asarray": "as_tensor",
+    "greater_equal": "ge", "less": "lt", "less_equal": "le", "not_equal": "ne",
+    "asarray": "as_tensor",
 }
 
 FUNCTION_ONLY = {
-    "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "eye", "arange",
-    "range", "linspace", "logspace", "scalar_tensor", "cat", "concat", "concatenate", "stack",
-    "hstack", "vstack", "zeros_like", "ones_like", "empty_like", "full_like", "broadcast_tensors",
-    "broadcast_shapes", "einsum", "where", "linear", "rsub", "isclose", "searchsorted", "std_mean",
-    "var_mean", "column_stack", "dstack", "meshgrid", "tensordot",
+    "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "eye",
+    "arange", "range", "linspace", "logspace", "scalar_tensor", "cat", "concat", "concatenate",
+    "stack", "hstack", "vstack", "zeros_like", "ones_like", "empty_like", "full_like",
+    "broadcast_tensors", "broadcast_shapes", "einsum", "where", "linear", "rsub", "isclose",
+    "searchsorted", "std_mean", "var_mean", "column_stack", "dstack", "meshgrid", "tensordot",
+    "bilinear",
 }
 
 METHOD_ONLY = {"view", "view_as", "reshape_as", "expand", "expand_as", "repeat", "contiguous",
@@ -247,7 +250,8 @@ def attach() -> None:
     Tensor.__rtruediv__ = _rbinop(lambda other, self: E.mul(E.reciprocal(self), other))
     for k in COMPARISONS:
         setattr(Tensor, f"__{k}__", _binop(OPS[k]))
-    Tensor.__matmul__ = lambda self, other: linalg.matmul(self, other) if isinstance(other, Tensor) \
+    Tensor.__matmul__ = lambda self, other: linalg.matmul(self, other) \
+        if isinstance(other, Tensor) \
         else NotImplemented
     Tensor.__rmatmul__ = lambda self, other: NotImplemented
     Tensor.__neg__ = elementwise.neg
@@ -262,11 +266,13 @@ def _T(self):
     if nd != 2:
         import warnings
         if nd == 0:
-            msg = "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+            msg = ("Tensor.T is deprecated on 0-D tensors. This function is the identity in these "
+                   "cases.")
         else:
-            msg = ("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and "
-                   "it will throw an error in a future release. Consider `x.mT` to transpose batches of matrices "
-                   "or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.")
+            msg = ("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
+                   "is deprecated and it will throw an error in a future release. Consider `x.mT` "
+                   "to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, "
+                   "-1))` to reverse the dimensions of a tensor.")
         warnings.warn(msg, UserWarning, stacklevel=2)
     return movement.permute(self, tuple(range(nd))[::-1])
 
@@ -275,7 +281,8 @@ def _invert(self):
     if self._data.dtype == np.bool_:
         return compare.logical_not(self)
     if self._data.dtype.kind == "f":
-        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
     return compare.bitwise_not(self)
 
 
@@ -293,11 +300,12 @@ def _setitem(self, index, value):
             self._data[idx] = v
         except ValueError as e:
             if not self._data.flags.writeable:
-                raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
-                                   "refers to a single memory location. Please clone() the tensor before "
-                                   "performing the operation.") from None
-            raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast "
-                               f"to indexing result of shape {list(self._data[idx].shape)}") from e
+                raise RuntimeError("unsupported operation: more than one element of the written-to "
+                                   "tensor refers to a single memory location. Please clone() the "
+                                   "tensor before performing the operation.") from None
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot "
+                               "be broadcast to indexing result of shape "
+                               f"{list(self._data[idx].shape)}") from e
         except IndexError as e:
             raise IndexError(str(e).replace("axis", "dimension")) from None
         self._vc[0] += 1

@@ -8,7 +8,8 @@ Every ``upsample`` mode is separable: along each spatial axis, output position `
 ``K`` input positions ``idx[k, o]`` with weights ``w[k, o]`` (nearest: ``K = 1``, weight 1;
 linear: ``K = 2``; cubic: ``K = 4``), and the N-d result applies the axes one after another,
 the last axis first, so each output is ``sum_k w_h[k] * (sum_j w_w[j] * x[h_k, w_j])``, the
-order of PyTorch's CPU kernel (equal to float32 rounding; the nearest modes bit for bit).  The axis step is linear in ``x``, so its vector-Jacobian
+order of PyTorch's CPU kernel (equal to float32 rounding; the nearest modes bit for bit).  The axis
+step is linear in ``x``, so its vector-Jacobian
 product scatters ``g * w[k]`` back to ``idx[k]``, axis by axis in the reverse order.
 
 Source positions follow PyTorch's arithmetic in the input's compute type (float32 for
@@ -33,7 +34,8 @@ from ._core import record
 
 __all__ = ["upsample", "grid_sample"]
 
-_NODE = {"nearest": "UpsampleNearest{}DBackward0", "nearest-exact": "UpsampleNearestExact{}DBackward0",
+_NODE = {"nearest": "UpsampleNearest{}DBackward0",
+         "nearest-exact": "UpsampleNearestExact{}DBackward0",
          "linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
          "trilinear": "UpsampleTrilinear3DBackward0", "bicubic": "UpsampleBicubic2DBackward0"}
 
@@ -213,7 +215,8 @@ def _reflect(c, twice_low: int, twice_high: int):
     extra = np.fmod(c, span)
     flips = np.floor(c / span)
     even = flips % 2 == 0
-    return np.where(even, extra + lo, span - extra + lo).astype(c.dtype), np.where(even, sign, -sign)
+    return np.where(even, extra + lo, span - extra + lo).astype(c.dtype), np.where(even, sign,
+                                                                                   -sign)
 
 
 def _fold_coord(c, n: int, padding_mode: str, align_corners: bool):

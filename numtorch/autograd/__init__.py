@@ -19,9 +19,9 @@ from .grad_mode import (
 )
 from .gradcheck import GradcheckError, gradcheck
 
-__all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "gradcheck", "GradcheckError",
-           "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "is_inference_mode_enabled", "set_detect_anomaly", "detect_anomaly"]
+__all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "gradcheck",
+           "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+           "is_grad_enabled", "is_inference_mode_enabled", "set_detect_anomaly", "detect_anomaly"]
 
 
 def _as_tuple(x):
@@ -40,19 +40,22 @@ def _seeds(outputs, grad_outputs, for_grad: bool):
         raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     for i, (o, g) in enumerate(zip(outputs, grad_outputs)):
         if not o._requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a "
+                               "grad_fn")
         if g is None:
             if o._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if o._data.dtype.kind != "f":
-                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {o.dtype}")
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs "
+                                   f"but got {o.dtype}")
             seeds.append(np.ones(o._data.shape, o._data.dtype))
         else:
             if not isinstance(g, Tensor):
                 g = Tensor(g) if not isinstance(g, (int, float)) else None
             if g._data.shape != o._data.shape:
-                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g._data.shape)} and "
-                                   f"output[{i}] has a shape of {Size(o._data.shape)}.")
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                                   f"{Size(g._data.shape)} and output[{i}] has a shape of "
+                                   f"{Size(o._data.shape)}.")
             gd = g._data if g._data.dtype == o._data.dtype else g._data.astype(o._data.dtype)
             seeds.append(gd)
     return seeds
@@ -60,13 +63,17 @@ def _seeds(outputs, grad_outputs, for_grad: bool):
 
 def _no_create_graph(create_graph):
     if create_graph:
-        raise RuntimeError("numtorch computes first-order gradients only: create_graph=True (gradients of "
-                           "gradients) is not supported")
+        raise RuntimeError("numtorch computes first-order gradients only: create_graph=True "
+                           "(gradients of gradients) is not supported")
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False, grad_variables=None,
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
+             grad_variables=None,
              inputs=None) -> None:
-    """Accumulate into ``.grad`` of the graph leaves the gradient of ``tensors`` (seeded by ``grad_tensors``)."""
+    """Accumulate into the leaves' ``.grad`` the gradient of ``tensors``.
+
+    ``grad_tensors`` seed the outputs (needed unless they are scalars).
+    """
     _no_create_graph(create_graph)
     outputs = _as_tuple(tensors)
     grads = _as_tuple(grad_tensors if grad_tensors is not None else grad_variables)
@@ -80,13 +87,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     if ins is not None:
         for t, r in zip(ins, results):
             if t.grad_fn is not None and r is not None:
-                t._grad = _wrap(r._data.copy()) if t._grad is None else _wrap(t._grad._data + r._data)
+                t._grad = (_wrap(r._data.copy()) if t._grad is None
+                           else _wrap(t._grad._data + r._data))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
          only_inputs: bool = True, allow_unused=None, is_grads_batched: bool = False,
          materialize_grads: bool = False):
-    """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated into ``.grad``).
+    """The gradients of ``outputs`` with respect to ``inputs``, returned, not put in ``.grad``.
 
     Example:
         >>> import numtorch as torch
@@ -112,8 +120,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     for i, (t, r) in enumerate(zip(ins, results)):
         if r is None:
             if not allow_unused:
-                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
-                                   "graph. Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
             if materialize_grads:
                 r = _wrap(np.zeros_like(t._data))
         out.append(r)
@@ -136,6 +145,7 @@ class set_detect_anomaly:
 detect_anomaly = set_detect_anomaly
 
 
-def tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+def tensor_backward(self, gradient=None, retain_graph=None, create_graph=False,
+                    inputs=None) -> None:
     """Compute the gradient of this tensor w.r.t. the graph leaves; see ``autograd.backward``."""
     backward(self, gradient, retain_graph, create_graph, inputs=inputs)

@@ -32,8 +32,9 @@ class FunctionCtx:
         saved = getattr(self, "_saved", ())
         for t, v in zip(saved, self._saved_versions):
             if t is not None and t._vc[0] != v:
-                raise RuntimeError("one of the variables needed for gradient computation has been modified by "
-                                   f"an inplace operation: is at version {t._vc[0]}; expected version {v} instead.")
+                raise RuntimeError("one of the variables needed for gradient computation has been "
+                                   f"modified by an inplace operation: is at version {t._vc[0]}; "
+                                   f"expected version {v} instead.")
         return saved
 
     def mark_non_differentiable(self, *tensors) -> None:
@@ -64,7 +65,8 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
-        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+        raise NotImplementedError("You must implement the forward function for custom "
+                                  "autograd.Function.")
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -72,8 +74,8 @@ class Function:
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
-                                  "autograd.Function to use it with backward mode AD.")
+        raise NotImplementedError("You must implement either the backward or vjp method for your "
+                                  "custom autograd.Function to use it with backward mode AD.")
 
     vjp = backward
 
@@ -99,16 +101,18 @@ class Function:
 
         def call_backward(grads):
             if materialize:
-                grads = [np.zeros_like(a) if g is None and a is not None else g for g, a in zip(grads, out_arrays)]
+                grads = [np.zeros_like(a) if g is None and a is not None else g
+                         for g, a in zip(grads, out_arrays)]
             res = cls.backward(ctx, *[None if g is None else _wrap(g) for g in grads])
             if not isinstance(res, tuple):
                 res = (res,)
             if len(res) != len(args):
-                raise RuntimeError(f"function {name} returned an incorrect number of gradients (expected "
-                                   f"{len(args)}, got {len(res)})")
+                raise RuntimeError(f"function {name} returned an incorrect number of gradients "
+                                   f"(expected {len(args)}, got {len(res)})")
             return tuple(None if res[p] is None else res[p]._data for p in positions)
 
-        needs_any = [isinstance(o, Tensor) and id(o) not in non_diff and o._data.dtype.kind == "f" for o in outs]
+        needs_any = [isinstance(o, Tensor) and id(o) not in non_diff
+                     and o._data.dtype.kind == "f" for o in outs]
         results = list(outs)
         if sum(needs_any) == 1 and single:
             node = node_class(name)(lambda g, n: call_backward([g]), tensor_inputs,

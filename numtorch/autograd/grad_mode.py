@@ -88,7 +88,7 @@ class no_grad(_NoParam):
 
 
 class enable_grad(_NoParam):
-    """Turn grad mode back on inside a ``no_grad`` region (inside ``inference_mode`` nothing records)."""
+    """Turn grad mode back on inside a ``no_grad`` region (not inside ``inference_mode``)."""
 
     _mode = True
 

@@ -20,7 +20,8 @@ def _outputs(func, inputs):
 
 
 def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True, nondet_tol: float = 0.0, check_undefined_grad: bool = True,
+              raise_exception: bool = True, nondet_tol: float = 0.0,
+              check_undefined_grad: bool = True,
               check_grad_dtypes: bool = False, check_batched_grad: bool = False,
               check_batched_forward_grad: bool = False, check_forward_ad: bool = False,
               check_backward_ad: bool = True, fast_mode: bool = False, masked=None) -> bool:
@@ -33,8 +34,8 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t._requires_grad]
     if not diff:
-        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of the them "
-                         "have requires_grad=True.")
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
+                         "none of the them have requires_grad=True.")
     outs = _outputs(func, inputs)
     for oi, o in enumerate(outs):
         if not o._requires_grad:
@@ -60,12 +61,13 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
                 seed = np.zeros(od.shape, od.dtype)
                 seed.reshape(-1)[j] = 1
                 outs = _outputs(func, inputs)
-                g = autograd_grad(outs[oi], [x], grad_outputs=[_wrap(seed)], retain_graph=True, allow_unused=True)[0]
+                g = autograd_grad(outs[oi], [x], grad_outputs=[_wrap(seed)], retain_graph=True,
+                                  allow_unused=True)[0]
                 if g is not None:
                     analytical[:, j] = g._data.astype(np.float64).reshape(-1)
             if not np.allclose(analytical, numerical, rtol=rtol, atol=atol):
                 if raise_exception:
-                    raise GradcheckError(f"Jacobian mismatch for output {oi} with respect to input {ii},\n"
-                                         f"numerical:{numerical}\nanalytical:{analytical}\n")
+                    raise GradcheckError(f"Jacobian mismatch for output {oi} with respect to input "
+                                         f"{ii},\nnumerical:{numerical}\nanalytical:{analytical}\n")
                 return False
     return True

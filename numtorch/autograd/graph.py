@@ -12,8 +12,8 @@ import itertools
 
 from .hooks import RemovableHandle
 
-__all__ = ["Node", "node_class", "AccumulateGrad", "op_name", "producer_name", "register_tensor_hook",
-           "register_post_accumulate_grad_hook"]
+__all__ = ["Node", "node_class", "AccumulateGrad", "op_name", "producer_name",
+           "register_tensor_hook", "register_post_accumulate_grad_hook"]
 
 _seq = itertools.count()
 

@@ -1,4 +1,5 @@
-"""numtorch.backends: the flags PyTorch scripts read or set; numtorch computes with NumPy on the CPU."""
+"""numtorch.backends: the flags PyTorch scripts read or set; numtorch computes with NumPy on the
+CPU."""
 
 from __future__ import annotations
 

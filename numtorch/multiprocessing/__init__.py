@@ -26,8 +26,8 @@ from .spawn import (
 )
 
 __all__ = ["set_sharing_strategy", "get_sharing_strategy", "get_all_sharing_strategies",
-           "spawn", "start_processes", "ProcessContext", "ProcessException", "ProcessExitedException",
-           "ProcessRaisedException"] + multiprocessing.__all__
+           "spawn", "start_processes", "ProcessContext", "ProcessException",
+           "ProcessExitedException", "ProcessRaisedException"] + multiprocessing.__all__
 
 _all_sharing_strategies = {"file_descriptor", "file_system"}
 _sharing_strategy = "file_descriptor"

@@ -124,8 +124,8 @@ class ProcessContext:
                 except ValueError:
                     name = f"<Unknown signal {-code}>"
                 return ProcessExitedException(f"process {index:d} terminated with signal {name}",
-                                              error_index=index, error_pid=process.pid, exit_code=code,
-                                              signal_name=name)
+                                              error_index=index, error_pid=process.pid,
+                                              exit_code=code, signal_name=name)
             return ProcessExitedException(f"process {index:d} terminated with exit code {code:d}",
                                           error_index=index, error_pid=process.pid, exit_code=code)
         with open(error_file, "rb") as fh:
@@ -168,6 +168,7 @@ def spawn(fn, args: tuple = (), nprocs: int = 1, join: bool = True, daemon: bool
     """
     if start_method != "spawn":
         warnings.warn(f"This method only supports start_method=spawn (got: {start_method}).\n"
-                      "To use a different start_method use:\n\t\t torch.multiprocessing.start_processes(...)",
+                      "To use a different start_method use:\n\t\t "
+                      "torch.multiprocessing.start_processes(...)",
                       FutureWarning, stacklevel=2)
     return start_processes(fn, args, nprocs, join, daemon, start_method="spawn")

@@ -88,7 +88,8 @@ class Parameter(Tensor):
 class _BufferMeta(type):
     # ``isinstance(t, Buffer)`` is true for any tensor marked as a buffer.
     def __instancecheck__(cls, instance: Any) -> bool:
-        if cls is Buffer and isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False):
+        if (cls is Buffer and isinstance(instance, Tensor)
+                and getattr(instance, "_is_buffer", False)):
             return True
         return super().__instancecheck__(instance)
 

@@ -159,7 +159,8 @@ def test_gpt_model_pieces_match_pytorch():
         assert model.get_num_params() == sum(p.numel() for p in model.parameters()) - 16 * 32
         with contextlib.redirect_stdout(io.StringIO()):
             opt = model.configure_optimizers(0.1, 1e-3, (0.9, 0.99), "cpu")
-        assert [len(g["params"]) for g in opt.param_groups] == [10, 18]  # wte, wpe, 4 per block; the rest
+        # decayed: wte, wpe and 4 matrices per block; not decayed: the rest
+        assert [len(g["params"]) for g in opt.param_groups] == [10, 18]
         assert [g["weight_decay"] for g in opt.param_groups] == [0.1, 0.0]
         idx = L.randint(67, (3, 16))
         fused = model(idx)[0]

@@ -40,11 +40,13 @@ def _enclosing(node: ast.AST):
 
 
 def _in_function(node: ast.AST) -> bool:
-    return any(isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for p in _enclosing(node))
+    return any(isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+               for p in _enclosing(node))
 
 
 def _type_checking_only(node: ast.AST) -> bool:
-    return any(isinstance(p, ast.If) and "TYPE_CHECKING" in ast.unparse(p.test) for p in _enclosing(node))
+    return any(isinstance(p, ast.If) and "TYPE_CHECKING" in ast.unparse(p.test)
+               for p in _enclosing(node))
 
 
 def _targets(name: str, node: ast.Import | ast.ImportFrom) -> set[str]:
@@ -80,7 +82,8 @@ def _targets(name: str, node: ast.Import | ast.ImportFrom) -> set[str]:
 
 
 def import_graph(local: bool = False) -> dict[str, set[str]]:
-    """Module -> the numtorch modules it imports at module level (or, with ``local``, in functions)."""
+    """Module -> the numtorch modules it imports at module level (or, with ``local``, in
+    functions)."""
     graph = {}
     for name in modules():
         edges = set()
@@ -104,7 +107,8 @@ def local_imports() -> list[tuple[str, int]]:
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """The strongly connected components with more than one module (Tarjan's algorithm, iterative)."""
+    """The strongly connected components with more than one module (Tarjan's algorithm,
+    iterative)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -155,7 +159,8 @@ def calls(function: str) -> list[tuple[str, int]]:
         for node in ast.walk(_tree(name)):
             if isinstance(node, ast.Call):
                 f = node.func
-                called = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+                called = (f.id if isinstance(f, ast.Name)
+                          else f.attr if isinstance(f, ast.Attribute) else None)
                 if called == function:
                     out.append((name, node.lineno))
     return out
@@ -163,7 +168,8 @@ def calls(function: str) -> list[tuple[str, int]]:
 
 # PyTorch's C type words, as its messages spell dtypes ("expected scalar type Long but found Float",
 # "value cannot be converted to type unsigned char without overflow")
-C_TYPE_WORDS = re.compile(r"[\"'](?:long int|unsigned char|signed char|short int|c10::Half|Half|Float|Double|"
+C_TYPE_WORDS = re.compile(r"[\"'](?:long int|unsigned char|signed char|short "
+                           "int|c10::Half|Half|Float|Double|"
                           r"Long|Int|Short|Char|Byte|Bool)[\"']")
 
 
@@ -176,7 +182,8 @@ if __name__ == "__main__":
     for comp in cycles(g):
         print(f"cycle of {len(comp)}: {', '.join(comp)}")
     print(len(local_imports()), "function-local imports of numtorch modules")
-    rec = [c for c in calls("record") if not c[0].startswith(("numtorch._ops", "numtorch.autograd"))]
+    rec = [c for c in calls("record")
+           if not c[0].startswith(("numtorch._ops", "numtorch.autograd"))]
     print(len(rec), "record() calls outside _ops/autograd:", sorted({m for m, _ in rec}))
     print("C type words in:", files_spelling_c_types())
     loose = [p for p in PACKAGE.glob("*.py") if p.name != "__init__.py"]

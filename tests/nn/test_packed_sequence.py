@@ -44,7 +44,8 @@ def test_pack_and_pad_against_torch(cid, shape, lengths, bf, sort, as_tensor):
     assert isinstance(np_, nrnn.PackedSequence)
     assert_close(np_.data, tp.data)
     assert_close(np_.batch_sizes, tp.batch_sizes)
-    for a, b in ((np_.sorted_indices, tp.sorted_indices), (np_.unsorted_indices, tp.unsorted_indices)):
+    for a, b in ((np_.sorted_indices, tp.sorted_indices),
+                 (np_.unsorted_indices, tp.unsorted_indices)):
         assert (a is None) == (b is None)
         if a is not None:
             assert_close(a, b)

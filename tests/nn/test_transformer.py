@@ -302,8 +302,9 @@ def test_encoder_inference_fast_paths(norm_first, padding, mask_check):
             enc = nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(8), mask_check=mask_check)
             enc.eval()
             with lib.no_grad():
-                res.append((enc(lib.from_numpy(x), src_key_padding_mask=lib.from_numpy(kpm)),
-                            layer.eval()(lib.from_numpy(x), src_key_padding_mask=lib.from_numpy(kpm))))
+                kp = lib.from_numpy(kpm)
+                res.append((enc(lib.from_numpy(x), src_key_padding_mask=kp),
+                            layer.eval()(lib.from_numpy(x), src_key_padding_mask=kp)))
     (ta, tb), (na, nb) = res
     assert_close(na, ta, **TOL)
     assert_close(nb, tb, **TOL)

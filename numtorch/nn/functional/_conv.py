@@ -5,7 +5,8 @@ order, and then make one call to the primitives in ``numtorch._ops.conv`` (where
 im2col forward and its vector-Jacobian product sit side by side).  An unbatched input
 ``(C, *L)`` is treated as a batch of one.
 
-    conv:            y[b, o, p] = bias[o] + sum_{c, k} w[o, c, k] * x_pad[b, c, p * stride + k * dilation]
+    conv:            y[b, o, p] = bias[o]
+                                  + sum_{c, k} w[o, c, k] * x_pad[b, c, p * stride + k * dilation]
     conv_transpose:  the adjoint of conv with the same arguments (the gradient of conv
                      with respect to its input), plus bias
 
@@ -38,7 +39,8 @@ def _expand(value, name: str, dim: int) -> tuple:
     if len(v) == 1:
         v = v * dim
     if len(v) != dim:
-        raise RuntimeError(f"expected {name} to be a single integer value or a list of {dim} values "
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {dim} "
+                           f"values "
                            f"to match the convolution dimensions, but got {name}={list(v)}")
     return v
 
@@ -79,7 +81,8 @@ def _check_shapes(xs: tuple, weight: Tensor, bias, groups: int, transposed: bool
                                f"input{_size(xs)} to have {ws[1] * groups} channels, but got "
                                f"{xs[1]} channels instead")
         if bias is not None and (bias.dim() != 1 or bias.shape[0] != ws[0]):
-            raise RuntimeError(f"Given weight of size {_size(ws)}, expected bias to be 1-dimensional "
+            raise RuntimeError(f"Given weight of size {_size(ws)}, expected bias to be "
+                               f"1-dimensional "
                                f"with {ws[0]} elements, but got bias of size {_size(bias.shape)} "
                                "instead")
     else:
@@ -88,8 +91,10 @@ def _check_shapes(xs: tuple, weight: Tensor, bias, groups: int, transposed: bool
                                f"input{_size(xs)} to have {ws[0]} channels, but got {xs[1]} "
                                "channels instead")
         if bias is not None and (bias.dim() != 1 or bias.shape[0] != ws[1] * groups):
-            raise RuntimeError(f"Given transposed=1, weight of size {_size(ws)}, expected bias to be "
-                               f"1-dimensional with {ws[1] * groups} elements, but got bias of size "
+            raise RuntimeError(f"Given transposed=1, weight of size {_size(ws)}, expected bias to "
+                               f"be "
+                               f"1-dimensional with {ws[1] * groups} elements, but got bias of "
+                               f"size "
                                f"{_size(bias.shape)} instead")
 
 
@@ -98,7 +103,8 @@ def _check_dtypes(x: Tensor, weight: Tensor, bias) -> None:
         raise RuntimeError(f"Input type ({typemeta_name(x.dtype)}) and bias type "
                            f"({typemeta_name(bias.dtype)}) should be the same")
     if weight.dtype != x.dtype:
-        raise RuntimeError(f"expected scalar type {_scalar(x.dtype)} but found {_scalar(weight.dtype)}")
+        raise RuntimeError(f"expected scalar type {_scalar(x.dtype)} but found "
+                           f"{_scalar(weight.dtype)}")
 
 
 def _scalar(dt) -> str:
@@ -135,13 +141,15 @@ def _conv(n: int, name: str, input, weight, bias, stride, padding, dilation, gro
     xs, ks = tuple(x.shape), tuple(weight.shape[2:])
     _check_shapes(xs, weight, bias, groups, False)
     if same:  # total d*(k-1), the odd one on the right
-        pads = tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for d, k in zip(dilation, ks))
+        pads = tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2)
+                     for d, k in zip(dilation, ks))
     else:
         pads = tuple((p, p) for p in pad)
     padded = [s + lo + hi for s, (lo, hi) in zip(xs[2:], pads)]
     reach = [d * (k - 1) + 1 for d, k in zip(dilation, ks)]
     if any(r > s for r, s in zip(reach, padded)):
-        raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))})."
+        raise RuntimeError(f"Calculated padded input size per channel: "
+                           f"({' x '.join(map(str, padded))})."
                            f" Kernel size: ({' x '.join(map(str, reach))}). Kernel size can't be "
                            "greater than actual input size")
     _check_dtypes(x, weight, bias)
@@ -198,7 +206,8 @@ def _conv_transpose(n: int, name: str, input, weight, bias, stride, padding, out
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
            dilation=1, groups: int = 1) -> Tensor:
-    """1-d cross-correlation: input ``(B, Cin, L)`` or ``(Cin, L)``, weight ``(Cout, Cin/groups, K)``.
+    """1-d cross-correlation: input ``(B, Cin, L)`` or ``(Cin, L)``, weight
+    ``(Cout, Cin/groups, K)``.
 
     Args:
         stride, dilation: an int or a 1-tuple.
@@ -270,7 +279,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 
 def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
                      padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
-    """3-d transposed convolution: weight ``(Cin, Cout/groups, kD, kH, kW)``; as ``conv_transpose2d``."""
+    """3-d transposed convolution: weight ``(Cin, Cout/groups, kD, kH, kW)``; as
+    ``conv_transpose2d``."""
     return _conv_transpose(3, "conv_transpose3d", input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 

@@ -11,79 +11,26 @@ norm is 0, so a zero vector does not produce NaN).
 
 Example:
     >>> import numtorch
-    >>> pairwise_distance(numtorch.tensor([[3.0, 0.0]]), numtorch.tensor([[0.0, 4.0]]), eps=0).item()
+    >>> a, b = numtorch.tensor([[3.0, 0.0]]), numtorch.tensor([[0.0, 4.0]])
+    >>> pairwise_distance(a, b, eps=0).item()
     5.0
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from numtorch._dtype import from_np
-from numtorch._ops._core import NOSAVE, record
-from numtorch._ops._fpstate import quiet
+from numtorch._dtype import from_np, promote_types, type_word
+from numtorch._ops import distance as _D
+from numtorch._ops._core import broadcast_shape as _broadcast_shape
 from numtorch._ops.registry import FUNCTIONS
-from numtorch._tensor import Tensor, _wrap_dim
-
-from ._helpers import _broadcast_shape, _promote, _tname
-
-
-@quiet
-def _vector_norm(input: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
-    """``(sum |x|^p)^(1/p)`` along ``dim``; the gradient is 0 where the norm is 0.
-
-    Quiet, as PyTorch is: squares that overflow give an inf norm without a NumPy warning (the
-    vjp runs in the engine's quiet backward pass).
-    """
-    x = input._data
-    if x.dtype.kind != "f":
-        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_tname(x)}")
-    ax = _wrap_dim(dim, x.ndim)
-    a = np.abs(x)
-    if p == 2:
-        n = np.sqrt((x * x).sum(axis=ax, keepdims=True))
-    elif p == 1:
-        n = a.sum(axis=ax, keepdims=True)
-    elif p == math.inf:
-        n = a.max(axis=ax, keepdims=True)
-    elif p == 0:
-        n = (x != 0).sum(axis=ax, keepdims=True).astype(x.dtype)
-    else:
-        n = (a ** p).sum(axis=ax, keepdims=True) ** (1.0 / p)
-    n = n.astype(x.dtype, copy=False)
-    out = n if keepdim else n.squeeze(ax)
-
-    def vjp(g, needs):
-        gk = g if keepdim else np.expand_dims(g, ax)
-        if p == 2:
-            r = np.where(n == 0, 0.0, x / n)
-        elif p == 1:
-            r = np.sign(x)
-        elif p == math.inf:
-            hit = (a == n)
-            r = np.sign(x) * hit / hit.sum(axis=ax, keepdims=True)
-        elif p == 0:
-            r = np.zeros_like(x)
-        else:
-            r = np.where(n == 0, 0.0, x * a ** (p - 2) / n ** (p - 1))
-        return ((gk * r).astype(x.dtype, copy=False),)
-
-    return record(out, "LinalgVectorNormBackward0", vjp, (input,), (input,))
-
-
-def _clamp_min_keep_grad(t: Tensor, eps: float) -> Tensor:
-    """``max(t, eps)`` whose gradient passes straight through (PyTorch clamps under no_grad)."""
-    return record(np.maximum(t._data, eps).astype(t._data.dtype, copy=False), "CloneBackward0",
-                  lambda g, needs: (g,), (t,), NOSAVE)
+from numtorch._tensor import Tensor
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
               out: Tensor | None = None) -> Tensor:
     """``x / max(||x||_p, eps)`` along ``dim``; with ``out``, the result is written there."""
-    n = _vector_norm(input, p, dim, True).clamp_min(eps)
+    n = _D.vector_norm(input, p, dim, True).clamp_min(eps)
     if out is not None:
         return FUNCTIONS["div"](input, n, out=out)  # numtorch.div, with out=
     return input / n
@@ -95,10 +42,10 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     Each input is divided by its own norm first, which keeps the result within [-1, 1].
     """
     shape = _broadcast_shape(tuple(x1.shape), tuple(x2.shape))
-    common = _promote(x1._data.dtype, x2._data.dtype)
+    common = promote_types(from_np(x1._data.dtype), from_np(x2._data.dtype)).np
     if common.kind != "f":
         raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
-                           f"{_tname(np.empty((), common))}")
+                           f"{type_word(np.empty((), common))}")
     if x1._data.dtype != common:
         x1 = x1.to(from_np(common))
     if x2._data.dtype != common:
@@ -107,8 +54,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
         x1 = x1.expand(shape)
     if tuple(x2.shape) != shape:
         x2 = x2.expand(shape)
-    n1 = _clamp_min_keep_grad(_vector_norm(x1, 2, dim, True), eps)
-    n2 = _clamp_min_keep_grad(_vector_norm(x2, 2, dim, True), eps)
+    n1 = _D.clamp_min_keep_grad(_D.vector_norm(x1, 2, dim, True), eps)
+    n2 = _D.clamp_min_keep_grad(_D.vector_norm(x2, 2, dim, True), eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
@@ -116,4 +63,4 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
     """``||x1 - x2 + eps||_p`` along the last dim."""
     _broadcast_shape(tuple(x1.shape), tuple(x2.shape))
-    return _vector_norm(x1 - x2 + eps, p, -1, keepdim)
+    return _D.vector_norm(x1 - x2 + eps, p, -1, keepdim)

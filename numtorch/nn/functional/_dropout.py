@@ -21,10 +21,9 @@ import warnings
 
 import numpy as np
 
+from numtorch._dtype import type_word as _tname
 from numtorch._ops import elementwise as E
 from numtorch._tensor import Tensor, _wrap
-
-from ._helpers import _tname
 
 
 def _check_p(p: float) -> None:
@@ -36,7 +35,8 @@ def _masked(input: Tensor, noise_shape: tuple, p: float, inplace: bool) -> Tenso
     """``input * noise`` with ``noise ~ Bernoulli(1 - p) / (1 - p)`` drawn as PyTorch draws it."""
     x = input._data
     if x.dtype.kind != "f" and p != 1.0:
-        raise RuntimeError(f"result type Float can't be cast to the desired output type {_tname(x)}")
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{_tname(x)}")
     if p == 1.0:
         noise = np.zeros(noise_shape, x.dtype)
     else:
@@ -63,7 +63,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return _masked(input, input._data.shape, p, inplace)
 
 
-def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
     """Zero whole channels of an ``(N, C, L)`` or ``(C, L)`` input with probability ``p``."""
     _check_p(p)
     nd = input._data.ndim

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from numtorch._ops._core import kernel_error as _kernel_error
 from numtorch._ops._core import rename
 from numtorch._tensor import Tensor, _wrap_dim
 
 from ._activation import sigmoid
-from ._helpers import _kernel_error
 
 __all__ = ["glu"]
 

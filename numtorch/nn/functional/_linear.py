@@ -16,15 +16,12 @@ Example:
 
 from __future__ import annotations
 
-import numpy as np
-
+from numtorch._dtype import type_word as _tname
 from numtorch._dtype import typemeta_name
-from numtorch._ops._core import record
 from numtorch._ops._fpstate import quiet
+from numtorch._ops.nn import bilinear as _bilinear
 from numtorch._ops.nn import linear as _linear
 from numtorch._tensor import Tensor
-
-from ._helpers import _tname
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -95,19 +92,4 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     if c.shape[-1] != w.shape[2]:
         raise RuntimeError("bilinear(): input2 size does not match weight size: got "
                            f"{c.shape[-1]} but expected {w.shape[2]}")
-    lead = a.shape[:-1]
-    a2, c2 = a.reshape(-1, a.shape[-1]), c.reshape(-1, c.shape[-1])
-    tmp = np.einsum("ni,oij->noj", a2, w)  # (N, out, in2)
-    out = np.einsum("noj,nj->no", tmp, c2)
-    if bias is not None:
-        out += bias._data
-
-    def vjp(g, needs):
-        g2 = g.reshape(-1, w.shape[0])
-        ga = np.einsum("no,oij,nj->ni", g2, w, c2, optimize=True).reshape(a.shape) if needs[0] else None
-        gc = np.einsum("no,noj->nj", g2, tmp).reshape(c.shape) if needs[1] else None
-        gw = np.einsum("no,ni,nj->oij", g2, a2, c2, optimize=True) if needs[2] else None
-        gb = g2.sum(0) if len(needs) > 3 and needs[3] else None
-        return ga, gc, gw, gb
-
-    return record(out.reshape(lead + (w.shape[0],)), "AddBackward0", vjp, ins, ins)
+    return _bilinear(input1, input2, weight, bias)

@@ -23,11 +23,11 @@ from __future__ import annotations
 import math
 import warnings
 
+from numtorch._ops._core import broadcast_shape as _broadcast_shape
 from numtorch._ops._fpstate import quiet
 from numtorch._ops.loss import reduce_tensor as _reduce_tensor
 from numtorch._tensor import Tensor, _wrap
 
-from ._helpers import _broadcast_shape
 from ._reduction import _REDUCTIONS, _check_reduction, _legacy_reduction
 
 
@@ -100,10 +100,12 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     s1, s2 = list(input1.shape), list(input2.shape)
     if td == 1 and (len(s1) != 2 or len(s2) != 2):
-        raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs with sizes "
+        raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs with "
+                           f"sizes "
                            f"{s1} and {s2}.")
     if td == 0 and (len(s1) != 1 or len(s2) != 1):
-        raise RuntimeError(f"0D target tensor expects 1D input tensors, but found inputs with sizes "
+        raise RuntimeError(f"0D target tensor expects 1D input tensors, but found inputs with "
+                           f"sizes "
                            f"{s1} and {s2}.")
     _broadcast_shape(tuple(target.shape), tuple(s1[:td]))
     prod = (input1 * input2).sum(td)

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from numtorch._dtype import type_word as _tname
 from numtorch._ops import loss as L
+from numtorch._ops import nn as _ops_nn
 from numtorch._ops._core import rename
 from numtorch._ops._fpstate import quiet
 from numtorch._tensor import Tensor, _wrap
 
-from ._helpers import _tname
 from ._reduction import _check_reduction
-from ._softmax import _log_softmax
 
 
 @quiet
@@ -91,7 +91,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     c = x.shape[cdim]
     if t.dtype.kind == "f" and t.ndim == x.ndim:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    logp = _log_softmax(input, cdim)
+    logp = _ops_nn.log_softmax(input, cdim)
     nll = L.nll_loss(logp, target, weight, ignore_index, reduction)
     if label_smoothing <= 0.0:
         return nll
@@ -121,7 +121,7 @@ def _cross_entropy_probs(input, target, weight, ignore_index, reduction, s, cdim
         target = target.to(input.dtype)
     if s > 0.0:
         target = target * (1 - s) + s / c
-    logp = _log_softmax(input, cdim)
+    logp = _ops_nn.log_softmax(input, cdim)
     prod = logp * target
     if weight is not None:
         wshape = [1] * input._data.ndim

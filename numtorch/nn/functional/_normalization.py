@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch._ops._core import record
+from numtorch._dtype import type_word as _tname
+from numtorch._ops import normalization as N
+from numtorch._ops._core import require_float as _require_float
 from numtorch._ops._fpstate import quiet
 from numtorch._ops.normalization import group_norm as _group_norm
 from numtorch._tensor import Tensor, _wrap
 
-from ._helpers import _needs_graph, _require_float, _tname
 from ._padding import pad
 from ._pooling import avg_pool2d, avg_pool3d
 
@@ -53,75 +54,10 @@ def _check_param_dtypes(x: np.ndarray, params) -> None:
             raise RuntimeError(f"expected scalar type {_tname(x)} but found {_tname(p)}")
 
 
-@quiet
-def _normalize_over(x: np.ndarray, axes: tuple, eps: float):
-    """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance), with its pieces.
-
-    Quiet, as PyTorch is: no elements give NaN statistics, and huge values an inf variance,
-    without NumPy's warnings.
-    """
-    n = 1
-    for ax in axes:
-        n *= x.shape[ax]
-    acc = np.float32 if x.dtype == np.float16 else None  # half precision sums in float32
-    mean = (x.sum(axis=axes, keepdims=True, dtype=acc) / n).astype(x.dtype, copy=False)
-    xc = x - mean
-    var = ((xc * xc).sum(axis=axes, keepdims=True, dtype=acc) / n).astype(x.dtype, copy=False)
-    rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-    return xc * rstd, rstd, mean, var
-
-
-def _mean(a: np.ndarray, axes: tuple) -> np.ndarray:
-    """``a.mean(axes, keepdims=True)``, computed alike, without NumPy's "Mean of empty slice"
-    warning when ``axes`` hold no elements (the mean is then nan, silently, as in PyTorch)."""
-    n = 1
-    for ax in axes:
-        n *= a.shape[ax]
-    acc = np.float32 if a.dtype == np.float16 else None  # as NumPy's mean sums half precision
-    return (a.sum(axis=axes, keepdims=True, dtype=acc) / n).astype(a.dtype, copy=False)
-
-
-@quiet
-def _affine_norm(name: str, input: Tensor, weight, bias, xhat, rstd, w_b, b_b, axes, stat_axes,
-                 batch_stats: bool) -> Tensor:
-    """Record ``y = xhat * w + b`` where ``xhat`` is ``input`` normalised over ``axes``.
-
-    NOTE [ the normalisation gradient ]
-    With ``gh = g * w`` and ``n`` elements per statistic, the gradient through the batch
-    statistics is ``rstd * (gh - mean(gh) - xhat * mean(gh * xhat))``; with fixed (running)
-    statistics it is just ``gh * rstd``.  ``w`` and ``b`` get ``sum(g * xhat)`` and ``sum(g)``
-    over every axis but their own.
-    """
-    out = xhat * w_b if w_b is not None else xhat
-    if b_b is not None:
-        out = out + b_b
-    out = out.astype(input._data.dtype, copy=False)
-    ins = tuple(t for t in (input, weight, bias) if t is not None)
-    if not _needs_graph(*ins):
-        return _wrap(out)
-    has_w, has_b = weight is not None, bias is not None
-
-    def vjp(g, needs):
-        res = [None]
-        if needs[0]:
-            gh = g * w_b if has_w else g
-            if batch_stats:
-                res[0] = rstd * (gh - _mean(gh, axes) - xhat * _mean(gh * xhat, axes))
-            else:
-                res[0] = gh * rstd
-        if has_w:
-            res.append((g * xhat).sum(axis=stat_axes).reshape(weight._data.shape)
-                       if needs[1] else None)
-        if has_b:
-            res.append(g.sum(axis=stat_axes).reshape(bias._data.shape) if needs[-1] else None)
-        return tuple(res)
-
-    return record(out, name, vjp, ins, ins)
-
-
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
-    """Normalise over the trailing ``normalized_shape`` dims: ``(x - mean) / sqrt(var + eps) * w + b``.
+    """Normalise over the trailing ``normalized_shape`` dims:
+    ``(x - mean) / sqrt(var + eps) * w + b``.
 
     ``var`` is the biased variance (divided by the number of elements normalised).
 
@@ -137,17 +73,14 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     k = len(shape)
     if x.ndim < k or x.shape[x.ndim - k:] != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
-                           f"[*, {', '.join(map(str, shape))}], but got input of size{list(x.shape)}")
+                           f"[*, {', '.join(map(str, shape))}], but got input of "
+                           f"size{list(x.shape)}")
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and p._data.shape != shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got "
                                f"{name} of shape {list(p._data.shape)} and normalized_shape = "
                                f"{list(shape)}")
-    axes = tuple(range(x.ndim - k, x.ndim))
-    xhat, rstd, _, _ = _normalize_over(x, axes, eps)
-    return _affine_norm("NativeLayerNormBackward0", input, weight, bias, xhat, rstd,
-                        None if weight is None else weight._data,
-                        None if bias is None else bias._data, axes, tuple(range(x.ndim - k)), True)
+    return N.layer_norm(input, shape, weight, bias, eps)
 
 
 @quiet
@@ -183,25 +116,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 raise RuntimeError(f"{name} must be defined in evaluation mode")
     _require_float(input, "batch_norm")
     _check_param_dtypes(x, (weight, bias, running_mean, running_var))
-    axes = (0,) + tuple(range(2, x.ndim))
-    cshape = (1, c) + (1,) * (x.ndim - 2)
-    use_batch = training or running_mean is None or running_var is None
-    if use_batch:
-        xhat, rstd, mean, var = _normalize_over(x, axes, eps)
-        if training and running_mean is not None and running_var is not None:
-            cnt = x.size // c
-            unbiased = var.reshape(c) * (cnt / max(cnt - 1, 1))
-            rm, rv = running_mean._data, running_var._data
-            np.copyto(rm, rm * (1 - momentum) + mean.reshape(c) * momentum, casting="unsafe")
-            np.copyto(rv, rv * (1 - momentum) + unbiased * momentum, casting="unsafe")
-            running_mean._bump()
-            running_var._bump()
-    else:
-        rstd = (1.0 / np.sqrt(running_var._data.reshape(cshape) + eps)).astype(x.dtype, copy=False)
-        xhat = (x - running_mean._data.reshape(cshape)).astype(x.dtype, copy=False) * rstd
-    return _affine_norm("NativeBatchNormBackward0", input, weight, bias, xhat, rstd,
-                        None if weight is None else weight._data.reshape(cshape),
-                        None if bias is None else bias._data.reshape(cshape), axes, axes, use_batch)
+    return N.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
 def _verify_batch_size(size: list) -> None:

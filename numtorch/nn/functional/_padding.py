@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch._ops._core import NOSAVE, record
-from numtorch._ops.conv import pad_nd
+from numtorch._ops.conv import constant_pad, pad_nd
 from numtorch._tensor import Tensor
 
 from ._conv import _pad_mode
@@ -83,26 +82,10 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    new_shape = []
     for s, (lo, hi) in zip(x.shape, widths):
-        n = s + lo + hi
-        if n < 0:
+        if s + lo + hi < 0:
             raise RuntimeError("narrow(): length must be non-negative.")
-        new_shape.append(n)
-    out = np.full(new_shape, 0 if value is None else value, dtype=x.dtype)
-    src, dst = [], []
-    for s, (lo, hi) in zip(x.shape, widths):
-        src.append(slice(max(-lo, 0), s - max(-hi, 0)))
-        dst.append(slice(max(lo, 0), max(lo, 0) + max(s - max(-lo, 0) - max(-hi, 0), 0)))
-    src, dst = tuple(src), tuple(dst)
-    out[dst] = x[src]
-
-    def vjp(g, needs):
-        gx = np.zeros(x.shape, g.dtype)
-        gx[src] = g[dst]
-        return (gx,)
-
-    return record(out, "ConstantPadNdBackward0", vjp, (input,), NOSAVE)
+    return constant_pad(input, widths, value)
 
 
 def _circular(input: Tensor, pad: tuple) -> Tensor:

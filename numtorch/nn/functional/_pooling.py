@@ -89,7 +89,8 @@ def _pool_args(name: str, n: int, input: Tensor, kernel_size, stride, padding, d
             n2, shape = 2, shape[:-1] + (1,) + shape[-1:]
         else:
             n2 = n
-        raise RuntimeError(f"Expected {n2 + 1}D or {n2 + 2}D (batch mode) tensor with optional 0 dim "
+        raise RuntimeError(f"Expected {n2 + 1}D or {n2 + 2}D (batch mode) tensor with optional 0 "
+                           f"dim "
                            f"batch size for input, but got:{_size(shape)}")
     if n == 1 and name == "max_pool" and nd in (2, 3):
         for what, v, bad in (("kernel_size", k[0], k[0] <= 0), ("stride", st[0], st[0] <= 0)):
@@ -436,7 +437,8 @@ def _unpool(n: int, input, indices, kernel_size, stride, padding, output_size) -
         if len(size) == n + 2:
             size = size[2:]
         if len(size) != n:
-            raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, "
+            raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} "
+                             f"elements, "
                              f"but it has a length of '{len(size)}'")
         for i in range(n):
             lo, hi = default[i] - st[i], default[i] + st[i]

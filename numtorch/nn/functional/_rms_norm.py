@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import operator
 
+from numtorch._ops._core import require_float as _require_float
 from numtorch._ops.normalization import rms_norm as _rms_norm
 from numtorch._tensor import Tensor
-
-from ._helpers import _require_float
 
 __all__ = ["rms_norm"]
 

@@ -23,8 +23,6 @@ from numtorch._ops.nn import log_softmax as _core_log_softmax
 from numtorch._ops.nn import softmax as _core_softmax
 from numtorch._tensor import Tensor, _wrap_dim
 
-from ._helpers import _kernel_error
-
 
 def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
@@ -41,21 +39,8 @@ def _softmax_prep(name: str, input: Tensor, dim, stacklevel: int, dtype):
     return input, ax
 
 
-def _check_float(kernel: str, input: Tensor, ax: int) -> None:
-    """Integer inputs have no softmax kernel: PyTorch names the one it looked for."""
-    if input._data.dtype.kind != "f":
-        last = "lastdim_" if ax == max(input._data.ndim, 1) - 1 else ""
-        raise _kernel_error(f"{kernel}_{last}kernel_impl", input._data)
-
-
 def _softmax(input: Tensor, ax: int) -> Tensor:
-    _check_float("softmax", input, ax)
     return _core_softmax(input, ax)
-
-
-def _log_softmax(input: Tensor, ax: int) -> Tensor:
-    _check_float("log_softmax", input, ax)
-    return _core_log_softmax(input, ax)
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
@@ -76,7 +61,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``x_i - log(sum_j exp(x_j))`` along ``dim``, computed stably (max subtracted first)."""
     input, ax = _softmax_prep("log_softmax", input, dim, _stacklevel, dtype)
-    return _log_softmax(input, ax)
+    return _core_log_softmax(input, ax)
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:

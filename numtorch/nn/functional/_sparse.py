@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch._ops._core import record
+from numtorch._dtype import type_word as _tname
+from numtorch._ops.embedding import embedding as _embedding
 from numtorch._ops.embedding import embedding_bag as _embedding_bag
 from numtorch._tensor import Tensor, _wrap
-
-from ._helpers import _needs_graph, _tname
 
 
 def _embedding_renorm(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
@@ -83,25 +82,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _embedding_renorm(weight, idx, max_norm, norm_type)
-    w = weight._data
-    out = w[idx]
-    if not _needs_graph(weight):
-        return _wrap(out)
-
-    def vjp(g, needs):
-        flat = idx.reshape(-1)
-        g2 = g.reshape(-1, w.shape[1])
-        if scale_grad_by_freq:
-            counts = np.bincount(flat, minlength=n)
-            g2 = g2 / counts[flat][:, None]
-        if padding_idx >= 0:
-            keep = flat != padding_idx
-            flat, g2 = flat[keep], g2[keep]
-        gw = np.zeros(w.shape, g.dtype)
-        np.add.at(gw, flat, g2)
-        return (None, gw)
-
-    return record(out, "EmbeddingBackward0", vjp, (input, weight), ())
+    return _embedding(input, weight, padding_idx, scale_grad_by_freq)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

@@ -104,7 +104,8 @@ def _check_dtype(input: Tensor, mode: str, dim: int) -> None:
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
-    """Resize ``input`` ``(B, C, *L)`` (``L`` of 1, 2 or 3 dims) to ``size`` or ``L * scale_factor``.
+    """Resize ``input`` ``(B, C, *L)`` (``L`` of 1, 2 or 3 dims) to ``size`` or
+    ``L * scale_factor``.
 
     Args:
         input: a 3-d, 4-d or 5-d tensor.

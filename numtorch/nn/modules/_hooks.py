@@ -85,7 +85,7 @@ def register_module_buffer_registration_hook(hook: Callable) -> RemovableHandle:
 
 
 def register_module_module_registration_hook(hook: Callable) -> RemovableHandle:
-    """Call ``hook(module, name, submodule) -> None or new submodule`` on every submodule registration."""
+    """Call ``hook(module, name, submodule) -> None or new submodule`` on every registration."""
     return _add(_global_module_registration_hooks, hook)
 
 
@@ -137,7 +137,7 @@ def register_module_full_backward_pre_hook(hook: Callable) -> RemovableHandle:
 
 
 def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
-    """Register ``hook(module, grad_input, grad_output) -> None or new grad_input`` for every module."""
+    """Register ``hook(module, grad_input, grad_output) -> None or new grad_input``, all modules."""
     if _global_is_full_backward_hook[0] is False:
         raise RuntimeError(_MIXED_GLOBAL)
     _global_is_full_backward_hook[0] = True

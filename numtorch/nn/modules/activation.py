@@ -104,7 +104,7 @@ class Mish(_InplaceAct):
 
 
 class SELU(_InplaceAct):
-    """``scale * (max(0, x) + min(0, alpha * (exp(x) - 1)))`` with the self-normalising constants."""
+    """``scale * (max(0, x) + min(0, alpha * (exp(x) - 1)))``, self-normalising constants."""
 
     _fn = staticmethod(F.selu)
 

@@ -139,7 +139,8 @@ class MultiheadAttention(Module):
             return False
         if (query.dim() != 3 or query is not key or key is not value or self.training
                 or self.in_proj_weight is None or self.in_proj_bias is None
-                or query.dtype != self.in_proj_bias.dtype or query.dtype != self.in_proj_weight.dtype
+                or query.dtype != self.in_proj_bias.dtype
+                or query.dtype != self.in_proj_weight.dtype
                 or self.num_heads % 2 or not self.batch_first or self.bias_k is not None
                 or self.bias_v is not None or self.add_zero_attn):
             return False

@@ -167,7 +167,7 @@ class Conv1d(_Conv):
 
 
 class Conv2d(_Conv):
-    """2-d convolution over ``(B, Cin, H, W)`` (or ``(Cin, H, W)``) giving ``(B, Cout, Hout, Wout)``.
+    """2-d convolution: ``(B, Cin, H, W)`` (or ``(Cin, H, W)``) to ``(B, Cout, Hout, Wout)``.
 
     ``Hout = floor((H + 2*padding[0] - dilation[0]*(kernel_size[0]-1) - 1) / stride[0]) + 1``,
     likewise ``Wout``.  Arguments as ``Conv1d``, with pairs.
@@ -187,7 +187,7 @@ class Conv2d(_Conv):
 
 
 class Conv3d(_Conv):
-    """3-d convolution over ``(B, Cin, D, H, W)`` (or unbatched); arguments as ``Conv1d``, triples."""
+    """3-d convolution over ``(B, Cin, D, H, W)`` (or unbatched); arguments as Conv1d's, triples."""
 
     _n = 3
 
@@ -223,8 +223,8 @@ class _ConvTranspose(_ConvNd):
         maxs = [m + s - 1 for m, s in zip(mins, self.stride)]
         for size, lo, hi in zip(output_size, mins, maxs):
             if size < lo or size > hi:
-                raise ValueError(f"requested an output size of {output_size}, but valid sizes range "
-                                 f"from {mins} to {maxs} (for an input of {input.shape[2:]})")
+                raise ValueError(f"requested an output size of {output_size}, but valid sizes "
+                                 f"range from {mins} to {maxs} (for an input of {input.shape[2:]})")
         return tuple(int(output_size[d]) - mins[d] for d in range(n))
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:

@@ -40,14 +40,14 @@ class _DropoutNd(Module):
 
 
 class Dropout(_DropoutNd):
-    """In training, zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``."""
+    """In training, zero each element with probability ``p``, scale the rest by ``1 / (1 - p)``."""
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout(input, self.p, self.training, self.inplace)
 
 
 class Dropout1d(_DropoutNd):
-    """In training, zero whole channels of an ``(N, C, L)`` or ``(C, L)`` input with probability ``p``."""
+    """In training, zero whole channels of an ``(N, C, L)`` or ``(C, L)`` input (chance ``p``)."""
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout1d(input, self.p, self.training, self.inplace)

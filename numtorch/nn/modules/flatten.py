@@ -19,7 +19,7 @@ __all__ = ["Flatten", "Unflatten"]
 
 
 class Flatten(Module):
-    """Flatten dims ``start_dim`` to ``end_dim`` (inclusive) into one; by default all but the batch."""
+    """Flatten dims ``start_dim`` to ``end_dim`` (inclusive) into one; by default all but dim 0."""
 
     __constants__ = ["start_dim", "end_dim"]
 

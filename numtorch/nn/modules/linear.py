@@ -44,7 +44,8 @@ def _empty(shape: tuple, dtype=None, device=None) -> Tensor:
             raise unpack_error("empty", k + 1)
     for s in shape:
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(shape)}")
     dt = dtype if dtype is not None else _dtype.get_default_dtype()
     return _wrap(_new_array(shape, _dtype.as_np(dt), 0))
 

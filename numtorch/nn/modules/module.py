@@ -158,7 +158,8 @@ def _parse_to(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         elif isinstance(a, bool) or a is None:
             pass  # non_blocking given positionally
         else:
-            tail = "bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = None)"
+            tail = ("bool non_blocking = False, bool copy = False, *, "
+                    "torch.memory_format memory_format = None)")
             raise TypeError(
                 "to() received an invalid combination of arguments - got "
                 f"({type(a).__name__}), but expected one of:\n"
@@ -938,7 +939,7 @@ class Module:
     def state_dict(
         self, *args: Any, destination: Any = None, prefix: str = "", keep_vars: bool = False
     ) -> dict[str, Any]:
-        """The module's whole state: ``{dotted name: tensor}`` for parameters and persistent buffers.
+        """The module's whole state: ``{dotted name: tensor}``, parameters and persistent buffers.
 
         Tensors are detached (sharing data) unless ``keep_vars``.  See NOTE [ state_dict ].
 

@@ -30,10 +30,12 @@ from .module import Module
 __all__ = ["LayerNorm", "GroupNorm", "LocalResponseNorm", "RMSNorm"]
 
 
-def _affine_parameters(module: Module, shape: tuple, affine: bool, bias: bool, dtype, device) -> None:
+def _affine_parameters(module: Module, shape: tuple, affine: bool, bias: bool, dtype,
+                       device) -> None:
     """Register ``weight`` and ``bias`` of ``shape`` (or None for those that are off)."""
     module.register_parameter("weight", Parameter(_empty(shape, dtype, device)) if affine else None)
-    module.register_parameter("bias", Parameter(_empty(shape, dtype, device)) if affine and bias else None)
+    module.register_parameter("bias", Parameter(_empty(shape, dtype, device)) if affine and bias
+                              else None)
 
 
 def _reset_affine(module: Module) -> None:
@@ -45,7 +47,9 @@ def _reset_affine(module: Module) -> None:
 
 
 class LayerNorm(Module):
-    """``y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias`` over the last ``normalized_shape`` dims.
+    """``y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias`` over the trailing dims.
+
+    The statistics are taken over the last ``len(normalized_shape)`` dims.
 
     Args:
         normalized_shape: an int or a shape: the trailing dims to normalise over.

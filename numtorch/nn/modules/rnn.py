@@ -86,7 +86,8 @@ class RNNBase(Module):
         if not isinstance(bias, bool):
             raise TypeError(f"bias should be of type bool, got: {type(bias).__name__}")
         if not isinstance(batch_first, bool):
-            raise TypeError(f"batch_first should be of type bool, got: {type(batch_first).__name__}")
+            raise TypeError("batch_first should be of type bool, got: "
+                            f"{type(batch_first).__name__}")
         if not isinstance(input_size, int):
             raise TypeError(f"input_size should be of type int, got: {type(input_size).__name__}")
         if input_size <= 0:
@@ -98,7 +99,8 @@ class RNNBase(Module):
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
         if proj_size < 0:
-            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
         if mode not in GATES:
@@ -245,7 +247,8 @@ class RNNBase(Module):
             data, batch_sizes, sorted_indices, unsorted_indices = input
             batch = int(batch_sizes[0])
             if hx is None:
-                hx = (self._zeros(data, batch, real_hidden), self._zeros(data, batch, self.hidden_size)) \
+                hx = (self._zeros(data, batch, real_hidden),
+                      self._zeros(data, batch, self.hidden_size)) \
                     if is_lstm else self._zeros(data, batch, self.hidden_size)
             else:
                 hx = self.permute_hidden(hx, sorted_indices)
@@ -264,14 +267,15 @@ class RNNBase(Module):
                 input = input.unsqueeze(batch_dim)
             batch = input.size(0) if self.batch_first else input.size(1)
             if hx is None:
-                hx = (self._zeros(input, batch, real_hidden), self._zeros(input, batch, self.hidden_size)) \
+                hx = (self._zeros(input, batch, real_hidden),
+                      self._zeros(input, batch, self.hidden_size)) \
                     if is_lstm else self._zeros(input, batch, self.hidden_size)
             elif is_lstm:
                 want = 3 if batched else 2
                 if hx[0].dim() != want or hx[1].dim() != want:
                     kind = "batched 3-D" if batched else "unbatched 2-D"
-                    raise RuntimeError(f"For {kind} input, hx and cx should also be {want}-D but got "
-                                       f"({hx[0].dim()}-D, {hx[1].dim()}-D) tensors")
+                    raise RuntimeError(f"For {kind} input, hx and cx should also be {want}-D but "
+                                       f"got ({hx[0].dim()}-D, {hx[1].dim()}-D) tensors")
                 if not batched:
                     hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1))
             elif batched and hx.dim() != 3:

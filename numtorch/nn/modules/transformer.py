@@ -19,8 +19,9 @@ that drop the padded positions.  The values are those of the ordinary path excep
 places, which numtorch reproduces: the fused kernel reads its masks (summed) as boolean, so a
 float mask entry masks its position out unless it is exactly 0; it gives ``nan`` for a query
 whose every key is masked (NOTE [ the inference fast path ] in ``attention.py``); and the
-nested-tensor path returns zeros at padded positions (before the final norm).  With ``mask_check=False`` the
-nested tensors keep the first ``n`` positions of a sequence with ``n`` unpadded ones.
+nested-tensor path returns zeros at padded positions (before the final norm).  With
+``mask_check=False`` the nested tensors keep the first ``n`` positions of a sequence with ``n``
+unpadded ones.
 
 Example:
     >>> import numtorch

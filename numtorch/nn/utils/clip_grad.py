@@ -66,9 +66,9 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
     total = _norm(norms, norm_type)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
-            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
-            "it cannot be clipped. To disable this error and scale the gradients by the non-finite "
-            "norm anyway, set `error_if_nonfinite=False`")
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
+            "so it cannot be clipped. To disable this error and scale the gradients by the "
+            "non-finite norm anyway, set `error_if_nonfinite=False`")
     return _wrap(total)
 
 
@@ -88,7 +88,7 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm: Tensor, forea
 
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
                     error_if_nonfinite: bool = False, foreach=None) -> Tensor:
-    """Scale the gradients of ``parameters`` so that their total ``norm_type``-norm is at most ``max_norm``.
+    """Scale the gradients of ``parameters`` so their total ``norm_type``-norm is ``<= max_norm``.
 
     Args:
         parameters: a tensor or an iterable of tensors whose ``.grad`` is clipped.

@@ -382,7 +382,8 @@ def random_split(
 
     Example:
         >>> import numtorch
-        >>> a, b = random_split(range(10), [0.7, 0.3], generator=numtorch.Generator().manual_seed(42))
+        >>> g = numtorch.Generator().manual_seed(42)
+        >>> a, b = random_split(range(10), [0.7, 0.3], generator=g)
         >>> len(a), len(b), sorted([*a, *b]) == list(range(10))
         (7, 3, True)
     """
