@@ -42,7 +42,8 @@ def accuracy(model, loader) -> float:
 
 def main(epochs: int = epochs) -> float:
     torch.manual_seed(0)
-    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize(mean=[0.5], std=[0.5])])
+    transform = transforms.Compose([transforms.ToTensor(),
+                                    transforms.Normalize(mean=[0.5], std=[0.5])])
     full = datasets.Digits(train=True, transform=transform)
     train_set, val_set = random_split(full, [0.8, 0.2])
     train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True)
@@ -60,7 +61,8 @@ def main(epochs: int = epochs) -> float:
             loss.backward()
             optimizer.step()
         val_acc = accuracy(model, val_loader)
-        print(f"Epoch {epoch + 1}/{epochs}, Loss: {loss.item():.4f}, validation accuracy: {val_acc:.1%}")
+        print(f"Epoch {epoch + 1}/{epochs}, Loss: {loss.item():.4f}, validation accuracy: "
+              f"{val_acc:.1%}")
     return val_acc
 
 

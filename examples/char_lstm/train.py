@@ -107,7 +107,10 @@ def estimate_loss(model, splits, args) -> dict:
 
 
 def main(argv=None) -> dict:
-    """Train and sample; returns ``{"loss": [...], "eval": [(step, train, val)], "sample": str}``."""
+    """Train and sample.
+
+    Returns ``{"loss": [...], "eval": [(step, train, val)], "sample": str}``.
+    """
     args = parse_args(argv)
     torch.set_default_dtype(getattr(torch, args.dtype))
     torch.manual_seed(args.seed)
