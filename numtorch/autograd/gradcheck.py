@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from .engine import grad as autograd_grad
 from .grad_mode import no_grad
 
 __all__ = ["gradcheck", "GradcheckError"]
@@ -30,7 +31,6 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     The Jacobian column for each input element comes from ``(f(x + eps) - f(x - eps)) / (2 eps)``;
     each row of the analytical Jacobian from one backward pass seeded with a one-hot gradient.
     """
-    from . import grad as autograd_grad
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t._requires_grad]
     if not diff:

@@ -11,7 +11,7 @@ import structure
 
 # function-local imports of numtorch modules: optional dependencies and start-up time (cli,
 # compat, vision's image backends), the DataLoader's worker machinery, a few true late bindings
-MAX_LOCAL_IMPORTS = 19
+MAX_LOCAL_IMPORTS = 18
 # the one module outside the op layer that records graph nodes: a module's full backward hooks
 # route its inputs and outputs through identity nodes (PyTorch's BackwardHookFunction)
 RECORDING_OUTSIDE_OPS = {"numtorch.nn.modules._hooks"}
