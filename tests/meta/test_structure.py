@@ -51,3 +51,42 @@ def test_the_checks_see_what_they_look_for():
     assert structure.cycles(graph) == [["a", "b", "c"]]
     assert any(m == "numtorch._ops.elementwise" for m, _ in structure.calls("record"))
     assert structure.local_imports(), "there are local imports today; the reader must see them"
+
+
+# files one training step of the guide's network runs code in (docs/architecture.md lists them)
+MAX_TRAINING_STEP_FILES = 23
+
+
+def test_a_training_step_crosses_few_files():
+    import os
+    import sys
+
+    import numtorch
+    from numtorch import nn
+
+    numtorch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 4), nn.Tanh(), nn.Linear(4, 3))
+    loss_fn = nn.CrossEntropyLoss()
+    opt = numtorch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = numtorch.randn(5, 8), numtorch.tensor([0, 1, 2, 0, 1])
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+
+    step()
+    files: dict = {}
+    package = os.path.dirname(numtorch.__file__)
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code.co_filename.startswith(package):
+            files.setdefault(frame.f_code.co_filename, None)
+
+    sys.setprofile(profile)
+    try:
+        step()
+    finally:
+        sys.setprofile(None)
+    names = sorted(f[len(package):] for f in files)
+    assert len(names) <= MAX_TRAINING_STEP_FILES, names
