@@ -56,15 +56,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      size_average=None, reduce=None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
-    """``binary_cross_entropy(sigmoid(x), y)``, computed stably from the logits ``x``.
-
-    ``l_n = -w_n [p y_n log s(x_n) + (1 - y_n) log(1 - s(x_n))]`` with ``p = pos_weight``
-    (broadcast along the last, class, dim).
-
-    Example:
-        >>> import numtorch
-        >>> round(binary_cross_entropy_with_logits(numtorch.zeros(2), numtorch.ones(2)).item(), 4)
-        0.6931
-    """
+    """``binary_cross_entropy(sigmoid(x), y)``, computed stably from the logits ``x``, with
+    ``pos_weight`` scaling the positive term (the maths: ``numtorch/_ops/loss.py``)."""
     return L.binary_cross_entropy_with_logits(
         input, target, weight, _check_reduction(reduction, size_average, reduce), pos_weight)
