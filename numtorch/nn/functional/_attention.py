@@ -38,6 +38,7 @@ from numtorch._ops.attention import fused_cpu
 from numtorch._ops.attention import scaled_dot_product_attention as _sdpa
 from numtorch._ops.movement import cat
 from numtorch._tensor import Tensor, _wrap
+from numtorch.nn.attention import check_backend_available
 
 from ._dropout import dropout
 from ._linear import linear
@@ -182,6 +183,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         >>> scaled_dot_product_attention(q, q, q, is_causal=True).shape
         torch.Size([2, 4, 8, 16])
     """
+    check_backend_available()  # inside nn.attention.sdpa_kernel: is a kernel allowed?
     _check_sdpa_args(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     q = query._data
     mask = None if attn_mask is None else attn_mask._data

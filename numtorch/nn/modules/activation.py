@@ -22,6 +22,7 @@ from numtorch._tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from .attention import MultiheadAttention  # noqa: F401  (PyTorch keeps it in this module)
 from .linear import _empty
 from .module import Module
 
