@@ -149,6 +149,47 @@ def _mem_child(lib: str, model_name: str, batch: int, steps: int) -> None:
     print(f"{after / 1024:.1f} {(after - before) / 1024:.1f}")
 
 
+def race(steps: dict, rounds: int, n: int) -> tuple:
+    """Time each library's ``step`` ``n`` times a round, the libraries interleaved within every
+    round; the medians over rounds of wall and CPU seconds per step, by library."""
+    results = {lib: [] for lib in steps}
+    for _ in range(rounds):
+        for lib, step in steps.items():
+            results[lib].append(time_steps(step, n))
+    med = {lib: statistics.median(w for w, _ in v) for lib, v in results.items()}
+    cpu = {lib: statistics.median(c for _, c in v) for lib, v in results.items()}
+    return med, cpu
+
+
+def print_race(med: dict, cpu: dict) -> dict:
+    """The table of ``race``'s medians and the numtorch / PyTorch ratios; the figures in ms."""
+    print(f"{'library':<10} {'ms/step':>9} {'CPU ms/step':>12}")
+    for lib in med:
+        print(f"{lib:<10} {med[lib] * 1e3:>9.1f} {cpu[lib] * 1e3:>12.1f}")
+    if "pytorch" in med:
+        print(f"numtorch / pytorch: time {med['numtorch'] / med['pytorch']:.2f}, "
+              f"CPU time {cpu['numtorch'] / cpu['pytorch']:.2f}")
+    return {"ms": {k: v * 1e3 for k, v in med.items()},
+            "cpu_ms": {k: v * 1e3 for k, v in cpu.items()}}
+
+
+def profile(step, top: int, n: int = 5) -> None:
+    """The top ``top`` functions (by own time) of a cProfile of ``n`` steps, after two warm-up
+    steps."""
+    import cProfile
+    import pstats
+
+    for _ in range(2):
+        step()
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(n):
+        step()
+    prof.disable()
+    print(f"\nnumtorch, cProfile of {n} steps (top {top} by own time):")
+    pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(top)
+
+
 def cpu_model() -> str:
     try:
         with open("/proc/cpuinfo") as f:
@@ -190,12 +231,7 @@ def main(argv=None) -> dict:
     report = {}
     for model_name in args.models:
         steps = {lib: library_step(L, model_name, args.batch) for lib, L in libs.items()}
-        results = {lib: [] for lib in steps}
-        for _ in range(args.rounds):
-            for lib, step in steps.items():
-                results[lib].append(time_steps(step, args.steps))
-        med = {lib: statistics.median(w for w, _ in v) for lib, v in results.items()}
-        cpu = {lib: statistics.median(c for _, c in v) for lib, v in results.items()}
+        med, cpu = race(steps, args.rounds, args.steps)
         title = model_name if model_name == "mnist" else \
             f"cifar ({'with' if has_bn() else 'WITHOUT'} BatchNorm2d)"
         print(f"\n{title}")

@@ -20,7 +20,6 @@ import argparse
 import builtins
 import os
 import pathlib
-import statistics
 import sys
 import types
 
@@ -28,7 +27,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from cnn import cpu_model, load, time_steps  # noqa: E402 (benchmarks/cnn.py)
+from cnn import cpu_model, load, print_race, profile, race  # noqa: E402 (benchmarks/cnn.py)
 
 MODEL = HERE.parent / "examples" / "gpt" / "model.py"
 
@@ -79,22 +78,6 @@ def library_step(lib: str, L, batch: int, block: int, n_layer: int, n_head: int,
     return step
 
 
-def profile(step, top: int) -> None:
-    """The top ``top`` functions (by own time) of a cProfile of 5 steps."""
-    import cProfile
-    import pstats
-
-    for _ in range(2):
-        step()
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(5):
-        step()
-    prof.disable()
-    print(f"\nnumtorch, cProfile of 5 steps (top {top} by own time):")
-    pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(top)
-
-
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--steps", type=int, default=10)
@@ -123,22 +106,11 @@ def main(argv=None) -> dict:
           f"{os.environ.get('OPENBLAS_NUM_THREADS')}, torch threads 1")
     print(f"GPT {args.n_layer} layers, {args.n_head} heads, width {args.n_embd}, context "
           f"{args.block}, batch {args.batch}; {args.rounds} rounds x {args.steps} steps")
-    results = {lib: [] for lib in steps}
-    for _ in range(args.rounds):
-        for lib, step in steps.items():
-            results[lib].append(time_steps(step, args.steps))
-    med = {lib: statistics.median(w for w, _ in v) for lib, v in results.items()}
-    cpu = {lib: statistics.median(c for _, c in v) for lib, v in results.items()}
-    print(f"{'library':<10} {'ms/step':>9} {'CPU ms/step':>12}")
-    for lib in steps:
-        print(f"{lib:<10} {med[lib] * 1e3:>9.1f} {cpu[lib] * 1e3:>12.1f}")
-    if "pytorch" in med:
-        print(f"numtorch / pytorch: time {med['numtorch'] / med['pytorch']:.2f}, "
-              f"CPU time {cpu['numtorch'] / cpu['pytorch']:.2f}")
+    med, cpu = race(steps, args.rounds, args.steps)
+    figures = print_race(med, cpu)
     if args.profile:
         profile(steps["numtorch"], args.profile)
-    return {"ms": {k: v * 1e3 for k, v in med.items()},
-            "cpu_ms": {k: v * 1e3 for k, v in cpu.items()}}
+    return figures
 
 
 if __name__ == "__main__":

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from cnn import cpu_model, load, time_steps  # noqa: E402
+from cnn import cpu_model, load, print_race, profile, race  # noqa: E402
 
 
 def library_step(L, hidden: int, seq: int, batch: int, features: int = 64, layers: int = 2):
@@ -81,31 +80,11 @@ def main(argv=None) -> dict:
           f"{args.hidden}, sequence {args.seq}, batch {args.batch}; "
           f"{args.rounds} rounds x {args.steps} steps")
     steps = {lib: library_step(L, args.hidden, args.seq, args.batch) for lib, L in libs.items()}
-    results = {lib: [] for lib in steps}
-    for _ in range(args.rounds):
-        for lib, step in steps.items():
-            results[lib].append(time_steps(step, args.steps))
-    med = {lib: statistics.median(w for w, _ in v) for lib, v in results.items()}
-    cpu = {lib: statistics.median(c for _, c in v) for lib, v in results.items()}
-    print(f"{'library':<10} {'ms/step':>9} {'CPU ms/step':>12}")
-    for lib in steps:
-        print(f"{lib:<10} {med[lib] * 1e3:>9.1f} {cpu[lib] * 1e3:>12.1f}")
-    if "pytorch" in med:
-        print(f"numtorch / pytorch: time {med['numtorch'] / med['pytorch']:.2f}, "
-              f"CPU time {cpu['numtorch'] / cpu['pytorch']:.2f}")
+    med, cpu = race(steps, args.rounds, args.steps)
+    figures = print_race(med, cpu)
     if args.profile:
-        import cProfile
-        import pstats
-        prof = cProfile.Profile()
-        step = steps["numtorch"]
-        prof.enable()
-        for _ in range(args.steps):
-            step()
-        prof.disable()
-        print(f"\nnumtorch profile, {args.steps} steps, by own time:")
-        pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(15)
-    return {"ms": {k: v * 1e3 for k, v in med.items()},
-            "cpu_ms": {k: v * 1e3 for k, v in cpu.items()}}
+        profile(steps["numtorch"], 15, args.steps)
+    return figures
 
 
 if __name__ == "__main__":
