@@ -71,3 +71,29 @@ def test_operators_call_the_registered_ops():
         assert op in registry.OPS and hasattr(numtorch.Tensor, iop)
     assert (a / 2).tolist() == [3.0, 3.5]
     assert (12 / a).tolist() == (12 / torch.tensor([6.0, 7.0])).tolist()  # reciprocal, then times
+
+
+# nn ops PyTorch also puts in its namespace: the same values and gradients as PyTorch's
+NN_IN_NAMESPACE = [
+    ("selu", lambda L, x: L.selu(x)),
+    ("celu", lambda L, x: L.celu(x, 0.7)),
+    ("threshold", lambda L, x: L.threshold(x, 0.1, -2.0)),
+    ("prelu", lambda L, x: L.prelu(x, L.tensor([0.25]))),
+    ("prelu_method", lambda L, x: x.prelu(L.tensor([0.3]))),
+    ("bilinear", lambda L, x: L.bilinear(x, x, L.ones(2, 4, 4) * 0.5, L.tensor([1.0, -1.0]))),
+    ("relu_", lambda L, x: L.relu_(x * 1)),
+]
+
+
+@pytest.mark.parametrize("name,fn", NN_IN_NAMESPACE, ids=[c[0] for c in NN_IN_NAMESPACE])
+def test_nn_ops_in_the_namespace_match_pytorch(name, fn):
+    import numpy as np
+    a = np.random.default_rng(3).standard_normal((3, 4)).astype(np.float32)
+    out = []
+    for L in (torch, numtorch):
+        x = L.tensor(a, requires_grad=True)
+        y = fn(L, x)
+        y.backward(L.ones(tuple(y.shape)))
+        out.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(out[1][0], out[0][0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out[1][1], out[0][1], rtol=1e-5, atol=1e-6)
