@@ -16,14 +16,33 @@ import hashlib
 import http.client
 import os
 import shutil
+import sys
 import tarfile
 import tempfile
+import urllib.parse
 import urllib.request
 import zipfile
 from typing import IO, Iterator
 
 USER_AGENT = "numtorch"
 _CHUNK = 1024 * 1024
+
+#: Whether a download may draw a progress bar. It does only when tqdm is installed and stderr
+#: is a terminal; otherwise downloads are silent. ``numtorch train --quiet`` turns it off.
+show_progress = True
+
+
+def _progress_bar(total: str | None, desc: str):
+    """A tqdm bar counting bytes on stderr, or None (switched off, no tqdm, not a terminal)."""
+    if not show_progress or not getattr(sys.stderr, "isatty", lambda: False)():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    size = int(total) if total is not None and total.isdigit() else None
+    return tqdm(total=size, desc=desc, unit="B", unit_scale=True, unit_divisor=1024,
+                file=sys.stderr, leave=False)
 
 
 def calculate_md5(fpath: str | os.PathLike, chunk_size: int = _CHUNK) -> str:
@@ -77,9 +96,16 @@ def _stream(url: str, timeout: float) -> Iterator[bytes]:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             expected = response.headers.get("Content-Length")
-            while chunk := response.read(_CHUNK):
-                received += len(chunk)
-                yield chunk
+            bar = _progress_bar(expected, os.path.basename(urllib.parse.urlsplit(url).path))
+            try:
+                while chunk := response.read(_CHUNK):
+                    received += len(chunk)
+                    if bar is not None:
+                        bar.update(len(chunk))
+                    yield chunk
+            finally:
+                if bar is not None:
+                    bar.close()
     except http.client.HTTPException as error:  # e.g. IncompleteRead of a chunked body
         raise OSError(
             f"the transfer of {url} was interrupted after {received} bytes ({error!r})"
