@@ -2,7 +2,8 @@
 
 Dataset with transforms (ToTensor, Normalize), a training/validation split with
 random_split, shuffled mini-batches from a DataLoader, SimpleNet (Linear -> Tanh
--> Linear), LogSoftmax with NLLLoss, and SGD; validation accuracy after each epoch.
+-> Linear), LogSoftmax with NLLLoss, and SGD; after each epoch, the mean training loss
+over the epoch and the validation accuracy.
 Nothing is downloaded.  Run it with ``python examples/digits.py``.
 """
 
@@ -55,13 +56,16 @@ def main(epochs: int = epochs) -> float:
     loss_fn = nn.NLLLoss()
 
     for epoch in range(epochs):
+        total_loss = 0.0  # the sum of each mini-batch's mean loss times its size
         for inputs, targets in train_loader:
             optimizer.zero_grad()
             loss = loss_fn(log_softmax(model(inputs)), targets)
             loss.backward()
             optimizer.step()
+            total_loss += loss.item() * len(targets)
+        train_loss = total_loss / len(train_set)  # the epoch's mean, not the last batch's
         val_acc = accuracy(model, val_loader)
-        print(f"Epoch {epoch + 1}/{epochs}, Loss: {loss.item():.4f}, validation accuracy: "
+        print(f"Epoch {epoch + 1}/{epochs}, Loss: {train_loss:.4f}, validation accuracy: "
               f"{val_acc:.1%}")
     return val_acc
 

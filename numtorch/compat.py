@@ -60,6 +60,32 @@ alone, and ``uninstall`` restores the two functions.  The wrapping happens when
 and loads the module through ``_PatchAfterLoading``), or at once if it already
 was: a script that starts no processes does not pay for importing
 ``multiprocessing.spawn`` and ``subprocess``.
+
+NOTE [ Naming what numtorch does not implement ]
+A script that reaches for a PyTorch name numtorch lacks should learn exactly that, where it
+did it: ``AttributeError: numtorch does not implement torch.nn.Conv9d (train.py, line 42)``,
+not ``module 'numtorch.nn' has no attribute 'Conv9d'``.  ``numtorch/cli/pytorch_names.txt``
+lists PyTorch's public names in the namespaces of ``LISTED_NAMESPACES`` (written by
+``tools/compat_table.py``); a name missing from numtorch that this list has gets the message,
+any other name keeps Python's ordinary error, as under PyTorch.  While the alias is installed:
+
+* each listed numtorch module gets a module ``__getattr__`` (wrapping the module's own, if it
+  has one).  Python calls it only for a name the module lacks, so present names cost nothing
+  more.  It raises an ``AttributeError`` subclass, so ``hasattr`` and ``getattr(m, n, None)``
+  work as before; the exception records the file and line of the code that asked and formats
+  its message only when shown.  A listed submodule numtorch has but has not imported yet is
+  imported and returned, as ``torch.<submodule>`` is always there in PyTorch.
+* ``from torch.nn import Conv9d``: Python's ``IMPORT_FROM`` turns any ``AttributeError`` into
+  its own ``cannot import name`` ``ImportError``, so when the asking frame is at an
+  ``IMPORT_FROM`` instruction, the hook raises an ``ImportError`` subclass with the message
+  itself (a ``try``/``except ImportError`` still catches it).
+* ``import torch.fft``, a listed submodule numtorch lacks: the finder raises a
+  ``ModuleNotFoundError`` subclass with the message (only for an import statement or
+  ``importlib.import_module``; ``importlib.util.find_spec`` still answers ``None``).
+
+The list is read on the first miss only.  ``torchvision`` has no list (it is not installed
+beside the PyTorch the list comes from), so its missing names keep Python's errors, and
+``Tensor`` methods are not hooked (a class ``__getattr__`` would slow every attribute access).
 """
 
 from __future__ import annotations
@@ -70,13 +96,25 @@ import os
 import sys
 import types
 
-__all__ = ["install", "uninstall", "ALIASES"]
+__all__ = ["install", "uninstall", "ALIASES", "LISTED_NAMESPACES", "read_pytorch_names",
+           "MissingAttributeError", "MissingImportError", "MissingModuleError"]
 
 ALIASES = {"torch": "numtorch", "torchvision": "numtorch.vision",
            "safetensors.torch": "numtorch.utils.safetensors"}
 
 _state = {"installed": False, "mirror": False}
 _mirror_module: types.ModuleType | None = None
+
+# The PyTorch namespaces whose public names numtorch/cli/pytorch_names.txt lists
+# (NOTE [ Naming what numtorch does not implement ]).
+LISTED_NAMESPACES = (
+    "torch", "torch.Tensor", "torch.nn", "torch.nn.functional", "torch.nn.init",
+    "torch.nn.utils", "torch.optim", "torch.optim.lr_scheduler", "torch.utils.data",
+    "torch.autograd", "torch.linalg", "torch.special", "torch.fft", "torch.cuda",
+)
+_NAMES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cli", "pytorch_names.txt")
+_names: dict[str, dict[str, bool]] | None = None
+_hooked: dict[str, types.ModuleType] = {}  # numtorch module name -> module given a hook
 
 
 def _target(fullname: str) -> str | None:
@@ -154,9 +192,11 @@ class _AliasLoader:
         self.real = real
 
     def create_module(self, spec):
+        module = importlib.import_module(self.real)
+        _hook_loaded_namespaces()
         if self.real == "numtorch" and _state["mirror"]:
             return _mirror()
-        return importlib.import_module(self.real)
+        return module
 
     def exec_module(self, module) -> None:
         """The real module is already executed."""
@@ -172,8 +212,14 @@ class _AliasFinder:
         try:
             real_spec = importlib.util.find_spec(real)
         except ModuleNotFoundError:
-            return None
+            real_spec = None
         if real_spec is None:
+            # an import statement's own search (not importlib.util.find_spec's) for a
+            # submodule PyTorch has: say so (NOTE [ Naming what numtorch does not implement ])
+            if sys._getframe(2).f_code.co_name == "_find_and_load_unlocked":
+                parent, _, leaf = fullname.rpartition(".")
+                if _pytorch_names().get(parent, {}).get(leaf):
+                    raise MissingModuleError(fullname, _asking_frame(), name=fullname)
             return None
         spec = importlib.util.spec_from_loader(fullname, _AliasLoader(real),
                                                is_package=(real_spec.submodule_search_locations
@@ -186,6 +232,188 @@ _finder = _AliasFinder()
 
 def _is_ours(module) -> bool:
     return module is _mirror_module or getattr(module, "__name__", "").startswith("numtorch")
+
+
+# -- naming what numtorch does not implement ----------------------------------------------
+
+def read_pytorch_names(path: str | os.PathLike | None = None
+                       ) -> tuple[str, dict[str, dict[str, bool]]]:
+    """PyTorch's public names as the checked-in list gives them.
+
+    Args:
+        path: the list; by default ``numtorch/cli/pytorch_names.txt``.
+
+    Returns:
+        (the PyTorch version the list comes from, ``{namespace: {name: is a submodule}}``).
+    """
+    version, table, current = "", {}, None
+    with open(_NAMES_FILE if path is None else path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("# PyTorch ") and not version:
+                version = line.split()[2].split("'")[0]
+            elif line.startswith("[") and line.endswith("]"):
+                current = table.setdefault(line[1:-1], {})
+            elif line and not line.startswith("#") and current is not None:
+                current[line.rstrip("/")] = line.endswith("/")
+    return version, table
+
+
+def _pytorch_names() -> dict[str, dict[str, bool]]:
+    """The list, read once, on the first miss; empty when the file is not there."""
+    global _names
+    if _names is None:
+        try:
+            _names = read_pytorch_names()[1]
+        except OSError:
+            _names = {}
+    return _names
+
+
+def _asking_frame():
+    """The frame that asked for the missing name: the first one outside this module and the
+    import system."""
+    frame = sys._getframe(1)
+    while frame is not None and (frame.f_code.co_filename == __file__
+                                 or frame.f_code.co_filename.startswith("<frozen importlib")):
+        frame = frame.f_back
+    return frame
+
+
+class _NamesWhatIsMissing:
+    """The message of the three exceptions below, formatted only when it is shown."""
+
+    def _remember(self, qualname: str, frame) -> None:
+        self.qualname = qualname
+        self.filename = frame.f_code.co_filename if frame is not None else None
+        self.lineno = frame.f_lineno if frame is not None else None
+
+    def __str__(self) -> str:
+        if self.filename is None:
+            return f"numtorch does not implement {self.qualname}"
+        where = self.filename
+        if os.path.isabs(where):
+            try:
+                rel = os.path.relpath(where)
+                where = where if rel.startswith(os.pardir) else rel
+            except ValueError:
+                pass
+        return f"numtorch does not implement {self.qualname} ({where}, line {self.lineno})"
+
+    @property
+    def args(self) -> tuple:  # ``e.args[0]`` is the message, as for Python's own errors
+        return (str(self),)
+
+    @args.setter
+    def args(self, value) -> None:
+        BaseException.args.__set__(self, value)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+    def __reduce__(self):  # pickled (to a parent process) as the plain error with the text
+        return self.__class__.__bases__[1], (str(self),)
+
+
+class MissingAttributeError(_NamesWhatIsMissing, AttributeError):
+    """``torch.<namespace>.<name>``: a PyTorch name numtorch does not implement."""
+
+    def __init__(self, qualname: str, frame, name: str | None = None, obj=None) -> None:
+        super().__init__(name=name, obj=obj)
+        self._remember(qualname, frame)
+
+
+class MissingImportError(_NamesWhatIsMissing, ImportError):
+    """``from torch.<namespace> import <name>``: a PyTorch name numtorch does not implement."""
+
+    def __init__(self, qualname: str, frame, name: str | None = None,
+                 path: str | None = None) -> None:
+        super().__init__(name=name, path=path)
+        self._remember(qualname, frame)
+
+
+class MissingModuleError(_NamesWhatIsMissing, ModuleNotFoundError):
+    """``import torch.<submodule>``: a PyTorch submodule numtorch does not implement."""
+
+    def __init__(self, qualname: str, frame, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self._remember(qualname, frame)
+
+
+# A traceback shows them as the error Python would raise there ("AttributeError: numtorch does
+# not implement torch.nn.Conv9d (train.py, line 42)"); isinstance still tells them apart.
+for _cls, _shown in ((MissingAttributeError, "AttributeError"),
+                     (MissingImportError, "ImportError"),
+                     (MissingModuleError, "ModuleNotFoundError")):
+    _cls.__module__, _cls.__qualname__ = "builtins", _shown
+del _cls, _shown
+
+
+def _is_import_from(frame) -> bool:
+    """Whether ``frame`` is running a ``from module import name`` instruction."""
+    if frame is None or frame.f_lasti < 0:
+        return False
+    import opcode
+
+    code = frame.f_code.co_code
+    return frame.f_lasti < len(code) and code[frame.f_lasti] == opcode.opmap["IMPORT_FROM"]
+
+
+def _missing_name_hook(module: types.ModuleType, namespace: str, original):
+    """The module ``__getattr__`` that names what numtorch lacks in PyTorch's ``namespace``
+    (NOTE [ Naming what numtorch does not implement ])."""
+    modname = module.__name__
+
+    def __getattr__(name: str):
+        error = None
+        if original is not None:
+            try:
+                return original(name)
+            except AttributeError as e:
+                error = e
+        if name[:1] != "_":
+            is_module = _pytorch_names().get(namespace, {}).get(name)
+            if is_module is not None:
+                if is_module and importlib.util.find_spec(f"{modname}.{name}") is not None:
+                    try:
+                        return importlib.import_module(f"{modname}.{name}")
+                    except ImportError as e:  # it needs an optional package: not usable here
+                        raise AttributeError(f"module {modname!r} has no attribute {name!r} "
+                                             f"({e})", name=name, obj=module) from e
+                frame = _asking_frame()
+                if _is_import_from(frame):
+                    raise MissingImportError(f"{namespace}.{name}", frame, name=modname,
+                                             path=getattr(module, "__file__", None))
+                raise MissingAttributeError(f"{namespace}.{name}", frame, name=name, obj=module)
+        if error is not None:
+            raise error
+        raise AttributeError(f"module {modname!r} has no attribute {name!r}", name=name,
+                             obj=module)
+
+    __getattr__._numtorch_original = original
+    return __getattr__
+
+
+def _hook_loaded_namespaces() -> None:
+    """Give each listed namespace numtorch has loaded its missing-name hook, once."""
+    for namespace in LISTED_NAMESPACES:
+        real = _target(namespace)
+        module = sys.modules.get(real)
+        if module is None or real in _hooked or not isinstance(module, types.ModuleType):
+            continue
+        original = vars(module).get("__getattr__")
+        module.__getattr__ = _missing_name_hook(module, namespace, original)
+        _hooked[real] = module
+
+
+def _unhook_namespaces() -> None:
+    for module in _hooked.values():
+        original = getattr(vars(module).get("__getattr__"), "_numtorch_original", None)
+        if original is not None:
+            module.__getattr__ = original
+        elif "__getattr__" in vars(module):
+            del module.__getattr__
+    _hooked.clear()
 
 
 # -- children started by multiprocessing --------------------------------------------------
@@ -310,6 +538,7 @@ def install(mirror: bool = False) -> None:
     current = sys.modules.get("torch")
     if current is not None and (current is _mirror_module) != _state["mirror"]:
         del sys.modules["torch"]
+    _hook_loaded_namespaces()
     _patch_multiprocessing()
 
 
@@ -321,4 +550,5 @@ def uninstall() -> None:
     for name in list(sys.modules):
         if _target(name) is not None and _is_ours(sys.modules[name]):
             del sys.modules[name]
+    _unhook_namespaces()
     _unpatch_multiprocessing()

@@ -50,3 +50,32 @@ def test_digits_pipeline_learns():
         acc = mod.main(epochs=3)
     assert acc > 0.85
     assert out.getvalue().count("validation accuracy") == 3
+
+
+def test_digits_prints_the_epoch_mean_loss():
+    """Each epoch's printed loss is the mean over the epoch's samples (sum of each mini-batch's
+    mean loss times its size, over N), not the last mini-batch's loss."""
+    pytest.importorskip("PIL")
+    mod = _load((ROOT / "examples" / "digits.py").read_text(), "digits_example_loss")
+    seen = []  # (loss, batch size) of every mini-batch, in order
+
+    class RecordingNLLLoss(mod.nn.NLLLoss):
+        def forward(self, input, target):
+            loss = super().forward(input, target)
+            seen.append((loss.item(), len(target)))
+            return loss
+
+    mod.nn = types.SimpleNamespace(**{**vars(mod.nn), "NLLLoss": RecordingNLLLoss})
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        mod.main(epochs=2)
+    lines = out.getvalue().splitlines()
+    per_epoch = len(seen) // 2
+    assert len(lines) == 2 and per_epoch * 2 == len(seen)
+    for epoch, line in enumerate(lines):
+        batches = seen[epoch * per_epoch:(epoch + 1) * per_epoch]
+        n = sum(size for _, size in batches)
+        expected = sum(loss * size for loss, size in batches) / n
+        printed = float(line.split("Loss: ")[1].split(",")[0])
+        assert printed == float(f"{expected:.4f}"), (line, expected)
+        assert f"{batches[-1][0]:.4f}" != f"{expected:.4f}", "the last batch's loss, not the mean"

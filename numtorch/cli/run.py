@@ -25,8 +25,11 @@ runner sets up the same way:
   before it leaves, the runner puts a one-shot ``sys.excepthook`` in front of
   the current one, which shows the exception with the frames below the runner's
   only: the script's (after ``<frozen runpy>``'s two for ``-m``, as ``python -m``
-  shows them).  A ``SyntaxError`` in the script prints as Python prints it.  An
-  uncaught ``KeyboardInterrupt`` still ends the process by ``SIGINT``.
+  shows them).  An error naming a PyTorch name numtorch lacks (NOTE [ Naming what
+  numtorch does not implement ] in ``numtorch/compat.py``) ends at the script's line
+  that asked for it, without the lookup frames inside ``numtorch/compat.py``.  A
+  ``SyntaxError`` in the script prints as Python prints it.  An uncaught
+  ``KeyboardInterrupt`` still ends the process by ``SIGINT``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ import builtins
 import os
 import sys
 import types
+
+from numtorch import compat
 
 __all__ = ["run_path", "run_module"]
 
@@ -87,8 +92,22 @@ def _execute(fn, *args):
         raise
     except BaseException as exc:
         user_tb = exc.__traceback__.tb_next if exc.__traceback__ is not None else None
+        if isinstance(exc, _MISSING):
+            _cut_lookup_frames(user_tb)
         sys.excepthook = _ShowUserFrames(exc, user_tb, sys.excepthook)
         raise
+
+
+_MISSING = (compat.MissingAttributeError, compat.MissingImportError, compat.MissingModuleError)
+
+
+def _cut_lookup_frames(tb) -> None:
+    """End traceback ``tb`` before its first frame in ``numtorch/compat.py``."""
+    while tb is not None and tb.tb_next is not None:
+        if tb.tb_next.tb_frame.f_code.co_filename == compat.__file__:
+            tb.tb_next = None
+            return
+        tb = tb.tb_next
 
 
 def _importer_for(path: str):

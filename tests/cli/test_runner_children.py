@@ -117,7 +117,8 @@ def test_torch_version_under_the_runner(tmp_path):
     )
     extra = set(ast.literal_eval(loaded)) - set(ast.literal_eval(plain.stdout))
     assert extra <= {
-        "runpy", "numtorch.cli", "numtorch.cli.main", "numtorch.cli.run", "numtorch.compat"
+        "runpy", "numtorch.cli", "numtorch.cli.errors", "numtorch.cli.main", "numtorch.cli.run",
+        "numtorch.compat"
     }
     assert lines == [
         "TorchVersion 2.13.0 True True True True ['2', '13', '0']",
@@ -148,8 +149,9 @@ def test_run_help_describes_its_arguments():
                          text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     out = " ".join(res.stdout.split())  # as words, whatever the terminal's width
-    assert out.startswith("usage: numtorch run [-h] (script | -m module) [args ...]")
-    for words in ["script", "-m module", "args", "python -m module", "sys.argv[1:]", "torchvision"]:
+    assert out.startswith("usage: numtorch run [-h] [--check] (script | -m module) [args ...]")
+    for words in ["script", "-m module", "args", "python -m module", "sys.argv[1:]", "torchvision",
+                  "--check"]:
         assert words in out, words
     res = subprocess.run(
         [sys.executable, "-m", "numtorch", "run"], capture_output=True, text=True, timeout=120
