@@ -99,8 +99,8 @@ from .serialization import save, load
 
 def __getattr__(name: str):
     # torch.multiprocessing loads on first use: the standard library's multiprocessing costs
-    # ~10 ms of import time that most scripts never need
-    if name == "multiprocessing":
+    # ~10 ms of import time that most scripts never need; torch.distributed likewise
+    if name in ("multiprocessing", "distributed"):
         import importlib
-        return importlib.import_module(".multiprocessing", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,6 +24,10 @@ from hypothesis import settings
 
 import numtorch
 
+# Scripts that the distributed tests launch as programs (torchrun-style, top-level code that joins
+# a process group): not modules to import while collecting doctests.
+collect_ignore_glob = ["distributed/*_script.py"]
+
 # hypothesis draws from a fixed seed, so a run is repeatable (set HYPOTHESIS_PROFILE=explore to vary
 # it)
 settings.register_profile("fixed", derandomize=True, deadline=None)
