@@ -29,10 +29,14 @@ import gc
 import os
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 
 import numtorch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cnn import cpu_model  # noqa: E402 (benchmarks/cnn.py: shared helpers)
 
 WIDTH = 1024
 LAYER_MB = WIDTH * (WIDTH + 1) * 4 / 2**20  # one Linear(1024, 1024), float32, in MiB
@@ -105,17 +109,6 @@ def bench_size(n_layers: int, rounds: int, folder: str, torch=None) -> dict:
     for k in paths:
         shutil.rmtree(os.path.join(folder, k), ignore_errors=True)
     return {"median": {k: statistics.median(v) for k, v in times.items()}, "sizes": sizes}
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def main(argv=None) -> dict:

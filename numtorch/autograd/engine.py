@@ -21,6 +21,7 @@ that loop, a dozen lines; each step is one short function below it.
 
 from __future__ import annotations
 
+import threading
 from heapq import heappop, heappush
 
 import numpy as np
@@ -29,8 +30,9 @@ from .._ops._fpstate import quiet_call
 from .._size import Size
 from .._tensor import Tensor, _wrap, type_name
 from .graph import op_name, producer_name
+from .hooks import RemovableHandle
 
-__all__ = ["run_backward", "sum_to_shape"]
+__all__ = ["queue_callback", "register_pass_start_hook", "run_backward", "sum_to_shape"]
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -75,7 +77,50 @@ def run_backward(roots, seeds, retain_graph: bool, inputs=None, accumulate: bool
     PyTorch.  So no vjp needs a suppression of its own.  Hooks and custom ``Function.backward``
     methods, which run inside the pass, see the same quiet state.
     """
-    return quiet_call(_backward, roots, seeds, retain_graph, inputs, accumulate)
+    stack = _final_callbacks.stack
+    stack.append([])
+    try:
+        if _pass_start_hooks:
+            for hook in tuple(_pass_start_hooks.values()):
+                hook(roots, accumulate)
+        results = quiet_call(_backward, roots, seeds, retain_graph, inputs, accumulate)
+    finally:
+        callbacks = stack.pop()
+    for cb in callbacks:
+        cb()
+    return results
+
+
+class _FinalCallbacks(threading.local):
+    """Per thread, one list of callbacks per backward pass in progress (passes may nest)."""
+
+    def __init__(self):
+        self.stack: list = []
+
+
+_final_callbacks = _FinalCallbacks()
+
+
+_pass_start_hooks: dict = {}  # handle id -> hook(roots, accumulate)
+
+
+def register_pass_start_hook(hook) -> RemovableHandle:
+    """Call ``hook(roots, accumulate)`` at the start of every backward pass, before any node
+    runs (``roots``: its output tensors; ``accumulate``: False for ``autograd.grad``); the hook
+    may ``queue_callback``.  DistributedDataParallel finds there the nodes feeding its
+    parameters."""
+    handle = RemovableHandle(_pass_start_hooks)
+    _pass_start_hooks[handle.id] = hook
+    return handle
+
+
+def queue_callback(callback) -> None:
+    """Run ``callback()`` when the backward pass now running ends, after ``.grad`` is updated
+    (not if the pass raises); what DistributedDataParallel waits for its all-reduces in."""
+    stack = _final_callbacks.stack
+    if not stack:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    stack[-1].append(callback)
 
 
 def _backward(roots, seeds, retain_graph: bool, inputs, accumulate: bool):

@@ -4,6 +4,6 @@
 and loss in ``nn.functional``; initialisation schemes in ``nn.init``.
 """
 
-from . import attention, functional, init, utils  # noqa: F401
+from . import attention, functional, init, parallel, utils  # noqa: F401
 from .modules import *  # noqa: F401,F403
 from .parameter import Buffer, Parameter  # noqa: F401
