@@ -10,8 +10,10 @@ from __future__ import annotations
 import structure
 
 # function-local imports of numtorch modules: optional dependencies and start-up time (cli,
-# compat, vision's image backends), the DataLoader's worker machinery, a few true late bindings
-MAX_LOCAL_IMPORTS = 18
+# compat, vision's image backends), the DataLoader's worker machinery, a few true late bindings,
+# and numtorch.distributed reached from DistributedSampler and DDP only when they are used (it
+# stays out of `import numtorch`)
+MAX_LOCAL_IMPORTS = 22
 # the one module outside the op layer that records graph nodes: a module's full backward hooks
 # route its inputs and outputs through identity nodes (PyTorch's BackwardHookFunction)
 RECORDING_OUTSIDE_OPS = {"numtorch.nn.modules._hooks"}
