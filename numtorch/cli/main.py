@@ -125,6 +125,9 @@ def _command(name: str, argv: list[str]) -> int:
     except CLIError as e:
         print(f"numtorch {name}: error: {e}", file=sys.stderr, flush=True)
         return EXIT_USAGE
+    except BrokenPipeError:  # `numtorch predict ... | head`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a command ended by a closed pipe
 
 
 # numtorch.distributed.run's options that take a value (numtorch run delegates to it)

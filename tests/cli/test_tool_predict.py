@@ -168,3 +168,20 @@ def test_the_numtorch_command(table):
                         "--top-k", "0"], capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr == "numtorch predict: error: --top-k must be at least 1, got 0\n"
+
+
+def test_a_reader_that_leaves_early(table):
+    """`numtorch predict ... | head -1`: the closed pipe ends the command quietly (status 141,
+    no traceback), as a shell command ended by SIGPIPE."""
+    npz, ckpt, inputs = table
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(numtorch.__file__)))
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: the first write fails with EPIPE
+    try:
+        r = subprocess.run([sys.executable, "-m", "numtorch", "predict", ckpt, *inputs],
+                           stdout=write_end, stderr=subprocess.PIPE, text=True, env=env,
+                           timeout=120)
+    finally:
+        os.close(write_end)
+    assert r.returncode == 141, r.stderr
+    assert "Traceback" not in r.stderr and "BrokenPipeError" not in r.stderr
