@@ -14,13 +14,31 @@ random_()           ``w % (max+1)``, ``W`` for int64 and float64 (see ``random_b
 normal, n < 16 or   per element, Box-Muller in double with the second value of
 non-contiguous      each pair cached in the generator (see ``normal_serial``)
 normal, n >= 16     fill with uniforms, transform blocks of 16 (see ``normal_fill``);
-contiguous          float32 with the AVX2 polynomials, float16 via float32
+contiguous          float32 with the AVX2 polynomials, float16 via float32, in chunks
 randperm            Fisher-Yates: swap ``i`` with ``i + w % (n-i)`` (in
                     ``permutation.py``, with the variant for huge ``n``)
 bernoulli(p)        ``u < p``, ``u`` a 53-bit double (24-bit float for float ``p``
                     tensors)
 exponential         ``-1/lambda * log1p(-u)``
 ==================  ==============================================================
+
+NOTE [ normal's final fma ]
+    Every normal sample ends as ``fma(x, std, mean)``, rounded once.  Two plain operations
+    ``fl(fl(x * std) + mean)`` give the same bits when only one of them can round:
+
+    * ``std`` a power of two: the product is exact (no overflow or underflow), so the sum
+      is the one rounding;
+    * ``mean == 0`` (either sign): the sum of a nonzero product and zero is exact, so the
+      product is the one rounding; a zero product takes the sign the fused sum takes.
+
+    Both need the product to stay a normal, finite number, or a product that underflows
+    to zero would lose its sign.  float32 samples lie in [2**-79, 40) in magnitude or are
+    zero (tests/random/test_box_muller_grid.py checks the whole grid of the AVX2 kernel;
+    the scalar kernel's come from the same uniforms), float64 ones far inside float64's
+    range, so ``2**-40 <= std <= 2**40`` is enough; ``std == 0`` makes
+    every product an exact zero.  The default ``normal_()``, ``randn`` and every
+    ``normal_(0, std)`` initialisation take this path; anything else takes ``fma32`` or
+    ``fma64``.
 """
 
 from __future__ import annotations
@@ -33,7 +51,7 @@ import numpy as np
 from .engine import MT19937
 from .numerics import fma32, fma64
 from .permutation import randperm
-from .transcendentals import libm, log_ps, sincos_ps
+from .transcendentals import _Lanes, box_muller_grid, libm
 
 __all__ = [
     "uniform_float", "uniform_double", "uniform", "normal", "normal_serial", "normal_fill",
@@ -76,15 +94,32 @@ def uniform_double(eng: MT19937, n: int) -> np.ndarray:
     return (eng.words64(n) & _u64((1 << 53) - 1)).astype(_f64) * 2.0 ** -53
 
 
-def uniform(eng: MT19937, n: int, dt: np.dtype, lo: float, hi: float) -> np.ndarray:
-    """``uniform_(lo, hi)`` for float32, float64 or float16 output."""
+_UNIFORM_CHUNK = 1 << 16   # elements per chunk of a large uniform fill: temporaries stay in L2
+
+
+def uniform(eng: MT19937, n: int, dt: np.dtype, lo: float, hi: float,
+            out: np.ndarray | None = None) -> np.ndarray:
+    """``uniform_(lo, hi)`` for float32, float64 or float16 output, written to 1-d ``out``
+    when given; large ``n`` in chunks (the words are drawn in the same order, so the values
+    are the same)."""
+    if out is None:
+        if n <= 2 * _UNIFORM_CHUNK:
+            return _uniform(eng, n, dt, lo, hi)
+        out = np.empty(n, dt)
+    for start in range(0, n, _UNIFORM_CHUNK):
+        stop = min(start + _UNIFORM_CHUNK, n)
+        out[start:stop] = _uniform(eng, stop - start, dt, lo, hi)
+    return out
+
+
+def _uniform(eng: MT19937, n: int, dt: np.dtype, lo: float, hi: float) -> np.ndarray:
     if dt == np.float64:
         x = uniform_double(eng, n)
         return x if (lo, hi) == (0.0, 1.0) else fma64(x, hi - lo, lo)
-    if dt == np.float16:  # the float32 recipe on half-rounded bounds, rounded to half
-        a, b = _f32(np.float16(lo)), _f32(np.float16(hi))
+    if dt == np.float16:  # the float32 recipe (float32 bounds), rounded to half
+        a, b = _f32(lo), _f32(hi)
         x = fma32(uniform_float(eng, n), b - a, a).astype(np.float16)
-        # rounding up to ``to`` wraps to ``from``
+        # rounding up to ``to`` (as a half) wraps to ``from``
         return np.where(x == np.float16(b), np.float16(a), x)
     x = uniform_float(eng, n)
     if (lo, hi) == (0.0, 1.0):
@@ -122,31 +157,84 @@ def normal_serial(eng: MT19937, n: int, mean: float, std: float) -> np.ndarray:
     return fma64(out, std, mean)
 
 
+def _affine(x: np.ndarray, std, mean, out: np.ndarray | None = None) -> np.ndarray:
+    """``fma(x, std, mean)`` for the kernel's samples ``x`` (float32 or float64, ``|x| < 40``),
+    rounded once, written to ``out`` (``x`` itself when None).
+
+    ``x * std + mean`` rounds once when the product is exact (``std`` a power of two) or the
+    sum is (``mean == 0``), so those take two plain passes; the rest the exact ``fma``
+    (NOTE [ normal's final fma ]).
+    """
+    out = x if out is None else out
+    if _plain_affine(std, mean):
+        if std != 1:
+            np.multiply(x, std, out=out)
+            x = out
+        np.add(x, mean, out=out)
+    elif x.dtype == _f64:
+        out[...] = fma64(x, std, mean)
+    else:
+        fma32(x, std, mean, out=out)
+    return out
+
+
+def _plain_affine(std, mean) -> bool:
+    """Whether ``fl(fl(x * std) + mean)`` is ``fma(x, std, mean)`` for every sample ``x`` the
+    normal kernels make (NOTE [ normal's final fma ])."""
+    if std == 0:
+        return True
+    if not 2.0 ** -40 <= abs(float(std)) <= 2.0 ** 40:
+        return False
+    return mean == 0 or np.frexp(std)[0] in (0.5, -0.5)
+
+
 def _box_muller_16(u: np.ndarray, mean, std, dt) -> np.ndarray:
     """Transform uniforms in blocks of 16: the first 8 give ``r``, the last 8 the angle."""
     b = u.reshape(-1, 16)
+    if dt != np.float64 and AVX2:
+        out = np.empty(b.shape, _f32)
+        box_muller_grid(b, out)
+        return _affine(out.ravel(), std, mean)
     u1, u2 = 1 - b[:, :8], b[:, 8:]
     if dt == np.float64:
         radius = np.sqrt(-2.0 * libm("log", u1))
         theta = _TWO_PI * u2
         c, s = radius * libm("cos", theta), radius * libm("sin", theta)
-        fma = fma64
-    elif AVX2:
-        radius = np.sqrt(_f32(-2) * log_ps(u1))
-        s, c = sincos_ps(_f32(_TWO_PI) * u2)
-        c, s = radius * c, radius * s
-        fma = fma32
     else:  # the scalar kernel: float maths through the C library
         radius = np.sqrt(_f32(-2) * libm("log", u1).astype(_f32))
         theta = (_TWO_PI * u2.astype(_f64)).astype(_f32)
         c = radius * libm("cos", theta).astype(_f32)
         s = radius * libm("sin", theta).astype(_f32)
-        fma = fma32
-    return fma(np.concatenate([c, s], axis=1), std, mean).ravel()
+    return _affine(np.concatenate([c, s], axis=1).ravel(), std, mean)
 
 
-def normal_fill(eng: MT19937, n: int, dt: np.dtype, mean: float, std: float) -> np.ndarray:
-    """The contiguous kernel for ``n >= 16``: fill with uniforms, transform each block of 16.
+_BLOCKS = 4096    # blocks of 16 per chunk of the float32 kernel (2048 to 8192 measure alike)
+
+
+def _normal_fill32(eng: MT19937, full: int, out: np.ndarray, mean, std) -> None:
+    """The AVX2 float32 kernel on the first ``full`` (a multiple of 16) elements of ``out``
+    (float32 or float16), a chunk of ``16 * _BLOCKS`` at a time: draw, transform, scale."""
+    nb = full // 16
+    step = min(nb, _BLOCKS)
+    lanes = _Lanes(8 * step)
+    vals = np.empty((step, 16), _f32)
+    res = vals if out.dtype == _f32 else np.empty(16 * step, _f32)
+    for b0 in range(0, nb, step):
+        b = min(step, nb - b0)
+        u = uniform_float(eng, 16 * b).reshape(b, 16)
+        v = vals[:b]
+        box_muller_grid(u, v, lanes if b == step else None)
+        dst = out[16 * b0:16 * (b0 + b)]
+        if out.dtype == _f32:
+            _affine(v.reshape(-1), std, mean, out=dst)
+        else:
+            np.copyto(dst, _affine(v.reshape(-1), std, mean, out=res[:16 * b]), casting="unsafe")
+
+
+def normal_fill(eng: MT19937, n: int, dt: np.dtype, mean: float, std: float,
+                out: np.ndarray | None = None) -> np.ndarray:
+    """The contiguous kernel for ``n >= 16``: fill with uniforms, transform each block of 16
+    (into 1-d ``out`` when given; float32 and float16 a chunk at a time).
 
     When ``n`` is not a multiple of 16 the last 16 elements are redone from 16 fresh
     uniforms.  float32 and float64 first draw ``n`` uniforms (so ``n + 16`` in all);
@@ -154,23 +242,34 @@ def normal_fill(eng: MT19937, n: int, dt: np.dtype, mean: float, std: float) -> 
     ``ceil(n/16) * 16`` in all).
     """
     half = dt == np.float16
-    draw = uniform_double if dt == np.float64 else uniform_float
     cast = _f64 if dt == np.float64 else _f32
     mean, std = cast(mean), cast(std)
     full = n - n % 16
-    u = draw(eng, full if half else n)
-    out = np.empty(n, cast)
-    out[:full] = _box_muller_16(u[:full], mean, std, cast)
+    out = np.empty(n, dt) if out is None else out
+    if cast is _f32 and AVX2:
+        _normal_fill32(eng, full, out, mean, std)
+        if not half:
+            eng.words(n - full)          # drawn and not used
+    else:
+        draw = uniform_double if dt == np.float64 else uniform_float
+        u = draw(eng, full if half else n)
+        out[:full] = _box_muller_16(u[:full], mean, std, cast)
     if n % 16:
+        draw = uniform_double if dt == np.float64 else uniform_float
         out[n - 16:] = _box_muller_16(draw(eng, 16), mean, std, cast)
-    return out.astype(dt) if half else out
+    return out
 
 
-def normal(eng: MT19937, n: int, dt: np.dtype, mean: float, std: float, contiguous: bool = True):
-    """``normal_(mean, std)`` on ``n`` elements of float dtype ``dt``."""
+def normal(eng: MT19937, n: int, dt: np.dtype, mean: float, std: float, contiguous: bool = True,
+           out: np.ndarray | None = None):
+    """``normal_(mean, std)`` on ``n`` elements of float dtype ``dt``, written to 1-d ``out``
+    (in visiting order) when given."""
     if n >= 16 and contiguous and dt in (np.float32, np.float64, np.float16):
-        return normal_fill(eng, n, dt, mean, std)
-    return normal_serial(eng, n, mean, std).astype(dt)
+        return normal_fill(eng, n, dt, mean, std, out)
+    if out is None:
+        return normal_serial(eng, n, mean, std).astype(dt)
+    out[...] = normal_serial(eng, n, mean, std)
+    return out
 
 
 # ---- integers ---------------------------------------------------------------------------

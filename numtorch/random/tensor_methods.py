@@ -120,7 +120,12 @@ def uniform_(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
                            f"but found to={num(hi)} and from={num(lo)} which result in to-from to "
                            "exceed the limit")
     eng = resolve(generator, "uniform_")
-    return fill(self, R.uniform(eng, self._data.size, self._data.dtype, lo, hi))
+    a = self._data
+    if a.flags.c_contiguous:  # straight into the tensor: no temporary of its size
+        R.uniform(eng, a.size, a.dtype, lo, hi, out=a.reshape(-1))
+        self._bump()
+        return self
+    return fill(self, R.uniform(eng, a.size, a.dtype, lo, hi))
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
@@ -134,7 +139,11 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None
     a = self._data
     # inf or huge std: inf samples, as in PyTorch
     with np.errstate(invalid="ignore", over="ignore"):
-        return fill(self, R.normal(eng, a.size, a.dtype, mean, std, bool(a.flags.c_contiguous)))
+        if a.flags.c_contiguous:  # straight into the tensor: no temporary of its size
+            R.normal(eng, a.size, a.dtype, mean, std, True, out=a.reshape(-1))
+            self._bump()
+            return self
+        return fill(self, R.normal(eng, a.size, a.dtype, mean, std, False))
 
 
 def _bounds(a: np.ndarray) -> tuple[float, float]:
