@@ -124,6 +124,7 @@ class Tensor:
         if self.grad_fn is not None:
             import weakref
             self.grad_fn._retained = weakref.ref(self)
+            self.grad_fn._hooked = True  # NOTE [ the hooked flag ]
         self._retains_grad = True
 
     @property
@@ -407,7 +408,12 @@ def type_name(t: Tensor) -> str:
 
 
 def _init(t: Tensor, data: np.ndarray, requires_grad: bool) -> None:
-    """Set every slot of a new tensor (``_vc`` is the version cell, shared with views)."""
+    """Set every slot of a new tensor (``_vc`` is the version cell, shared with views).
+
+    ``_wrap`` and the fast paths of the elementwise ops (``_ops/_core.binary_op``, the unary ops
+    of ``_ops/elementwise.py``) repeat these assignments inline: a new slot goes in all of them
+    (``tests/ops/test_dispatch_fast_paths.py`` checks that every slot is set).
+    """
     t._data = data
     t._requires_grad = requires_grad
     t._grad = None
@@ -420,9 +426,20 @@ def _init(t: Tensor, data: np.ndarray, requires_grad: bool) -> None:
 
 
 def _wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
-    """A Tensor around ``data`` (no copy).  The hot path of every op: keep it minimal."""
+    """A Tensor around ``data`` (no copy).  The hot path of every op: keep it minimal.
+
+    ``_init``'s assignments are written out here: a function call costs as much as all of them.
+    """
     t = _new(Tensor)
-    _init(t, data, requires_grad)
+    t._data = data
+    t._requires_grad = requires_grad
+    t._grad = None
+    t.grad_fn = None
+    t._vc = [0]
+    t._hooks = None
+    t._retains_grad = False
+    t._post_acc_hooks = None
+    t._base = None
     return t
 
 

@@ -10,18 +10,21 @@ in that one place), so no vjp sums over broadcast axes by hand.
 
 from __future__ import annotations
 
+import contextvars
 import numbers
+import threading
 
 import numpy as np
 
 from .. import _dtype
 from .._dtype import type_word
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor, _new, _wrap
 from ..autograd.grad_mode import _state as _grad
-from ..autograd.graph import node_class
+from ..autograd.graph import _classes, new_node, node_class
+from . import _fpstate
 
 __all__ = ["record", "result_type", "promote", "to_tensor", "scalar_dtype", "NOSAVE",
-           "kernel_error", "require_float"]
+           "kernel_error", "require_float", "binary_op"]
 
 NOSAVE = None  # ``saved=NOSAVE``: the vjp reads no saved data; the node is ``reusable``
 
@@ -54,19 +57,33 @@ def record(out: np.ndarray, name: str, vjp, inputs: tuple, saved=(), save_out: b
             without ``retain_graph`` (NOTE [ reusable nodes ]).
     """
     t = _wrap(out)
-    if _grad.enabled:
+    if len(inputs) == 2:  # the common cases first, without building lists
+        a, b = inputs
+        ra, rb = a._requires_grad, b._requires_grad
+        if not (ra or rb) or not _grad.enabled:
+            return t
+        needs, edges = (ra, rb), (a.grad_fn, b.grad_fn)
+    elif len(inputs) == 1:
+        a = inputs[0]
+        if not a._requires_grad or not _grad.enabled:
+            return t
+        needs, edges = (a._requires_grad,), (a.grad_fn,)
+    else:
         needs = tuple([i._requires_grad for i in inputs])
-        if True in needs:
-            t._requires_grad = True
-            if saved is None:
-                t.grad_fn = node_class(name)(vjp, inputs, needs, (), True)
-            else:
-                sv = tuple([(s._vc, s._vc[0], s) for s in saved])
-                if save_out:
-                    sv += ((t._vc, 0, t),)
-                node = t.grad_fn = node_class(name)(vjp, inputs, needs, sv, reusable)
-                if save_out:  # a saved output is reported as this node's, whatever rebases it later
-                    node._out_op = name
+        if True not in needs or not _grad.enabled:
+            return t
+        edges = tuple([i.grad_fn for i in inputs])
+    t._requires_grad = True
+    cls = _classes.get(name) or node_class(name)
+    if saved is None:
+        t.grad_fn = new_node(cls, vjp, inputs, edges, needs, (), True)
+        return t
+    sv = tuple([(s._vc, s._vc[0], s) for s in saved]) if saved else ()
+    if save_out:
+        sv += ((t._vc, 0, t),)
+    node = t.grad_fn = new_node(cls, vjp, inputs, edges, needs, sv, reusable)
+    if save_out:  # a saved output is reported as this node's, whatever rebases it later
+        node._out_op = name
     return t
 
 
@@ -151,3 +168,102 @@ def broadcast_shape(sa: tuple, sb: tuple) -> tuple:
     """The broadcast of two shapes, or PyTorch's error naming the first dimension that clashes."""
     check_broadcast(sa, sb)
     return tuple(np.broadcast_shapes(sa, sb))
+
+
+# NOTE [ the binary fast path ]
+# ``a + b`` with two tensors of one floating dtype needs no promotion: ``binary_op`` runs the
+# ufunc on the two arrays under the quiet error state (in a ready-made context,
+# ``_QuietContext``), wraps the result and records the node, with no call in between.  That is
+# what the general path does for such operands, step for step (the same ufunc on the same
+# arrays, broadcasting included; the same node, inputs, saved versions and vjp), so nothing
+# observable changes.  Shapes that do not broadcast, or a result too large to allocate, make
+# the ufunc raise; the general path then runs and raises PyTorch's error.  Everything else
+# (Python scalars, mixed dtypes, integers, bools, ``alpha=``) goes to the op's general path.
+# The Python operators of ``+ - * /`` are these functions themselves, and ``add(a, b)`` etc.
+# call them when both operands are tensors.  The unary ops of ``elementwise.py`` have the same
+# kind of fast path.
+
+_qset, _qreset = getattr(_fpstate, "_set", None), getattr(_fpstate, "_reset", None)
+_QUIET_STATE = getattr(_fpstate, "_IGNORE", None)
+
+
+class _QuietContext(threading.local):
+    """Per thread, a context in which NumPy's error state is "ignore": ``quiet.run(f, *args)``.
+
+    Entering a ready-made context costs a fifth of setting and resetting the error state around
+    the call (``_fpstate``).  A context can be entered once at a time, and only by its own
+    thread, hence one per thread; a ``RuntimeError`` from a nested entry (a kernel that ran
+    Python code which ran another op) sends the op to its general path.
+    """
+
+    def __init__(self):
+        ctx = contextvars.copy_context()
+        if _qset is not None:
+            ctx.run(_qset, _QUIET_STATE)
+        self.run = ctx.run
+
+
+_quiet = _QuietContext()
+_DT32, _DT64, _DT16 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16)
+_OPERAND = (Tensor, int, float, bool, np.number, np.bool_)  # what the operators accept
+
+
+def binary_op(ufunc, name: str, general, vjp=None, make_vjp=None):
+    """The operator ``a <op> b`` of a Tensor: the fast path above, else ``general(a, b)``.
+
+    Args:
+        ufunc: the NumPy ufunc computing the op on two arrays of one dtype.
+        name: the node's class name (``AddBackward0``).
+        general: ``general(a, b)``, the op for any operands (promotion, broadcasting, errors).
+        vjp: the node's vjp when it reads no saved data (the node is reusable).
+        make_vjp: ``make_vjp(ad, bd) -> vjp`` when the vjp reads the two input arrays; the
+            inputs are then saved (their versions checked in backward).
+
+    Returns ``NotImplemented`` for an operand that is neither a tensor nor a number, so that
+    Python tries the other operand's reflected operator.
+    """
+    if _qset is None:  # pragma: no cover - NumPy < 2: no cheap quiet state, no fast path
+        def slow(self, other):
+            return general(self, other) if isinstance(other, _OPERAND) else NotImplemented
+        return slow
+    cls = node_class(name)
+
+    def op(self, other):
+        if isinstance(other, Tensor):
+            ad = self._data
+            bd = other._data
+            dt = ad.dtype
+            if dt is bd.dtype and (dt is _DT32 or dt is _DT64 or dt is _DT16):
+                try:
+                    o = _quiet.run(ufunc, ad, bd)
+                except (MemoryError, ValueError, RuntimeError):  # the general path decides
+                    return general(self, other)
+                t = _new(Tensor)  # ``_wrap(o)``, written out
+                t._data = o
+                t._requires_grad = False
+                t._grad = None
+                t.grad_fn = None
+                t._vc = [0]
+                t._hooks = None
+                t._retains_grad = False
+                t._post_acc_hooks = None
+                t._base = None
+                ra = self._requires_grad
+                rb = other._requires_grad
+                if (ra or rb) and _grad.enabled:
+                    t._requires_grad = True
+                    if make_vjp is None:
+                        t.grad_fn = new_node(cls, vjp, (self, other),
+                                             (self.grad_fn, other.grad_fn), (ra, rb), (), True)
+                    else:
+                        va, vb = self._vc, other._vc
+                        t.grad_fn = new_node(cls, make_vjp(ad, bd), (self, other),
+                                             (self.grad_fn, other.grad_fn), (ra, rb),
+                                             ((va, va[0], self), (vb, vb[0], other)), False)
+                return t
+            return general(self, other)
+        if isinstance(other, _OPERAND):
+            return general(self, other)
+        return NotImplemented
+
+    return op

@@ -14,8 +14,24 @@ import numpy as np
 
 from .. import _dtype
 from .._size import broadcast_shape, memory_error
-from .._tensor import Tensor, _wrap
-from ._core import NOSAVE, promote, record, rename, result_type, to_tensor
+from .._tensor import Tensor, _new, _wrap
+from ..autograd.grad_mode import _state as _grad
+from ..autograd.graph import new_node, node_class
+from ._core import (
+    _DT16,
+    _DT32,
+    _DT64,
+    NOSAVE,
+    _qset,
+    _quiet,
+    binary_op,
+    check_broadcast,
+    promote,
+    record,
+    rename,
+    result_type,
+    to_tensor,
+)
 from ._fpstate import quiet_call
 from .compare import isnan, isneginf, isposinf
 from .indexing import where
@@ -74,6 +90,9 @@ def _apply(ufunc, ad: np.ndarray, bd) -> np.ndarray:
 
 def _float_pair(input, other):
     """Both operands in their promoted dtype, made floating (the default dtype) if it is not."""
+    if isinstance(input, Tensor) and isinstance(other, Tensor) \
+            and input._data.shape != other._data.shape:
+        check_broadcast(input._data.shape, other._data.shape)  # PyTorch's error, not NumPy's
     dt = result_type(input, other)
     if not dt.is_floating_point:
         dt = _dtype.get_default_dtype()
@@ -89,6 +108,12 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
         tensor([[21., 22.],
                 [41., 42.]])
     """
+    if alpha == 1 and isinstance(input, Tensor) and isinstance(other, Tensor):
+        return _add_operator(input, other)  # NOTE [ the binary fast path ] in ``_core.py``
+    return _add(input, other, alpha)
+
+
+def _add(input, other, alpha=1) -> Tensor:
     a, b, dt = promote(input, other)
     if alpha != 1:
         if dt is _dtype.bool or (dt._cat == 1 and not isinstance(alpha, (int, np.integer))):
@@ -99,8 +124,7 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
                       NOSAVE)
     if dt is _dtype.bool:
         return _wrap(a._data | b._data)
-    return record(_apply(np.add, a._data, b._data), "AddBackward0", lambda g, n: (g, g), (a, b),
-                  NOSAVE)
+    return record(_apply(np.add, a._data, b._data), "AddBackward0", _add_vjp, (a, b), NOSAVE)
 
 
 def _is_bool(x) -> bool:
@@ -108,6 +132,12 @@ def _is_bool(x) -> bool:
 
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
+    if alpha == 1 and isinstance(input, Tensor) and isinstance(other, Tensor):
+        return _sub_operator(input, other)
+    return _sub(input, other, alpha)
+
+
+def _sub(input, other, alpha=1) -> Tensor:
     a, b, dt = promote(input, other)
     if dt is _dtype.bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -123,7 +153,7 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
                    _apply(np.multiply, b._data, alpha).astype(dt.np, copy=False))
         return record(o, name, lambda g, n: (g, -g * alpha if n[1] else None), (a, b), NOSAVE)
     o = _apply(np.subtract, a._data, b._data)
-    return record(o, name, lambda g, n: (g, -g if n[1] else None), (a, b), NOSAVE)
+    return record(o, name, _sub_vjp, (a, b), NOSAVE)
 
 
 def rsub(input, other, *, alpha=1) -> Tensor:
@@ -140,12 +170,17 @@ def mul(input, other, *, out=None) -> Tensor:
         >>> x.grad
         tensor([2., 4.])
     """
+    if isinstance(input, Tensor) and isinstance(other, Tensor):
+        return _mul_operator(input, other)
+    return _mul(input, other)
+
+
+def _mul(input, other) -> Tensor:
     a, b, dt = promote(input, other)
     ad, bd = a._data, b._data
     if dt is _dtype.bool:
         return _wrap(ad & bd)
-    return record(_apply(np.multiply, ad, bd), "MulBackward0",
-                  lambda g, n: (g * bd if n[0] else None, g * ad if n[1] else None), (a, b), (a, b))
+    return record(_apply(np.multiply, ad, bd), "MulBackward0", _mul_vjp(ad, bd), (a, b), (a, b))
 
 
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
@@ -158,14 +193,17 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
         >>> torch.div(a, 2), torch.div(a, 2, rounding_mode="floor")
         (tensor([ 3.5000, -3.5000]), tensor([ 3, -4]))
     """
+    if rounding_mode is None and isinstance(input, Tensor) and isinstance(other, Tensor):
+        return _div_operator(input, other)
+    return _div(input, other, rounding_mode)
+
+
+def _div(input, other, rounding_mode=None) -> Tensor:
     if rounding_mode is None:
         a, b, dt = _float_pair(input, other)
         ad, bd = a._data, b._data
         o = _apply(np.true_divide, ad, bd)
-
-        def vjp(g, n):
-            return g / bd if n[0] else None, -g * ad / (bd * bd) if n[1] else None
-        return record(o, "DivBackward0", vjp, (a, b), (a, b))
+        return record(o, "DivBackward0", _div_vjp(ad, bd), (a, b), (a, b))
     if rounding_mode not in ("trunc", "floor"):
         raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                            "found "
@@ -183,6 +221,36 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
         o = np.floor(ad / bd) if rounding_mode == "floor" else np.trunc(ad / bd)
     return record(o.astype(dt.np, copy=False), "DivBackward2",
                   lambda g, n: (np.zeros_like(g), np.zeros_like(g)), (a, b), NOSAVE)
+
+
+def _add_vjp(g, n):
+    return g, g
+
+
+def _sub_vjp(g, n):
+    return g, -g if n[1] else None
+
+
+def _mul_vjp(ad, bd):
+    return lambda g, n: (g * bd if n[0] else None, g * ad if n[1] else None)
+
+
+def _div_vjp(ad, bd):
+    def vjp(g, n):
+        return g / bd if n[0] else None, -g * ad / (bd * bd) if n[1] else None
+    return vjp
+
+
+# ``a + b`` and the rest: Tensor's operators (``registry.OPERATORS``), and what ``add(a, b)``...
+# call with two tensors (NOTE [ the binary fast path ] in ``_core.py``)
+_add_operator = binary_op(np.add, "AddBackward0", _add, vjp=_add_vjp)
+_sub_operator = binary_op(np.subtract, "SubBackward0", _sub, vjp=_sub_vjp)
+_mul_operator = binary_op(np.multiply, "MulBackward0", _mul, make_vjp=_mul_vjp)
+_div_operator = binary_op(np.true_divide, "DivBackward0", _div, make_vjp=_div_vjp)
+OPERATORS = {"add": _add_operator, "sub": _sub_operator, "mul": _mul_operator,
+             "truediv": _div_operator}
+for _k, _f in OPERATORS.items():
+    _f.__name__ = _f.__qualname__ = f"__{_k}__"
 
 
 def _trunc_div_int(a, b):
@@ -411,9 +479,10 @@ def _any_ndim(fn):
 def _via64(fn):
     """``fn`` evaluated in float64 for float32/float16 arrays, rounded once to the input dtype."""
     def f(x):
-        if x.dtype == np.float64:
+        dt = x.dtype
+        if dt is _DT64 or (dt is not _DT32 and dt == np.float64):  # identity first: hot path
             return fn(x)
-        return fn(x, dtype=np.float64).astype(x.dtype)  # the ufunc widens as it reads
+        return fn(x, dtype=np.float64).astype(dt)  # the ufunc widens as it reads
     return f
 
 
@@ -758,8 +827,57 @@ def _bool_error(name: str) -> None:
 def _make_unary(name, spec, floating):
     fwd, vjp_fn, reads, node = spec
     quiet = name in _QUIET  # vjps need no suppression (NOTE [ a quiet backward pass ])
+    cls = node_class(node)
+
+    def const_vjp(g, n):
+        return (vjp_fn(g, None, None),)
+    fast = _qset is not None  # pragma: no branch - NumPy < 2 takes the general path
 
     def op(input, *, out=None) -> Tensor:
+        if fast and isinstance(input, Tensor):
+            # a floating tensor: the general path below, step for step, with its calls written
+            # out (NOTE [ the binary fast path ] in ``_core.py``)
+            xd = input._data
+            dt = xd.dtype
+            if dt is _DT32 or dt is _DT64 or dt is _DT16:
+                if quiet:
+                    o = fwd(xd)
+                else:
+                    try:
+                        o = _quiet.run(fwd, xd)
+                    except RuntimeError:  # a nested entry (see ``_QuietContext``)
+                        o = quiet_call(fwd, xd)
+                if type(o) is not np.ndarray:
+                    o = np.asarray(o)
+                if o.dtype is not dt and o.dtype != dt:
+                    o = o.astype(dt)
+                t = _new(Tensor)  # ``_wrap(o)``, written out
+                t._data = o
+                t._requires_grad = False
+                t._grad = None
+                t.grad_fn = None
+                t._vc = vc = [0]
+                t._hooks = None
+                t._retains_grad = False
+                t._post_acc_hooks = None
+                t._base = None
+                rg = input._requires_grad
+                if rg and _grad.enabled:
+                    t._requires_grad = True
+                    if reads == "out":
+                        n_ = t.grad_fn = new_node(cls, lambda g, n: (vjp_fn(g, None, o),),
+                                                  (input,), (input.grad_fn,), (rg,),
+                                                  ((vc, 0, t),), False)
+                        n_._out_op = node  # NOTE [ saved tensors and the version counter ]
+                    elif reads == "x":
+                        ivc = input._vc
+                        t.grad_fn = new_node(cls, lambda g, n: (vjp_fn(g, xd, None),),
+                                             (input,), (input.grad_fn,), (rg,),
+                                             ((ivc, ivc[0], input),), False)
+                    else:
+                        t.grad_fn = new_node(cls, const_vjp, (input,), (input.grad_fn,), (rg,),
+                                             (), True)
+                return t
         x = _t(input)
         if floating:
             x = _floating(x)
@@ -771,8 +889,7 @@ def _make_unary(name, spec, floating):
         if quiet:
             o = np.asarray(fwd(xd))
         else:
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                o = np.asarray(fwd(xd))
+            o = np.asarray(quiet_call(fwd, xd))
         if o.dtype != xd.dtype:
             o = o.astype(xd.dtype)
         if xd.dtype.kind != "f":
@@ -781,7 +898,7 @@ def _make_unary(name, spec, floating):
             return record(o, node, lambda g, n: (vjp_fn(g, None, o),), (x,), (), save_out=True)
         if reads == "x":
             return record(o, node, lambda g, n: (vjp_fn(g, xd, None),), (x,), (x,))
-        return record(o, node, lambda g, n: (vjp_fn(g, None, None),), (x,), NOSAVE)
+        return record(o, node, const_vjp, (x,), NOSAVE)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}`` (with gradient)."

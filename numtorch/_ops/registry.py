@@ -242,7 +242,8 @@ def attach() -> None:
     Tensor.__setitem__ = _setitem
     Tensor.__getitem__ = indexing.getitem
     for k, (op, iop) in DUNDERS.items():
-        setattr(Tensor, f"__{k}__", _binop(OPS[op]))
+        # ``+ - * /`` come with their fast path (NOTE [ the binary fast path ] in ``_core.py``)
+        setattr(Tensor, f"__{k}__", elementwise.OPERATORS.get(k) or _binop(OPS[op]))
         setattr(Tensor, f"__r{k}__", _rbinop(OPS[op]))
         setattr(Tensor, f"__i{k}__", getattr(Tensor, iop))
     # scalar / tensor is reciprocal(tensor) * scalar in PyTorch (same rounding, MulBackward0)

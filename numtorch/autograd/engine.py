@@ -4,14 +4,16 @@ NOTE [ the engine in one paragraph ]
 Count, for every node reachable from the outputs, how many graph edges point at
 it (``_count_dependencies``).  Start from the outputs' nodes with the seed
 gradients, and repeatedly pop the ready node with the highest sequence number
-(the most recently recorded, as PyTorch orders it).  Run it (``_run_node``: its
-hooks, then its vjp on the summed incoming gradient), and send each input
-gradient, reduced to the input's shape (the one place broadcasting is undone)
-and dtype, into that input's buffer (``_send``).  A node is ready when all its
-incoming edges have delivered.  Gradients reaching leaves are summed on the way
-and accumulated into ``.grad`` at the end (``_accumulate_leaves``).  Everything
-is iterative: a chain of 100,000 ops needs no recursion.  ``run_backward`` is
-that loop, a dozen lines; each step is one short function below it.
+(the most recently recorded, as PyTorch orders it).  Run it (its hooks, then
+its vjp on the summed incoming gradient), and send each input gradient, reduced
+to the input's shape (the one place broadcasting is undone) and dtype, into
+that input's buffer.  A node is ready when all its incoming edges have
+delivered.  Gradients reaching leaves are summed on the way and accumulated
+into ``.grad`` at the end (``_accumulate_leaves``).  Everything is iterative: a
+chain of 100,000 ops needs no recursion.  ``_backward`` is that loop; running a
+node and sending its gradients are written out inside it (a node with hooks or
+a capture goes through ``_run_node``), the rarer steps are short functions
+below it.
 
 ``Tensor.backward`` and ``autograd.backward`` accumulate into ``.grad``;
 ``autograd.grad`` (``accumulate=False``) instead returns the gradients of its
@@ -131,14 +133,84 @@ def _backward(roots, seeds, retain_graph: bool, inputs, accumulate: bool):
     buffers: dict = {}  # node -> the sum of the gradients delivered to it so far
     leaves: dict = {}  # id(leaf tensor) -> [tensor, summed gradient]
     ready = _start(roots, seeds, deps, buffers, leaves)
-    while ready:
-        node = heappop(ready)[2]
-        g = buffers.pop(node, None)
+    node = g = None  # the node to run next and its gradient, when known without the heap
+    while True:
+        if node is None:
+            if not ready:
+                break
+            node = heappop(ready)[2]
+            g = buffers.pop(node, None)
         if g is None or (needed is not None and node not in needed):
             _release(node, deps, ready)  # nothing below needs this branch
-        else:
+            node = None
+            continue
+        # running the node and sending its gradients are written out here: this loop runs once
+        # per node, and function calls would cost as much as the work of the common case (no
+        # hooks, no capture); ``_run_node`` is the full version of the first half
+        # (node attributes are read as few times as possible: NOTE [ the hooked flag ])
+        needs = node.needs
+        if node._hooked or capture or type(g) is not np.ndarray:
             grads = _run_node(node, g, retain_graph, capture, results)
-            _send(node, grads, deps, buffers, leaves, ready)
+        else:
+            vjp = node.vjp
+            if vjp is None:
+                raise RuntimeError(_FREED)
+            saved = node.saved
+            if saved:
+                for cell, version, _ in saved:
+                    if cell[0] != version:
+                        _version_error(node)
+            grads = vjp(g, needs)
+            if not (retain_graph or node.reusable):  # see _run_node
+                node.vjp = None
+                node.saved = ()
+        # each input's gradient goes to its leaf sum or its node's buffer; a node whose last
+        # edge this was is ready.  The first such node, with its summed gradient, is kept in
+        # ``first`` and ``first_g`` instead of the heap and the buffers: it runs next when no
+        # node on the heap is newer (in a chain of ops, always), which is the heap's order.
+        first = first_g = None
+        for t, nxt, need, gi in zip(node.inputs, node.edges, needs, grads):
+            if need and gi is not None:
+                d = t._data
+                if gi.shape != d.shape:
+                    gi = sum_to_shape(gi, d.shape)
+                if gi.dtype is not d.dtype and gi.dtype != d.dtype:
+                    gi = gi.astype(d.dtype)
+                if nxt is None:
+                    if t._requires_grad:  # ``_add_leaf``
+                        entry = leaves.get(id(t))
+                        if entry is None:
+                            leaves[id(t)] = [t, gi]
+                        else:
+                            entry[1] = entry[1] + gi
+                    continue
+                prev = buffers.get(nxt)
+                if prev is not None:
+                    gi = prev + gi
+                c = deps[nxt] - 1
+                deps[nxt] = c
+                if c == 0 and first is None:
+                    if prev is not None:
+                        del buffers[nxt]
+                    first, first_g = nxt, gi
+                else:
+                    buffers[nxt] = gi
+                    if c == 0:
+                        heappush(ready, (-nxt.seq, id(nxt), nxt))
+            elif nxt is not None:
+                c = deps[nxt] - 1
+                deps[nxt] = c
+                if c == 0:  # ready (with no gradient at all, it only releases its own inputs)
+                    if first is None:
+                        first, first_g = nxt, buffers.pop(nxt, None)
+                    else:
+                        heappush(ready, (-nxt.seq, id(nxt), nxt))
+        if first is not None and ready and -ready[0][0] > first.seq:
+            if first_g is not None:
+                buffers[first] = first_g
+            heappush(ready, (-first.seq, id(first), first))
+            first = None
+        node, g = first, first_g
     _accumulate_leaves(leaves, leaf_index, results, accumulate, seeds)
     return results
 
@@ -150,16 +222,17 @@ def _count_dependencies(roots) -> dict:
     stack = [r.grad_fn for r in roots if r.grad_fn is not None]
     visited = set(stack)  # a root reached again through an edge is only counted, not re-walked
     deps: dict = {}
+    pop, push, get = stack.pop, stack.append, deps.get
     while stack:
-        for nxt in stack.pop().edges:
-            if nxt is None:
-                continue
-            if nxt in deps:
-                deps[nxt] += 1
-            else:
-                deps[nxt] = 1
-                if nxt not in visited:
-                    stack.append(nxt)
+        for nxt in pop().edges:
+            if nxt is not None:
+                c = get(nxt)
+                if c is None:
+                    deps[nxt] = 1
+                    if nxt not in visited:
+                        push(nxt)
+                else:
+                    deps[nxt] = c + 1
     return deps
 
 
@@ -330,31 +403,6 @@ def _version_error(node) -> None:
 
 # --- between nodes --------------------------------------------------------------------------------
 
-def _send(node, grads, deps: dict, buffers: dict, leaves: dict, ready: list) -> None:
-    """Deliver ``node``'s input gradients along its edges and release the nodes they lead to.
-
-    Each gradient an input needs is summed back to the input's shape (``sum_to_shape``) and cast
-    to its dtype, then added to the buffer of the input's node, or to the leaf's running sum.
-    """
-    for t, nxt, need, gi in zip(node.inputs, node.edges, node.needs, grads):
-        if need and gi is not None:
-            d = t._data
-            if gi.shape != d.shape:
-                gi = sum_to_shape(gi, d.shape)
-            if gi.dtype != d.dtype:
-                gi = gi.astype(d.dtype)
-            if nxt is None:
-                _add_leaf(leaves, t, gi)
-            else:
-                prev = buffers.get(nxt)
-                buffers[nxt] = gi if prev is None else prev + gi
-        if nxt is not None:
-            c = deps[nxt] - 1
-            deps[nxt] = c
-            if c == 0:  # ready (with no gradient at all, it only releases its own inputs)
-                heappush(ready, (-nxt.seq, id(nxt), nxt))
-
-
 def _release(node, deps: dict, ready: list) -> None:
     """Count ``node``'s edges as delivered without sending anything along them."""
     for nxt in node.edges:
@@ -388,9 +436,10 @@ def _accumulate_leaves(leaves: dict, leaf_index, results, accumulate: bool, seed
     # twice), is shared, and a first .grad must not be it (NOTE [ owning the leaf gradient ])
     counts = dict.fromkeys(map(id, seeds), 2)
     for entry in leaves.values():
-        if isinstance(entry[1], np.generic):  # NumPy gives scalars for 0-d results
-            entry[1] = np.array(entry[1])
-        counts[id(entry[1])] = counts.get(id(entry[1]), 0) + 1
+        g = entry[1]
+        if type(g) is not np.ndarray and isinstance(g, np.generic):  # NumPy's 0-d results
+            g = entry[1] = np.array(g)
+        counts[id(g)] = counts.get(id(g), 0) + 1
     for t, g in leaves.values():
         if t._hooks:
             g = _leaf_hooks(t, g)
@@ -465,7 +514,7 @@ def _seeds(outputs, grad_outputs, for_grad: bool):
             if o._data.dtype.kind != "f":
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs "
                                    f"but got {o.dtype}")
-            seeds.append(np.ones(o._data.shape, o._data.dtype))
+            seeds.append(_ones_like(o._data))
         else:
             if not isinstance(g, Tensor):
                 g = Tensor(g) if not isinstance(g, (int, float)) else None
@@ -546,7 +595,20 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     return tuple(out)
 
 
+def _ones_like(d: np.ndarray) -> np.ndarray:
+    """A new array of ones shaped as ``d`` (``np.ones`` without its Python layer)."""
+    s = np.empty(d.shape, d.dtype)
+    s.fill(1)
+    return s
+
+
 def tensor_backward(self, gradient=None, retain_graph=None, create_graph=False,
                     inputs=None) -> None:
     """Compute the gradient of this tensor w.r.t. the graph leaves; see ``autograd.backward``."""
+    if gradient is None and inputs is None and not create_graph:
+        d = self._data
+        if self._requires_grad and d.size == 1 and d.dtype.kind == "f":
+            # ``loss.backward()``: what ``backward`` does once its checks have passed
+            run_backward((self,), [_ones_like(d)], bool(retain_graph), None, True)
+            return
     backward(self, gradient, retain_graph, create_graph, inputs=inputs)

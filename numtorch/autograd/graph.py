@@ -12,7 +12,7 @@ import itertools
 
 from .hooks import RemovableHandle
 
-__all__ = ["Node", "node_class", "AccumulateGrad", "op_name", "producer_name",
+__all__ = ["Node", "node_class", "new_node", "AccumulateGrad", "op_name", "producer_name",
            "register_tensor_hook", "register_post_accumulate_grad_hook"]
 
 _seq = itertools.count()
@@ -30,7 +30,7 @@ class Node:
         seq: the recording order; backward runs the newest ready node first.
     """
 
-    __slots__ = ("vjp", "inputs", "edges", "needs", "saved", "reusable", "seq", "_hooks",
+    __slots__ = ("vjp", "inputs", "edges", "needs", "saved", "reusable", "seq", "_hooked", "_hooks",
                  "_pre_hooks", "_tensor_hooks", "_retained", "_metadata", "_out_op", "__weakref__")
 
     # NOTE [ saved tensors and the version counter ]
@@ -39,7 +39,7 @@ class Node:
     # to use data that changed since the op ran, as PyTorch does.  When the last entry is the
     # op's own output (``record(..., save_out=True)``), ``_out_op`` (left unset otherwise) holds
     # the node's class name at that moment: the error names that op, whatever renames the node
-    # or rebases the tensor later.
+    # or rebases the tensor later.  ``_metadata`` too is left unset until ``metadata`` is read.
     #
     # NOTE [ reusable nodes ]
     # After a node has run, backward drops its vjp (and with it every array the vjp closes over)
@@ -47,6 +47,13 @@ class Node:
     # backward through the graph a second time".  A node whose vjp reads no saved data (additions,
     # views, sums...) is ``reusable``: backward leaves it alone, so such a graph can be walked
     # twice, as PyTorch allows.  ``saved=None`` is the older spelling of ``reusable=True``.
+    #
+    # NOTE [ the hooked flag ]
+    # ``_hooked`` turns True when a hook of any kind (``register_hook``, ``register_prehook``, a
+    # hook on the output tensor, ``retain_grad``) is registered on the node; backward checks that
+    # one flag instead of four attributes and sends hooked nodes through its full path.  The
+    # check runs for every node, and node attributes are slow to read on this hot path (each
+    # node class is another type for the interpreter's attribute caches).
 
     def __init__(self, vjp, inputs, needs, saved=(), reusable: bool = False):
         self.vjp = vjp
@@ -60,17 +67,18 @@ class Node:
         self.saved = saved
         self.reusable = reusable
         self.seq = next(_seq)
+        self._hooked = False
         self._hooks = None
         self._pre_hooks = None
         self._tensor_hooks = None
         self._retained = None
-        self._metadata = None
 
     @property
     def metadata(self) -> dict:
-        if self._metadata is None:
-            self._metadata = {}
-        return self._metadata
+        m = getattr(self, "_metadata", None)  # the slot is left unset until first asked for
+        if m is None:
+            m = self._metadata = {}
+        return m
 
     def name(self) -> str:
         return type(self).__name__
@@ -91,6 +99,7 @@ class Node:
         """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
         if self._hooks is None:
             self._hooks = {}
+        self._hooked = True
         h = RemovableHandle(self._hooks)
         self._hooks[h.id] = fn
         return h
@@ -99,6 +108,7 @@ class Node:
         """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
         if self._pre_hooks is None:
             self._pre_hooks = {}
+        self._hooked = True
         h = RemovableHandle(self._pre_hooks)
         self._pre_hooks[h.id] = fn
         return h
@@ -126,6 +136,34 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
 
+def new_node(cls: type, vjp, inputs: tuple, edges: tuple, needs: tuple, saved: tuple,
+             reusable: bool) -> Node:
+    """A ``cls`` node, as ``Node.__init__`` makes it, with ``edges`` given: the recording hot path.
+
+    ``object.__new__`` plus the slot assignments costs half of a call to the class.  The slots are
+    filled while the node is a plain ``Node`` and the class is set last: assignments to one class
+    stay on the interpreter's fast path, where those to a different class at every call do not
+    (NOTE [ the hooked flag ]).  A new slot set in ``__init__`` goes here too.
+    """
+    node = _new(Node)
+    node.vjp = vjp
+    node.inputs = inputs
+    node.edges = edges
+    node.needs = needs
+    node.saved = saved
+    node.reusable = reusable
+    node.seq = _next_seq()
+    node._hooked = False
+    node._hooks = None
+    node._pre_hooks = None
+    node._tensor_hooks = None
+    node._retained = None
+    node.__class__ = cls
+    return node
+
+
+_new = object.__new__
+_next_seq = _seq.__next__
 _classes: dict[str, type] = {}
 
 
@@ -162,6 +200,7 @@ def register_tensor_hook(self, hook):
         node = self.grad_fn
         if node._tensor_hooks is None:
             node._tensor_hooks = {}
+        node._hooked = True
         d = node._tensor_hooks
     else:
         if self._hooks is None:
