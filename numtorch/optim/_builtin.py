@@ -12,8 +12,9 @@ Every built-in optimizer follows the same recipe (PyTorch's ``torch/optim/*.py``
    the parameter is shrunk first), and ends by bumping the parameter's version counter.
 
 :class:`BuiltinOptimizer` implements 2 (plus restoring options and 0-d state that old pickles
-lack); :func:`each_param` implements 3; the ``check_*`` functions implement 1.  A subclass
-declares its state and options and supplies the update function:
+lack); :func:`each_param` implements 3 (SGD and Adam instead run each stage over all the
+parameters at once, through the list kernels of ``_kernels``); the ``check_*`` functions
+implement 1.  A subclass declares its state and options and supplies the update function:
 
 Example:
     >>> import numtorch as torch

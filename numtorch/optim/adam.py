@@ -13,7 +13,6 @@ from ._builtin import (
     check_fused,
     check_lr,
     check_nonnegative,
-    each_param,
 )
 from .optimizer import _scalar_tensor, _value, _zeros_like
 
@@ -111,20 +110,38 @@ def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
          exp_avg_sqs: list[Tensor], max_exp_avg_sqs: list[Tensor], state_steps: list[Tensor], *,
          amsgrad: bool, beta1: float, beta2: float, lr: float, weight_decay: float, eps: float,
          maximize: bool, decoupled_weight_decay: bool = False, **_) -> None:
-    """The Adam update of each parameter and its state, in place.  See :class:`Adam`."""
+    """The Adam update of each parameter and its state, in place.  See :class:`Adam`.
+
+    The moment updates run over all the parameters at once (``_kernels.lerp_lists_`` and
+    ``addcmul_lists_``: one pass of fused multiply-adds for a weight and its bias), the rest
+    parameter by parameter; every element is rounded as in a per-parameter loop.
+    """
     lr, beta1, beta2, weight_decay = _value(lr), _value(beta1), _value(beta2), _value(weight_decay)
-    for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay, lr=lr,
-                              decoupled=decoupled_weight_decay):
-        m, v, step_t = exp_avgs[i]._data, exp_avg_sqs[i]._data, state_steps[i]._data
-        step_t += 1
-        K.lerp_(m, g, 1 - beta1)
+    ps = [p._data for p in params]
+    gs = [g._data for g in grads]
+    if maximize:
+        gs = [K.neg(g) for g in gs]
+    if weight_decay != 0:
+        if decoupled_weight_decay:
+            for p in ps:
+                K.mul_(p, 1 - lr * weight_decay)
+        else:
+            gs = K.add_lists(gs, ps, weight_decay)
+    ms = [m._data for m in exp_avgs]
+    vs = [v._data for v in exp_avg_sqs]
+    for step_t in state_steps:
+        step_t._data += 1
+    K.lerp_lists_(ms, gs, 1 - beta1)
+    for v in vs:
         K.mul_(v, beta2)
-        K.addcmul_(v, g, g, 1 - beta2)
-        step = step_t.item()
+    K.addcmul_lists_(vs, gs, gs, 1 - beta2)
+    for i, p in enumerate(ps):
+        step = state_steps[i]._data.item()
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
         step_size = lr / bias_correction1
         bias_correction2_sqrt = bias_correction2 ** 0.5
+        v = vs[i]
         if amsgrad:
             vmax = max_exp_avg_sqs[i]._data
             np.maximum(vmax, v, out=vmax)
@@ -132,7 +149,8 @@ def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
         denom = K.sqrt(v)
         np.divide(denom, K.scalar(bias_correction2_sqrt, denom), out=denom)
         np.add(denom, K.scalar(eps, denom), out=denom)
-        K.addcdiv_(p, m, denom, -step_size)
+        K.addcdiv_(p, ms[i], denom, -step_size)
+        params[i]._bump()
 
 
 Adam._update = staticmethod(adam)

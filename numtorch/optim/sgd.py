@@ -7,7 +7,7 @@ import numpy as np
 from numtorch._tensor import Tensor, _wrap
 
 from . import _kernels as K
-from ._builtin import check_fused, each_param
+from ._builtin import check_fused
 from .optimizer import Optimizer, _eval_closure, _use_grad_for_differentiable, _value
 
 __all__ = ["SGD", "sgd"]
@@ -99,16 +99,33 @@ def sgd(params: list[Tensor], grads: list[Tensor], momentum_buffer_list: list, *
         weight_decay: float, momentum: float, lr: float, dampening: float, nesterov: bool,
         maximize: bool, **_) -> None:
     """The SGD update of each parameter in place; ``momentum_buffer_list`` entries that are None
-    are created (as Tensors) on the way.  See :class:`SGD` for the maths."""
+    are created (as Tensors) on the way.  See :class:`SGD` for the maths.
+
+    Each stage runs over all the parameters at once (``_kernels.add_lists_``), so that the
+    fused multiply-adds of a weight and its bias share one pass (NOTE [ float64 scratch ] in
+    numtorch/random/numerics.py); every element is rounded as in the per-parameter loop.
+    """
     lr, weight_decay = _value(lr), _value(weight_decay)
-    for i, p, g in each_param(params, grads, maximize=maximize, weight_decay=weight_decay):
-        if momentum != 0:
+    ps = [p._data for p in params]
+    gs = [g._data for g in grads]
+    if maximize:
+        gs = [K.neg(g) for g in gs]
+    if weight_decay != 0:
+        gs = K.add_lists(gs, ps, weight_decay)
+    if momentum != 0:
+        old = []                                    # buffers that exist: mu * b + (1 - tau) g
+        for i, g in enumerate(gs):
             buf = momentum_buffer_list[i]
             if buf is None:
-                momentum_buffer_list[i] = buf = _wrap(np.array(g, copy=True))
+                momentum_buffer_list[i] = _wrap(np.array(g, copy=True))
             else:
-                b = buf._data
-                K.mul_(b, momentum)
-                K.add_(b, g, 1 - dampening)
-            g = K.add(g, buf._data, momentum) if nesterov else buf._data
-        K.add_(p, g, -lr)
+                K.mul_(buf._data, momentum)
+                old.append(i)
+        if old:
+            bs = [momentum_buffer_list[i]._data for i in old]
+            K.add_lists_(bs, bs, [gs[i] for i in old], 1 - dampening)
+        bufs = [b._data for b in momentum_buffer_list]
+        gs = K.add_lists(gs, bufs, momentum) if nesterov else bufs
+    K.add_lists_(ps, ps, gs, -lr)
+    for p in params:
+        p._bump()

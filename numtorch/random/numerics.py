@@ -42,6 +42,27 @@ NOTE [ float64 scratch ]
     Results in float32's subnormal range (below 2**-126, where float32 has fewer than
     24 bits) are rounded through float64 without the midpoint test.
 
+    ``fma32_lists`` stages many small arrays side by side in the same scratch, so that an
+    optimizer's parameters (a weight, its bias, ...) share one multiply, one add and one
+    midpoint test instead of paying NumPy's per-call cost for each.
+
+NOTE [ power-of-two multiplier ]
+    When the number ``b`` of ``a * b + c`` is a power of two, the midpoint test is
+    skipped: no float64 sum can sit on a float32 midpoint it did not reach exactly.
+    Proof: ``p = a * b`` then has the 24 significant bits of ``a`` (at most) and is exact
+    in float64 (float64's range covers every such product of float32 numbers).  Let ``d``
+    be the difference of the exponents of ``p`` and ``c``.  The sum spans at most
+    ``25 + d`` bits, so for ``d <= 28`` it is exact in float64, and rounding an exact value
+    to float32 once is the correctly rounded result.  For ``d >= 29`` the smaller operand
+    is below ``u / 32``, where ``u`` is the float32 spacing at the larger one (which lies
+    on the float32 grid); every float32 midpoint is at least ``u / 4`` from it, so the
+    exact sum is more than ``u / 8`` from any midpoint, while the float64 rounding moves
+    it by at most ``u * 2**-29``: ``t`` is not a midpoint.  (A zero ``a``, ``b`` or ``c``
+    makes the sum exact; a larger ``p`` below float32's normal range leaves ``c`` below
+    2**-149, hence zero.)  SGD with a learning rate such as 0.5 or 2**-6, or the momentum
+    0.5 of Nesterov's extra term, take this path; ``tests/optim/test_optim_fast.py``
+    checks it against PyTorch on inputs built to hit midpoints.
+
 Example:
     >>> import numpy as np
     >>> a, b, c = np.float32(6.270785e-07), np.float32(0.095051326), np.float32(1.0)
@@ -59,7 +80,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["fma32", "fma64"]
+__all__ = ["fma32", "fma32_lists", "fma64"]
 
 _f32 = np.float32
 _f64 = np.float64
@@ -110,6 +131,12 @@ def _odd_sum1(p: float, c: float) -> float:
     return s
 
 
+def _pow2(b) -> bool:
+    """Whether the number ``b`` is plus or minus a power of two (NOTE [ power-of-two
+    multiplier ])."""
+    return not isinstance(b, np.ndarray) and abs(math.frexp(b)[0]) == 0.5
+
+
 def _fix_midpoints(out: np.ndarray, bits: np.ndarray, a: np.ndarray, b, c) -> None:
     """Redo the elements of ``out = fl32(fl64(a*b + c))`` whose float64 sum sat on a float32
     midpoint, for 1-d ``out``, ``a`` and ``b``, ``c`` each 1-d or a number; ``bits`` holds
@@ -153,7 +180,8 @@ def _fma32_flat(out: np.ndarray, a: np.ndarray, b, c, t: np.ndarray, u: np.ndarr
     else:
         np.add(t, c, out=t)
     np.copyto(out, t, casting="unsafe")
-    _fix_midpoints(out, t.view(np.int64), a, b, c)
+    if not _pow2(b):
+        _fix_midpoints(out, t.view(np.int64), a, b, c)
 
 
 def _fma32_general(out: np.ndarray, a, b, c) -> None:
@@ -161,6 +189,9 @@ def _fma32_general(out: np.ndarray, a, b, c) -> None:
     t = np.asarray(np.add(np.multiply(a, b, dtype=_f64), c, dtype=_f64))
     if t.shape != out.shape:
         t = np.broadcast_to(t, out.shape)
+    if _pow2(b) or _pow2(a):
+        np.copyto(out, t, casting="unsafe")
+        return
     bits = t.view(np.int64) << _MID_SHIFT
     if bits.size and bits.min() == _I64_MIN:
         t = t.copy()
@@ -237,6 +268,90 @@ def fma32(a, b, c, out: np.ndarray | None = None) -> np.ndarray:
         o, x, y, z = (v[start:stop] if isinstance(v, np.ndarray) else v for v in (fo, fa, fb, fc))
         _fma32_flat(o, x, y, z, t_all[:stop - start], u_all[:stop - start])
     return out
+
+
+def _flush(t: np.ndarray, u: np.ndarray, b, staged: list) -> None:
+    """Finish the staged part of ``fma32_lists``: ``t`` holds the widened ``x`` pieces; widen
+    the ``b`` pieces (when ``b`` is a list) and then the ``c`` pieces into ``u``, round
+    ``t * b + u`` into each piece's ``out``, then redo the elements whose float64 sum sat on
+    a float32 midpoint (NOTE [ float32 fma through float64 ]).  Two scratch arrays, each
+    used right after it is filled, keep the working set in cache."""
+    arrays = isinstance(b, (list, tuple))
+    if arrays:
+        for start, out, _, y, _ in staged:
+            np.copyto(u[start:start + out.size], y)
+    np.multiply(t, u if arrays else b, out=t)
+    for start, out, _, _, c in staged:
+        np.copyto(u[start:start + out.size], c)
+    np.add(t, u, out=t)
+    for start, out, _, _, _ in staged:
+        np.copyto(out, t[start:start + out.size], casting="unsafe")
+    if not arrays and _pow2(b):         # NOTE [ power-of-two multiplier ]
+        return
+    bits = t.view(np.int64)
+    np.left_shift(bits, _MID_SHIFT, out=bits)
+    if bits[int(bits.argmin())] != _I64_MIN:
+        return
+    mid = np.flatnonzero(bits == _I64_MIN)
+    for start, out, x, y, _ in staged:
+        i = mid[(mid >= start) & (mid < start + out.size)]
+        if i.size:
+            j = i - start
+            p = np.multiply(x[j], b if y is None else y[j], dtype=_f64)     # exact
+            out[j] = _odd_sum(p, u[i])
+
+
+def fma32_lists(outs: list[np.ndarray], xs: list[np.ndarray], b,
+                cs: list[np.ndarray]) -> None:
+    """``outs[i] = xs[i] * b + cs[i]`` rounded once to float32, for each ``i``.
+
+    The batched form of :func:`fma32` that the optimizers use: the pieces are widened side
+    by side into this thread's float64 scratch, and one multiply, one add and one midpoint
+    test serve them all (NOTE [ float64 scratch ]); large arrays go through in slices.
+
+    Args:
+        outs, xs, cs: lists of C-contiguous float32 arrays, ``outs[i]``, ``xs[i]`` and
+            ``cs[i]`` of one size.  ``outs[i]`` may be ``cs[i]``, but no ``out`` may share
+            memory with any ``x`` (or array ``b``).
+        b: a number (rounded to float32 first), or a list of arrays like ``xs``
+            (``outs[i] = xs[i] * b[i] + cs[i]``).
+
+    Example:
+        >>> import numpy as np
+        >>> p = [np.ones(3, np.float32), np.ones(2, np.float32)]
+        >>> g = [np.full(3, 0.5, np.float32), np.full(2, 2.0, np.float32)]
+        >>> fma32_lists(p, g, -0.1, p)      # p[i] -= 0.1 * g[i], rounded once
+        >>> p[0], p[1]
+        (array([0.95, 0.95, 0.95], dtype=float32), array([0.8, 0.8], dtype=float32))
+    """
+    arrays = isinstance(b, (list, tuple))
+    if not arrays:
+        b = _f64(_f32(b))
+    total = sum(out.size for out in outs)
+    if total == 0:
+        return
+    cap = min(total, _CHUNK) if total > 2 * _CHUNK else total
+    t_all, u_all = _scratch_pair(cap)
+    staged: list = []
+    used = 0
+    for i, (out, x, c) in enumerate(zip(outs, xs, cs)):
+        out, x, c = out.reshape(-1), x.reshape(-1), c.reshape(-1)
+        y = b[i].reshape(-1) if arrays else None
+        n = out.size
+        for lo in range(0, n, cap):
+            k = min(cap, n - lo)
+            if used + k > cap:
+                _flush(t_all[:used], u_all[:used], b, staged)
+                staged, used = [], 0
+            if k != n:
+                out_k, x_k, c_k = out[lo:lo + k], x[lo:lo + k], c[lo:lo + k]
+                y_k = y[lo:lo + k] if arrays else None
+            else:
+                out_k, x_k, c_k, y_k = out, x, c, y
+            np.copyto(t_all[used:used + k], x_k)
+            staged.append((used, out_k, x_k, y_k, c_k))
+            used += k
+    _flush(t_all[:used], u_all[:used], b, staged)
 
 
 def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
