@@ -16,6 +16,7 @@ library's step in a fresh subprocess of its own: ``ru_maxrss`` after the steps, 
 the ``ru_maxrss`` reached once the model, data and optimizer are built (the step's own peak).
 
     python benchmarks/cnn.py [--steps 10] [--rounds 5] [--batch 64] [--models mnist cifar]
+                             [--profile TOP]
 
 Run it with ``OPENBLAS_NUM_THREADS=1`` (set here before NumPy loads when unset).
 """
@@ -181,7 +182,7 @@ def profile(step, top: int, n: int = 5) -> None:
 
     for _ in range(2):
         step()
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(time.process_time)  # CPU time: steadier on a shared machine
     prof.enable()
     for _ in range(n):
         step()
@@ -207,6 +208,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--models", nargs="+", default=["mnist", "cifar"], choices=["mnist", "cifar"])
+    ap.add_argument("--profile", type=int, default=0, metavar="TOP",
+                    help="also print numtorch's cProfile (CPU time) of each model's step, "
+                         "the TOP functions by own time")
     ap.add_argument("--mem-child", choices=["numtorch", "pytorch"], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.mem_child:
@@ -246,6 +250,8 @@ def main(argv=None) -> dict:
             print(f"numtorch / pytorch: time {med['numtorch'] / med['pytorch']:.2f}, "
                   f"CPU time {cpu['numtorch'] / cpu['pytorch']:.2f}, "
                   f"step peak memory {m['numtorch'][1] / m['pytorch'][1]:.2f}")
+        if args.profile:
+            profile(library_step(libs["numtorch"], model_name, args.batch), args.profile)
         report[model_name] = {
             "ms": {k: v * 1e3 for k, v in med.items()},
             "cpu_ms": {k: v * 1e3 for k, v in cpu.items()}, "mem": mem[model_name],

@@ -149,9 +149,12 @@ def _normalize_over(x: np.ndarray, axes: tuple, eps: float):
     acc = np.float32 if x.dtype == np.float16 else None  # half precision sums in float32
     mean = (x.sum(axis=axes, keepdims=True, dtype=acc) / n).astype(x.dtype, copy=False)
     xc = x - mean
-    var = ((xc * xc).sum(axis=axes, keepdims=True, dtype=acc) / n).astype(x.dtype, copy=False)
+    sq = xc * xc
+    var = (sq.sum(axis=axes, keepdims=True, dtype=acc) / n).astype(x.dtype, copy=False)
+    del sq
     rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-    return xc * rstd, rstd, mean, var
+    xc *= rstd  # xhat, in the buffer of x - mean
+    return xc, rstd, mean, var
 
 
 def _mean(a: np.ndarray, axes: tuple) -> np.ndarray:
@@ -177,12 +180,14 @@ def _affine_norm(name: str, input: Tensor, weight, bias, xhat, rstd, w_b, b_b, a
     """
     out = xhat * w_b if w_b is not None else xhat
     if b_b is not None:
-        out = out + b_b
+        out = out + b_b if out is xhat else np.add(out, b_b, out=out)
     out = out.astype(input._data.dtype, copy=False)
     ins = tuple(t for t in (input, weight, bias) if t is not None)
     if not (_grad.enabled and any(i._requires_grad for i in ins)):
         return _wrap(out)
     has_w, has_b = weight is not None, bias is not None
+    if batch_stats and axes == stat_axes:  # batch norm: weight, bias and statistics per channel
+        return record(out, name, _per_channel_vjp(xhat, rstd, w_b, axes, weight, bias), ins, ins)
 
     def vjp(g, needs):
         res = [None]
@@ -200,6 +205,38 @@ def _affine_norm(name: str, input: Tensor, weight, bias, xhat, rstd, w_b, b_b, a
         return tuple(res)
 
     return record(out, name, vjp, ins, ins)
+
+
+def _per_channel_vjp(xhat: np.ndarray, rstd: np.ndarray, w_b, axes: tuple, weight, bias):
+    """NOTE [ the normalisation gradient ] when the weight is constant over ``axes`` (batch
+    norm): ``mean(gh) = w * sum(g) / n`` and ``mean(gh * xhat) = w * sum(g * xhat) / n`` reuse
+    the bias and weight gradients' sums, so, with ``s = rstd * w``,
+
+        dL/dx = g * s - xhat * (s * sum(g * xhat) / n) - s * sum(g) / n
+
+    three passes over the data besides the two sums.
+    """
+    n = xhat.size // rstd.size
+
+    def vjp(g, needs):
+        acc = np.float32 if g.dtype == np.float16 else None  # half precision sums in float32
+        sg = g.sum(axis=axes, keepdims=True, dtype=acc)
+        sgx = (g * xhat).sum(axis=axes, keepdims=True, dtype=acc)
+        res = [None]
+        if needs[0]:
+            s = rstd * w_b if w_b is not None else rstd
+            gx = g * s
+            gx -= xhat * (s * sgx / n).astype(g.dtype, copy=False)
+            gx -= (s * sg / n).astype(g.dtype, copy=False)
+            res[0] = gx
+        if weight is not None:
+            res.append(sgx.astype(g.dtype, copy=False).reshape(weight._data.shape)
+                       if needs[1] else None)
+        if bias is not None:
+            res.append(sg.astype(g.dtype, copy=False).reshape(bias._data.shape)
+                       if needs[-1] else None)
+        return tuple(res)
+    return vjp
 
 
 def layer_norm(input: Tensor, normalized_shape: tuple, weight: Tensor | None, bias: Tensor | None,

@@ -9,8 +9,10 @@ A window of kernel ``k``, stride ``s``, dilation ``d`` and left padding ``p`` fo
 ``o`` reads input positions ``o*s - p + j*d`` for ``j < k``.  Fixing one kernel offset ``j``
 (one per dim) gives a strided slice covering every output position at once, so max and average
 pooling loop only over the ``prod(k)`` kernel offsets, each step a whole-array NumPy operation.
-Max pooling keeps, per output, the flat input index it took (``indices``, PyTorch's layout: an
-index into the flattened spatial dims of one channel); its gradient scatters back through them.
+Max pooling keeps, per output, the kernel offset its maximum came from (one byte); the flat
+input index PyTorch returns (``indices``: an index into the flattened spatial dims of one
+channel) is built from it only when asked for, and the gradient builds its own flat index into
+the padded input in the backward pass, then scatters back through it with one fancy assignment.
 Adaptive pooling uses windows ``[floor(o*L/O), ceil((o+1)*L/O))`` whose size varies, so it
 works per dim: a 0/1 matrix sums the windows of an average, and an index table of each
 window's positions (the last one repeated to pad the short ones) gathers those of a maximum.
@@ -73,20 +75,12 @@ def _scatter(g: np.ndarray, idx: np.ndarray, shape: tuple, unique: bool) -> np.n
 # max pooling
 # ---------------------------------------------------------------------------------------------
 
-def max_pool(input: Tensor, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple,
-             out: tuple) -> tuple:
-    """Max over each window; returns ``(values, indices)``, indices int64 into each channel.
-
-    A NaN in a window wins (the last one, as PyTorch's scan keeps it).
-    """
-    x = input._data
-    n = len(kernel)
-    xp, _ = _padded(x, pads, kernel, stride, dilation, out, -np.inf)
-    offs = list(itertools.product(*[range(k) for k in kernel]))
-    nan = xp.dtype.kind == "f" and bool(np.isnan(x).any())
+def _max_scan(xp: np.ndarray, offs: list, stride: tuple, dilation: tuple, out: tuple,
+              nan: bool) -> tuple:
+    """The running maximum over the kernel offsets and, per output, the offset it came from."""
     kt = np.int8 if len(offs) < 128 else np.int32
     best = k = None
-    for i, off in enumerate(offs):  # a running maximum: the first one wins ties
+    for i, off in enumerate(offs):  # the first one wins ties
         v = xp[_window(off, stride, dilation, out)]
         if best is None:
             best, k = v.copy(), np.zeros(v.shape, kt)
@@ -95,17 +89,61 @@ def max_pool(input: Tensor, kernel: tuple, stride: tuple, pads: tuple, dilation:
         if nan:  # PyTorch's scan keeps the last NaN of a window; np.maximum keeps a NaN
             take |= np.isnan(v)
         np.maximum(best, v, out=best)
-        k += take.astype(kt) * (kt(i) - k)  # arithmetic select: much faster than a masked copy
-    # flat input index = window origin + the chosen offset, both in flattened spatial units
-    mult = [int(np.prod(x.shape[3 + i:])) for i in range(n)]
+        # the maximum last changed at the last offset that took it over, and offsets rise:
+        # k = max(k, i * take) (much faster than a masked copy)
+        np.maximum(k, take.view(np.int8).astype(kt, copy=False) * kt(i), out=k)
+    return best, k
+
+
+def _chosen_index(k: np.ndarray, offs: list, spatial: tuple, stride: tuple, dilation: tuple,
+                  out: tuple, pads: tuple) -> np.ndarray:
+    """Each output's maximum as a flat index into ``spatial`` (int64): the window's origin
+    (``o * stride - pad`` per dim) plus its chosen offset ``offs[k]``, in flattened units."""
+    n = len(spatial)
+    mult = [int(np.prod(spatial[i + 1:])) for i in range(n)]
     delta = np.array([sum(o * d * m for o, d, m in zip(off, dilation, mult)) for off in offs])
     base = sum(((np.arange(out[i]) * stride[i] - pads[i]) * mult[i]).reshape(
         (-1,) + (1,) * (n - 1 - i)) for i in range(n))
-    idx = base + delta[k]
-    unique = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
+    return base + delta[k]
+
+
+def max_pool(input: Tensor, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple,
+             out: tuple, indices: bool = True) -> tuple:
+    """Max over each window; returns ``(values, indices)``, indices int64 into each channel
+    (None unless ``indices``: the gradient needs only the offset each maximum came from).
+
+    A NaN in a window wins (the last one, as PyTorch's scan keeps it).
+    """
+    x = input._data
+    n = len(kernel)
+    xp, widths = _padded(x, pads, kernel, stride, dilation, out, -np.inf)
+    offs = list(itertools.product(*[range(k) for k in kernel]))
+    best, k = _max_scan(xp, offs, stride, dilation, out, False)
+    if best.dtype.kind in "fc" and np.isnan(best).any():  # np.maximum carries any NaN through
+        best, k = _max_scan(xp, offs, stride, dilation, out, True)
+    idx = _chosen_index(k, offs, x.shape[2:], stride, dilation, out, pads) if indices else None
+    unique = all(s >= d * (kk - 1) + 1 for s, d, kk in zip(stride, dilation, kernel))
+    crop = (slice(None), slice(None)) + tuple(slice(lo, lo + s) for (lo, _), s in
+                                              zip(widths[2:], x.shape[2:]))
+    pshape, padded = xp.shape, xp.shape != x.shape  # the vjp holds k, not the arrays
+    del xp
 
     def vjp(g, needs):
-        return (_scatter(g, idx, x.shape, unique),)
+        # each output's gradient goes to the position its maximum came from, in the padded
+        # input: one flat index per output, then one fancy assignment (windows that do not
+        # overlap) or bincount (windows that do)
+        bc, per = pshape[0] * pshape[1], int(np.prod(pshape[2:]))
+        flat = _chosen_index(k, offs, pshape[2:], stride, dilation, out, (0,) * n)
+        flat = flat.reshape(bc, -1)
+        flat += (np.arange(bc) * per)[:, None]
+        if unique:
+            gp = np.zeros(bc * per, g.dtype)
+            gp[flat.ravel()] = g.ravel()
+        else:
+            gp = np.bincount(flat.ravel(), weights=g.ravel(), minlength=bc * per)
+            gp = gp.astype(g.dtype, copy=False)
+        gp = gp.reshape(pshape)
+        return (gp[crop] if padded else gp,)
     name = f"MaxPool{n}DWithIndicesBackward0" if n > 1 else "MaxPool2DWithIndicesBackward0"
     return record(best, name, vjp, (input,), NOSAVE), idx
 

@@ -55,7 +55,15 @@ CONV = [
      dict(stride=3, padding=2, output_padding=2), False),
     ("t3d", "conv_transpose3d", (1, 2, 3, 4, 3), (2, 2, 2, 3, 2), True,
      dict(stride=2, padding=(0, 1, 0), output_padding=(1, 0, 0)), False),
+    # stride 1 on wide rows: the flattened-grid layout (FLAT below)
+    ("flat-2d", "conv2d", (2, 3, 6, 20), (4, 3, 3, 2), True, dict(padding=(1, 0)), False),
+    ("flat-2d-groups-dil", "conv2d", (2, 4, 7, 24), (6, 2, 3, 3), True,
+     dict(groups=2, dilation=(2, 1), padding=1), True),
+    ("flat-2d-nobias-batch1", "conv2d", (1, 2, 5, 30), (3, 2, 2, 4), False, {}, False),
+    ("flat-1d", "conv1d", (3, 4, 17), (5, 4, 3), True, dict(padding=2), True),
+    ("flat-3d", "conv3d", (2, 2, 4, 3, 20), (3, 2, 2, 1, 3), True, {}, False),
 ]
+FLAT = [c for c in CONV if c[0].startswith("flat")]
 
 
 def _arrays(xs, ws, bias, fn, kw, rng, dtype=np.float32):
@@ -113,6 +121,46 @@ def test_conv_gradcheck_float64(case):
     f = getattr(numtorch.nn.functional, fn)
     assert gradcheck(lambda *t: f(t[0], t[1], t[2] if len(t) > 2 else None, **kw), ts,
                      eps=1e-6, atol=1e-6, rtol=1e-4)
+
+
+@pytest.mark.parametrize("case", FLAT, ids=[c[0] for c in FLAT])
+def test_flat_layout_cases_take_it_and_gradcheck(case):
+    """The ``flat-*`` cases run the stride-1 flattened layout, and its gradients pass gradcheck."""
+    from numtorch._ops import conv as conv_ops
+    _, fn, xs, ws, bias, kw, _ = case
+    taken = []
+    real = conv_ops._conv_flat
+
+    def spy(*a, **k):
+        taken.append(True)
+        return real(*a, **k)
+    x, w, b = _arrays(xs, ws, bias, fn, kw, np.random.default_rng(3), np.float64)
+    ts = [numtorch.tensor(a, requires_grad=True) for a in (x, w, b) if a is not None]
+    f = getattr(numtorch.nn.functional, fn)
+    conv_ops._conv_flat = spy
+    try:
+        assert gradcheck(lambda *t: f(t[0], t[1], t[2] if len(t) > 2 else None, **kw), ts,
+                         eps=1e-6, atol=1e-6, rtol=1e-4)
+    finally:
+        conv_ops._conv_flat = real
+    assert taken
+
+
+@pytest.mark.parametrize("value", [np.inf, np.nan])
+def test_flat_layout_nonfinite_input_like_torch(value):
+    """A non-finite input on the first column is read, on the wide grid, by the extra positions
+    of the row above; its weight gradient must still be PyTorch's (no NaN from a zero gradient)."""
+    x = np.random.default_rng(4).standard_normal((1, 2, 5, 16)).astype(np.float32)
+    x[0, 1, 2, 0] = value
+    w = np.random.default_rng(5).standard_normal((3, 2, 3, 3)).astype(np.float32)
+    res = []
+    for lib in (torch, numtorch):
+        tx, tw = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        y = lib.nn.functional.conv2d(tx, tw, padding=(1, 0))
+        y.sum().backward()
+        res.append((y, tx.grad, tw.grad))
+    for n, t in zip(res[1], res[0]):
+        np.testing.assert_allclose(n.detach().numpy(), t.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
 # (module, args, kwargs, input shape, forward kwargs)

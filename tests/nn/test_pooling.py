@@ -131,6 +131,25 @@ def test_max_pool_nan_and_ties():
         np.testing.assert_array_equal(ni.numpy(), ti.numpy())
 
 
+@pytest.mark.parametrize("args", [(2,), (3, 1), (3, 2, 1), (2, 1)], ids=str)
+def test_max_pool_gradient_with_nan_ties_and_nonfinite_grad(args):
+    """The gradient goes to the position each maximum came from (the first of tied ones, the
+    last NaN), windows overlapping or not; an inf or NaN incoming gradient stays at its own
+    output's position."""
+    x = np.array([[[[1.0, 1.0, np.nan, 2.0, 0.5], [3.0, 3.0, 0.0, np.nan, 4.0],
+                    [5.0, 5.0, 5.0, 5.0, -1.0], [np.nan, 1.0, 1.0, np.nan, 2.0],
+                    [-np.inf, -np.inf, 7.0, 7.0, 7.0]]]], np.float32)
+    res = []
+    for lib in (torch, numtorch):
+        tx = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.max_pool2d(tx, *args)
+        g = np.arange(1, y.numel() + 1, dtype=np.float32).reshape(tuple(y.shape))
+        g.flat[0], g.flat[-1] = np.inf, np.nan
+        y.backward(lib.tensor(g))
+        res.append(tx.grad.numpy())
+    np.testing.assert_array_equal(res[1], res[0])
+
+
 UNPOOL = [
     ("2d", 2, (2, 3, 8, 6), (2,), {}, {}),
     ("2d-stride-pad", 2, (1, 2, 7, 7), (3,), dict(stride=2, padding=1), dict(output_size=(7, 7))),

@@ -149,9 +149,9 @@ def _pool_args(name: str, n: int, input: Tensor, kernel_size, stride, padding, d
 def _max_pool(n: int, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     x, unbatched, k, st, p, d, out = _pool_args("max_pool", n, input, kernel_size, stride, padding,
                                                 dilation, ceil_mode)
-    y, idx = _ops.max_pool(x, k, st, p, d, out)
+    y, idx = _ops.max_pool(x, k, st, p, d, out, indices=return_indices)
     if unbatched:
-        y, idx = y.squeeze(0), idx[0]
+        y, idx = y.squeeze(0), idx[0] if return_indices else None
     if return_indices:
         return y, _as_tensor(idx)
     return y
