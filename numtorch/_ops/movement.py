@@ -193,7 +193,8 @@ def unsqueeze(input, dim: int) -> Tensor:
     xd = input._data
     d = _wrap_dim(dim, xd.ndim + 1)
     in_shape = xd.shape
-    return _view_of(np.expand_dims(xd, d), input, "UnsqueezeBackward0",
+    # indexing with None is always a view (reshape may copy) and cheaper than np.expand_dims
+    return _view_of(xd[(slice(None),) * d + (None,)], input, "UnsqueezeBackward0",
                     lambda g, n: (g.reshape(in_shape),))
 
 

@@ -42,7 +42,7 @@ import numpy as np
 
 __all__ = ["MT19937", "DEFAULT_SEED", "STATE_SIZE", "LEGACY_STATE_SIZE"]
 
-DEFAULT_SEED = 67280421310721  # the seed of PyTorch's default generator before any manual_seed
+DEFAULT_SEED = 67280421310721  # the seed of a new Generator() before any manual_seed, as in PyTorch
 N = 624
 STATE_SIZE = 5056
 LEGACY_STATE_SIZE = 5048

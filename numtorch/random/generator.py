@@ -1,8 +1,10 @@
 """``Generator``: a handle on one random stream, and the default one every function uses.
 
 A Generator owns an ``MT19937`` engine (``numtorch.random.engine``).  Functions that
-take ``generator=None`` draw from ``default_generator``, which starts from PyTorch's
-default seed, so even an unseeded script draws PyTorch's numbers.
+take ``generator=None`` draw from ``default_generator``.  As in PyTorch, a new ``Generator()``
+starts from the fixed default seed 67280421310721, while ``default_generator`` starts from 64
+bits of the operating system's randomness: an unseeded script draws different numbers on every
+run, and ``manual_seed`` makes it repeatable (and PyTorch's numbers, draw for draw).
 
 Example:
     >>> g = Generator().manual_seed(0)
@@ -128,6 +130,7 @@ def _restore(blob: bytes) -> Generator:
 
 
 default_generator = Generator()
+default_generator.manual_seed(int.from_bytes(os.urandom(8), "little"))   # as PyTorch's at start
 
 
 def resolve(generator, who: str) -> MT19937:
