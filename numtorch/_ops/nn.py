@@ -55,7 +55,7 @@ def linear(input, weight, bias=None) -> Tensor:
             g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
             x2 = xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])
             # one row: the outer product, each element one rounded product as in PyTorch's
-            # kernel (signed zeros too); 4x faster than NumPy's matmul over an inner size of 1
+            # kernel; 4x faster than NumPy's matmul over an inner size of 1
             gw = g2.T * x2 if g2.shape[0] == 1 else g2.T @ x2
         if len(n) == 3 and n[2]:
             gb = g.reshape(-1, g.shape[-1]).sum(0) if g.ndim != 1 else g

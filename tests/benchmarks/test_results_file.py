@@ -32,8 +32,10 @@ def _row(nt, floor=None, pt=None, target_floor=None, target_pt=None):
 
 @pytest.mark.parametrize("row,expected", [
     (_row(1.0, floor=1.0, pt=2.0, target_floor=1.2, target_pt=1.0), "met"),
-    (_row(1.3, floor=1.0, pt=2.0, target_floor=1.2, target_pt=1.0), "missed"),
-    (_row(1.1, floor=1.0, pt=1.0, target_floor=1.2, target_pt=1.0), "missed"),
+    (_row(1.3, floor=1.0, pt=2.0, target_floor=1.2, target_pt=1.0), "floor missed"),
+    (_row(1.1, floor=1.0, pt=1.0, target_floor=1.2, target_pt=1.0), "torch missed"),
+    (_row(2.0, floor=1.0, pt=1.0, target_floor=1.2, target_pt=1.0),
+     "floor missed; torch missed"),
     (_row(1.0, floor=1.0, target_floor=1.2, target_pt=1.0), "met"),     # no PyTorch installed
     (_row(1.0, pt=1.0), ""),                                            # no target
 ])
