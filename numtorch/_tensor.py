@@ -359,10 +359,16 @@ class Tensor:
 
         Also ``to(device)`` and ``to(other)``; ``copy=True`` always copies.
         """
+        if len(args) == 1 and not kwargs and type(args[0]) is _dtype.dtype:  # ``.float()``...
+            dt = args[0]
+            return self if dt.np == self._data.dtype else self._cast(dt)
         dt, dev, copy = _parse_to(args, kwargs)
         check_device(dev)
         if dt is None or dt.np == self._data.dtype:
-            return self.clone() if copy else self
+            if not copy:
+                return self
+            same = _dtype._FROM_NP.get(self._data.dtype)  # a copy is a ToCopyBackward0 node
+            return self.clone() if same is None else self._cast(same)
         return self._cast(dt)
 
     def type(self, dtype=None, non_blocking: bool = False, **kwargs):

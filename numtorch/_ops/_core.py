@@ -24,7 +24,7 @@ from ..autograd.graph import _classes, new_node, node_class
 from . import _fpstate
 
 __all__ = ["record", "result_type", "promote", "to_tensor", "scalar_dtype", "NOSAVE",
-           "kernel_error", "require_float", "binary_op"]
+           "kernel_error", "require_float", "binary_op", "scalar_op"]
 
 NOSAVE = None  # ``saved=NOSAVE``: the vjp reads no saved data; the node is ``reusable``
 
@@ -208,7 +208,74 @@ _DT32, _DT64, _DT16 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.fl
 _OPERAND = (Tensor, int, float, bool, np.number, np.bool_)  # what the operators accept
 
 
-def binary_op(ufunc, name: str, general, vjp=None, make_vjp=None):
+# NOTE [ the scalar fast path ]
+# ``x * 0.9``, ``y + 0.1``, ``1 - x``, ``x / 255``: a float tensor with a Python ``float`` or
+# ``int`` (exactly those types: not bool, not a NumPy scalar, not a subclass).  Promotion keeps the
+# tensor's dtype there, and the general path makes the scalar a 0-dim array of that dtype
+# (``to_tensor``: ``np.array(s, dtype)``, rounding it once), runs the ufunc on the two arrays and
+# records the node with the scalar's constant tensor as an input (saved when the vjp reads it).
+# ``scalar_op`` does exactly that, with the same array, ufunc, node, inputs and saved versions,
+# and builds the constant tensor only when a node is recorded.  The scalar is rounded outside the
+# quiet state, so an overflowing cast warns as it does on the general path; a scalar NumPy cannot
+# convert (an int beyond float range), a dtype other than float16/32/64 in native byte order, or a
+# nested quiet context sends the op to its general path, which raises or computes as before.
+
+
+def scalar_op(ufunc, name: str, vjp=None, make_vjp=None):
+    """``fast(t, s, left)``: ``ufunc(t, s)`` (``ufunc(s, t)`` if ``left``), or None to fall back.
+
+    Args:
+        ufunc: the NumPy ufunc of the op.
+        name: the node's class name (``MulBackward0``, ``RsubBackward1``...).
+        vjp: the node's vjp when it reads no saved data (the node is reusable).
+        make_vjp: ``make_vjp(first, second) -> vjp`` when the vjp reads the two operand arrays;
+            both operands are then saved.
+
+    ``t`` is a Tensor and ``s`` a Python float or int (the caller checks ``type(s)``); the
+    result is None unless ``t`` is float16, float32 or float64 (NOTE [ the scalar fast path ]).
+    """
+    cls = node_class(name)
+
+    def fast(t, s, left):
+        ad = t._data
+        dt = ad.dtype
+        if not (dt is _DT32 or dt is _DT64 or dt is _DT16) or _qset is None:
+            return None
+        try:
+            sd = np.array(s, dtype=dt)  # ``to_tensor(s, dtype)``'s rounding
+            o = _quiet.run(ufunc, sd, ad) if left else _quiet.run(ufunc, ad, sd)
+        except (OverflowError, MemoryError, ValueError, RuntimeError):
+            return None
+        r = _new(Tensor)  # ``_wrap(o)``, written out
+        r._data = o
+        r._requires_grad = False
+        r._grad = None
+        r.grad_fn = None
+        r._vc = [0]
+        r._hooks = None
+        r._retains_grad = False
+        r._post_acc_hooks = None
+        r._base = None
+        if t._requires_grad and _grad.enabled:
+            r._requires_grad = True
+            c = _wrap(sd)
+            if left:
+                inputs, edges, needs = (c, t), (None, t.grad_fn), (False, True)
+            else:
+                inputs, edges, needs = (t, c), (t.grad_fn, None), (True, False)
+            if make_vjp is None:
+                r.grad_fn = new_node(cls, vjp, inputs, edges, needs, (), True)
+            else:
+                v = t._vc
+                sv = ((c._vc, 0, c), (v, v[0], t)) if left else ((v, v[0], t), (c._vc, 0, c))
+                r.grad_fn = new_node(cls, make_vjp(sd, ad) if left else make_vjp(ad, sd), inputs,
+                                     edges, needs, sv, False)
+        return r
+
+    return fast
+
+
+def binary_op(ufunc, name: str, general, vjp=None, make_vjp=None, scalar=None):
     """The operator ``a <op> b`` of a Tensor: the fast path above, else ``general(a, b)``.
 
     Args:
@@ -218,6 +285,8 @@ def binary_op(ufunc, name: str, general, vjp=None, make_vjp=None):
         vjp: the node's vjp when it reads no saved data (the node is reusable).
         make_vjp: ``make_vjp(ad, bd) -> vjp`` when the vjp reads the two input arrays; the
             inputs are then saved (their versions checked in backward).
+        scalar: ``scalar_op``'s ``fast`` for a Python float or int on the right (NOTE [ the
+            scalar fast path ]), or None.
 
     Returns ``NotImplemented`` for an operand that is neither a tensor nor a number, so that
     Python tries the other operand's reflected operator.
@@ -261,6 +330,12 @@ def binary_op(ufunc, name: str, general, vjp=None, make_vjp=None):
                                              (self.grad_fn, other.grad_fn), (ra, rb),
                                              ((va, va[0], self), (vb, vb[0], other)), False)
                 return t
+            return general(self, other)
+        tp = type(other)
+        if (tp is float or tp is int) and scalar is not None:
+            r = scalar(self, other, False)
+            if r is not None:
+                return r
             return general(self, other)
         if isinstance(other, _OPERAND):
             return general(self, other)

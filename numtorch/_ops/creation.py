@@ -163,16 +163,23 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``ndarray`` (changes show through both ways)."""
+    if type(ndarray) is np.ndarray:  # the common case, checked in one step
+        d = ndarray.dtype
+        st = ndarray.strides
+        if d.isnative and d in _dtype._FROM_NP and (not st or min(st) >= 0):
+            return _wrap(ndarray)
     if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+        tp = type(ndarray)  # a NumPy type is named with its module (``numpy.float32``)
+        name = f"numpy.{tp.__name__}" if tp.__module__.startswith("numpy") else tp.__name__
+        raise TypeError(f"expected np.ndarray (got {name})")
     if any(s < 0 for s in ndarray.strides):
         raise ValueError("At least one stride in the given numpy array is negative, and tensors "
                          "with negative strides are not currently supported. (You can probably "
                          "work around this by making a copy of your array  with array.copy().) ")
-    _dtype.from_np(ndarray.dtype)
-    if not ndarray.dtype.isnative:
+    if not ndarray.dtype.isnative:  # checked before the type, as PyTorch does
         raise ValueError("given numpy array has byte order different from the native byte order. "
                          "Conversion between byte orders is currently not supported.")
+    _dtype.from_np(ndarray.dtype)
     return _wrap(ndarray)
 
 

@@ -30,6 +30,7 @@ from ._core import (
     record,
     rename,
     result_type,
+    scalar_op,
     to_tensor,
 )
 from ._fpstate import quiet_call
@@ -70,9 +71,13 @@ def cast(x: Tensor, dt: _dtype.dtype) -> Tensor:
         out = x._data.astype(dt.np)
     except (MemoryError, ValueError) as e:  # an expanded tensor too large to materialise
         raise memory_error(e, x._data.shape, dt.itemsize) from None
-    if dt.is_floating_point:
-        return record(out, "ToCopyBackward0", lambda g, n: (g,), (x,), NOSAVE)
+    if x._requires_grad and _grad.enabled and dt.is_floating_point:
+        return record(out, "ToCopyBackward0", _identity_vjp, (x,), NOSAVE)
     return _wrap(out)
+
+
+def _identity_vjp(g, n):
+    return (g,)
 
 
 # ---- binary arithmetic -------------------------------------------------------------------
@@ -108,8 +113,21 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
         tensor([[21., 22.],
                 [41., 42.]])
     """
-    if alpha == 1 and isinstance(input, Tensor) and isinstance(other, Tensor):
-        return _add_operator(input, other)  # NOTE [ the binary fast path ] in ``_core.py``
+    if alpha == 1:
+        if isinstance(input, Tensor):
+            if isinstance(other, Tensor):
+                return _add_operator(input, other)  # NOTE [ the binary fast path ] in ``_core.py``
+            tp = type(other)
+            if tp is float or tp is int:  # NOTE [ the scalar fast path ] in ``_core.py``
+                r = _add_scalar(input, other, False)
+                if r is not None:
+                    return r
+        elif isinstance(other, Tensor):
+            tp = type(input)
+            if tp is float or tp is int:
+                r = _add_scalar(other, input, True)
+                if r is not None:
+                    return r
     return _add(input, other, alpha)
 
 
@@ -132,8 +150,21 @@ def _is_bool(x) -> bool:
 
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
-    if alpha == 1 and isinstance(input, Tensor) and isinstance(other, Tensor):
-        return _sub_operator(input, other)
+    if alpha == 1:
+        if isinstance(input, Tensor):
+            if isinstance(other, Tensor):
+                return _sub_operator(input, other)
+            tp = type(other)
+            if tp is float or tp is int:
+                r = _sub_scalar(input, other, False)
+                if r is not None:
+                    return r
+        elif isinstance(other, Tensor):
+            tp = type(input)
+            if tp is float or tp is int:  # ``1 - x``: RsubBackward1
+                r = _rsub_scalar(other, input, True)
+                if r is not None:
+                    return r
     return _sub(input, other, alpha)
 
 
@@ -170,8 +201,20 @@ def mul(input, other, *, out=None) -> Tensor:
         >>> x.grad
         tensor([2., 4.])
     """
-    if isinstance(input, Tensor) and isinstance(other, Tensor):
-        return _mul_operator(input, other)
+    if isinstance(input, Tensor):
+        if isinstance(other, Tensor):
+            return _mul_operator(input, other)
+        tp = type(other)
+        if tp is float or tp is int:
+            r = _mul_scalar(input, other, False)
+            if r is not None:
+                return r
+    elif isinstance(other, Tensor):
+        tp = type(input)
+        if tp is float or tp is int:  # ``0.5 * x``
+            r = _mul_scalar(other, input, True)
+            if r is not None:
+                return r
     return _mul(input, other)
 
 
@@ -193,8 +236,14 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
         >>> torch.div(a, 2), torch.div(a, 2, rounding_mode="floor")
         (tensor([ 3.5000, -3.5000]), tensor([ 3, -4]))
     """
-    if rounding_mode is None and isinstance(input, Tensor) and isinstance(other, Tensor):
-        return _div_operator(input, other)
+    if rounding_mode is None and isinstance(input, Tensor):
+        if isinstance(other, Tensor):
+            return _div_operator(input, other)
+        tp = type(other)
+        if tp is float or tp is int:  # ``x.div(255)``
+            r = _div_scalar(input, other, False)
+            if r is not None:
+                return r
     return _div(input, other, rounding_mode)
 
 
@@ -243,10 +292,18 @@ def _div_vjp(ad, bd):
 
 # ``a + b`` and the rest: Tensor's operators (``registry.OPERATORS``), and what ``add(a, b)``...
 # call with two tensors (NOTE [ the binary fast path ] in ``_core.py``)
-_add_operator = binary_op(np.add, "AddBackward0", _add, vjp=_add_vjp)
-_sub_operator = binary_op(np.subtract, "SubBackward0", _sub, vjp=_sub_vjp)
-_mul_operator = binary_op(np.multiply, "MulBackward0", _mul, make_vjp=_mul_vjp)
-_div_operator = binary_op(np.true_divide, "DivBackward0", _div, make_vjp=_div_vjp)
+# A Python float or int with a float tensor: NOTE [ the scalar fast path ] in ``_core.py``
+_add_scalar = scalar_op(np.add, "AddBackward0", vjp=_add_vjp)
+_sub_scalar = scalar_op(np.subtract, "SubBackward0", vjp=_sub_vjp)
+_rsub_scalar = scalar_op(np.subtract, "RsubBackward1", vjp=_sub_vjp)
+_mul_scalar = scalar_op(np.multiply, "MulBackward0", make_vjp=_mul_vjp)
+_div_scalar = scalar_op(np.true_divide, "DivBackward0", make_vjp=_div_vjp)
+_add_operator = binary_op(np.add, "AddBackward0", _add, vjp=_add_vjp, scalar=_add_scalar)
+_sub_operator = binary_op(np.subtract, "SubBackward0", _sub, vjp=_sub_vjp, scalar=_sub_scalar)
+_mul_operator = binary_op(np.multiply, "MulBackward0", _mul, make_vjp=_mul_vjp,
+                          scalar=_mul_scalar)
+_div_operator = binary_op(np.true_divide, "DivBackward0", _div, make_vjp=_div_vjp,
+                          scalar=_div_scalar)
 OPERATORS = {"add": _add_operator, "sub": _sub_operator, "mul": _mul_operator,
              "truediv": _div_operator}
 for _k, _f in OPERATORS.items():
