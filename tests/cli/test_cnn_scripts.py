@@ -130,7 +130,7 @@ def test_mnist_example_unmodified_trains_and_prints_pytorchs_lines(numtorch_mnis
 
 def test_mnist_example_follows_pytorch(numtorch_mnist, mnist_dirs, tmp_path):
     """The same script under real PyTorch prints the same lines with the same numbers: equal to
-    all printed digits for the first steps (same seed: same weights, batches and dropout masks),
+    float32 rounding for the first steps (same seed: same weights, batches and dropout masks),
     then apart by float32 rounding that Adadelta at lr=1 amplifies (about 0.3% after 8 steps)."""
     pytest.importorskip("torch")
     stub = tmp_path / "stub"
@@ -141,8 +141,12 @@ def test_mnist_example_follows_pytorch(numtorch_mnist, mnist_dirs, tmp_path):
     ref = _run([sys.executable, str(CNN / "mnist_main.py"), *ARGS], work, env, quiet=False)
     got, want = numtorch_mnist.split("\n"), ref.split("\n")
     assert len(got) == len(want), (numtorch_mnist, ref)
-    assert got[:2] == want[:2]  # batches 0 and 2: every printed digit
     number = re.compile(r"\d+\.\d+")
+    for g, w in zip(got[:2], want[:2]):  # batches 0 and 2: equal to float32 rounding (the
+        # convolutions' sums are BLAS's, whose order differs per library and CPU)
+        assert number.sub("#", g) == number.sub("#", w), (g, w)
+        for a, b in zip(number.findall(g), number.findall(w)):
+            assert abs(float(a) - float(b)) <= 2e-6 + 1e-5 * abs(float(b)), (g, w)
     for g, w in zip(got, want):
         assert number.sub("#", g) == number.sub("#", w) or TEST_LINE.fullmatch(g), (g, w)
         for a, b in zip(number.findall(g), number.findall(w)):
