@@ -287,11 +287,13 @@ def test_gradcheck_float64(f):
 
 
 def test_fast_paths_set_every_slot():
-    """The fast paths build tensors and nodes slot by slot: none may be left unset."""
+    """The fast paths (two tensors, unary ops, a tensor with a number) build tensors and nodes
+    slot by slot: none may be left unset."""
     from numtorch.autograd.graph import Node
 
     a, b = nt.ones(2, requires_grad=True), nt.ones(2)
-    made = [a + b, a - b, a * b, a / b, a.tanh(), a.exp(), a.sin(), -a, a.abs(), b + b, b.tanh()]
+    made = [a + b, a - b, a * b, a / b, a.tanh(), a.exp(), a.sin(), -a, a.abs(), b + b, b.tanh(),
+            a + 1, a - 0.5, 0.5 - a, a * 2.0, 3 * a, a / 4, a.div(4), b * 0.5, 0.5 + b]
     slots = [s for s in nt.Tensor.__slots__ if s != "__weakref__"]
     node_slots = [s for s in Node.__slots__ if s not in ("__weakref__", "_out_op", "_metadata")]
     for t in made:
